@@ -1,0 +1,114 @@
+//! The command line, as clap derives it. Doc comments here are the help.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Watch IMAP mailboxes and turn new mail into events.
+///
+/// mailreactor keeps a connection per watched mailbox (IDLE where the
+/// server has it, polling otherwise) and prints one event per new message:
+/// a JSON line when stdout is a pipe or with --json, a readable line on a
+/// terminal. Logs go to stderr.
+#[derive(Debug, Parser)]
+#[command(name = "mailreactor", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Read the profile from this file instead of the config directory.
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "MAILREACTOR_CONFIG",
+        value_name = "PATH"
+    )]
+    pub config: Option<PathBuf>,
+
+    /// Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml).
+    #[arg(short, long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor.
+    #[arg(long, global = true, env = "MAILREACTOR_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Log more (-v: debug, -vv: trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Log less (-q: warnings and errors only, -qq: errors only).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Watch the profile's mailboxes and print an event per new message.
+    ///
+    /// The first start takes a baseline and announces nothing old; later
+    /// starts announce every message that arrived while mailreactor was
+    /// stopped, once. Stops on SIGINT or SIGTERM.
+    Watch(WatchArgs),
+
+    /// Check the profile, log in to every account, and show each mailbox.
+    ///
+    /// Exits 0 when every account and mailbox is reachable; otherwise names
+    /// what failed and why.
+    Check,
+
+    /// Write a commented starter profile (never overwrites one).
+    Init,
+
+    /// Show or reset what mailreactor remembers per mailbox.
+    #[command(subcommand)]
+    State(StateCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Print events as JSON lines even on a terminal.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Catch up (announce what is new since the last run), then exit.
+    #[arg(long)]
+    pub once: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Show each mailbox's cursor: UIDVALIDITY, last UID announced, events.
+    Show {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget cursors, so the next watch takes a new baseline there.
+    Reset {
+        /// Only this account.
+        #[arg(long)]
+        account: Option<String>,
+        /// Only this mailbox (with --account).
+        #[arg(long, requires = "account")]
+        mailbox: Option<String>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

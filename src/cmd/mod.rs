@@ -1,0 +1,77 @@
+//! The commands behind the CLI, one file each, plus what they share:
+//! finding the profile and the state files, and the exit-code errors.
+
+mod check;
+mod init;
+mod state;
+mod watch;
+
+use std::path::PathBuf;
+
+use crate::cli::{Cli, Command};
+use crate::config::{self, Profile};
+use crate::lock::{self, StateLock};
+use crate::store::Store;
+
+/// A failure to reach or log in to a server: exit code 3.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectFailure(pub String);
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = Context { cli: &cli };
+    match &cli.command {
+        Command::Watch(args) => watch::run(&ctx, args),
+        Command::Check => check::run(&ctx),
+        Command::Init => init::run(&ctx),
+        Command::State(cmd) => state::run(&ctx, cmd),
+    }
+}
+
+/// What every command needs to find its files.
+pub(crate) struct Context<'a> {
+    cli: &'a Cli,
+}
+
+impl Context<'_> {
+    fn locate(&self) -> anyhow::Result<(PathBuf, String)> {
+        let g = &self.cli.global;
+        config::locate(g.config.as_deref(), g.profile.as_deref())
+    }
+
+    fn profile(&self) -> anyhow::Result<Profile> {
+        let (path, name) = self.locate()?;
+        Ok(Profile::load(&path, &name)?)
+    }
+
+    /// The state database of profile `name`, and its lock file.
+    fn state_paths(&self, name: &str) -> anyhow::Result<(PathBuf, PathBuf)> {
+        let dir = match &self.cli.global.state_dir {
+            Some(d) => d.clone(),
+            None => config::state_dir()?,
+        };
+        Ok((
+            dir.join(format!("{name}.sqlite")),
+            dir.join(format!("{name}.lock")),
+        ))
+    }
+
+    /// Opens profile `name`'s state, holding its lock for `what` when given
+    /// (commands that write it hold the lock; readers do not need it).
+    fn open_state(&self, name: &str, what: &str) -> anyhow::Result<(Store, StateLock)> {
+        let (db, lock_path) = self.state_paths(name)?;
+        if let Some(dir) = db.parent() {
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| {
+                    anyhow::anyhow!("cannot create the state directory {}: {e}", dir.display())
+                })?;
+        }
+        let lock = lock::acquire(&lock_path, what)?;
+        Ok((Store::open(&db)?, lock))
+    }
+}

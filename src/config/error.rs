@@ -1,0 +1,218 @@
+//! Profile errors that point at the spot: file, line, column, key, what was
+//! wrong and what to write instead.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use super::raw::{ACCOUNT_KEYS, TOP_KEYS};
+
+/// A profile that cannot be used, and where.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ProfileError {
+    pub path: PathBuf,
+    /// Where in the file, when the problem has a place there.
+    pub location: Option<Box<Location>>,
+    /// The key involved, dotted: `account[2].tls`.
+    pub key: Option<String>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// A place in the profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+    /// The offending line and how many characters to underline.
+    source_line: String,
+    width: usize,
+}
+
+impl ProfileError {
+    pub(crate) fn io(path: &Path, e: std::io::Error) -> ProfileError {
+        let help = (e.kind() == std::io::ErrorKind::NotFound).then(|| {
+            "run `mailreactor init` to write a starter profile, or pass --config PATH".to_string()
+        });
+        ProfileError::plain(path, format!("cannot read the profile: {e}"), help)
+    }
+
+    pub(crate) fn plain(path: &Path, message: String, help: Option<String>) -> ProfileError {
+        ProfileError {
+            path: path.to_path_buf(),
+            location: None,
+            key: None,
+            message,
+            help,
+        }
+    }
+
+    /// An error at `span` of `text`; `field` is the key's last part when the
+    /// caller knows it (otherwise it is read off the line).
+    pub(crate) fn at(
+        path: &Path,
+        text: &str,
+        span: Range<usize>,
+        field: Option<&str>,
+        message: String,
+        help: Option<String>,
+    ) -> ProfileError {
+        let start = span.start.min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line_text = text[line_start..line_end].trim_end_matches('\r');
+        let line = text[..start].matches('\n').count() + 1;
+        let column = text[line_start..start].chars().count() + 1;
+        let field = field
+            .map(str::to_string)
+            .or_else(|| key_on_line(line_text, start - line_start));
+        let key = field.map(|f| match account_index(text, line_start) {
+            Some(i) => format!("account[{i}].{f}"),
+            None => f,
+        });
+        let width = text[start..span.end.min(line_end).max(start)]
+            .chars()
+            .count()
+            .max(1);
+        ProfileError {
+            path: path.to_path_buf(),
+            location: Some(Box::new(Location {
+                line,
+                column,
+                source_line: line_text.to_string(),
+                width,
+            })),
+            key,
+            message,
+            help,
+        }
+    }
+
+    /// Translates serde/TOML's error into ours, adding "did you mean".
+    pub(crate) fn from_toml(path: &Path, text: &str, e: &toml::de::Error) -> ProfileError {
+        let msg = e.message().trim().to_string();
+        let span = e.span().unwrap_or(0..0);
+        let (message, field, help) = if let Some(key) = quoted_after(&msg, "unknown field `") {
+            let in_account = account_index(text, span.start).is_some();
+            let known = if in_account { ACCOUNT_KEYS } else { TOP_KEYS };
+            let help = match closest(&key, known) {
+                Some(k) => format!("did you mean `{k}`?"),
+                None => format!("known keys here: {}", known.join(", ")),
+            };
+            (format!("unknown key `{key}`"), Some(key), Some(help))
+        } else if let Some(key) = quoted_after(&msg, "missing field `") {
+            let help = format!("add `{key} = ...` to this [[account]]");
+            (format!("missing key `{key}`"), Some(key), Some(help))
+        } else if let Some(variant) = quoted_after(&msg, "unknown variant `") {
+            let expected = msg.split("expected ").nth(1).map(str::to_string);
+            let help = expected.map(|x| format!("expected {x}"));
+            (format!("unknown value \"{variant}\""), None, help)
+        } else {
+            (msg, None, None)
+        };
+        ProfileError::at(path, text, span, field.as_deref(), message, help)
+    }
+}
+
+/// The text between `prefix` and the next backtick.
+fn quoted_after(msg: &str, prefix: &str) -> Option<String> {
+    let rest = &msg[msg.find(prefix)? + prefix.len()..];
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// The key of `key = value` on this line, if the column is in the value or key.
+fn key_on_line(line: &str, _col: usize) -> Option<String> {
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"').trim_matches('\'');
+    let ok = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    ok.then(|| key.to_string())
+}
+
+/// Which `[[account]]` (0-based) the byte offset `at` falls in, if any.
+fn account_index(text: &str, at: usize) -> Option<usize> {
+    let mut index = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > at {
+            break;
+        }
+        let t = line.trim();
+        if t.starts_with("[[")
+            && t.trim_start_matches("[[")
+                .trim_start()
+                .starts_with("account")
+        {
+            index = Some(index.map_or(0, |i| i + 1));
+        } else if t.starts_with('[') {
+            index = None;
+        }
+        offset += line.len();
+    }
+    index
+}
+
+/// The known key closest to `key`, if it is close enough to be a typo.
+pub(crate) fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(key, k), *k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+impl fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(at) = &self.location {
+            write!(f, ":{}:{}", at.line, at.column)?;
+        }
+        write!(f, ": ")?;
+        if let Some(key) = &self.key {
+            write!(f, "{key}: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(at) = &self.location {
+            let gutter = " ".repeat(at.line.to_string().len());
+            write!(
+                f,
+                "\n{gutter} |\n{} | {}\n{gutter} | ",
+                at.line, at.source_line
+            )?;
+            write!(f, "{}{}", " ".repeat(at.column - 1), "^".repeat(at.width))?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_find_their_key() {
+        assert_eq!(closest("pasword", ACCOUNT_KEYS), Some("password"));
+        assert_eq!(closest("mailbox", ACCOUNT_KEYS), Some("mailboxes"));
+        assert_eq!(
+            closest("poll_interval", ACCOUNT_KEYS),
+            Some("poll-interval")
+        );
+        assert_eq!(closest("zzz", ACCOUNT_KEYS), None);
+    }
+
+    #[test]
+    fn account_index_counts_tables() {
+        let t = "[[account]]\nname='a'\n[[account]]\nname='b'\n";
+        assert_eq!(account_index(t, 0), Some(0));
+        assert_eq!(account_index(t, t.find("'b'").unwrap()), Some(1));
+        assert_eq!(account_index("x = 1\n", 0), None);
+    }
+}

@@ -1,0 +1,153 @@
+//! The profile: where it lives, how it is read, and the validated types the
+//! rest of mailreactor works with.
+//!
+//! Reading is two steps: serde turns the TOML into raw, span-carrying
+//! structs (`raw`), then `validate` checks what serde cannot (duplicate
+//! names, secret sources, TLS rules) and builds [`Profile`]. Every failure
+//! is a [`ProfileError`] that names the file, line, column and key.
+
+mod duration;
+mod error;
+mod raw;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use duration::parse_duration;
+pub use error::ProfileError;
+
+/// A validated profile: the accounts to watch.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// The profile's name: it names the state database.
+    pub name: String,
+    /// The file it was read from.
+    pub path: PathBuf,
+    pub accounts: Vec<Account>,
+}
+
+/// How the connection to the server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tls {
+    /// TLS from the first byte (port 993).
+    Implicit,
+    /// Plain connection upgraded with STARTTLS before login (port 143).
+    Starttls,
+    /// No encryption: only to loopback, or with `allow-insecure = true`.
+    None,
+}
+
+/// How changes are noticed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// IDLE; a server without it is polled, with a warning.
+    Idle,
+    /// Poll every `poll-interval`.
+    Poll,
+    /// IDLE when the server has it, polling otherwise.
+    Auto,
+}
+
+/// Where the password comes from. Exactly one per account.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// Written in the profile.
+    Inline(String),
+    /// The first line printed by this program (argv, run without a shell).
+    Command(Vec<String>),
+    /// The value of this environment variable.
+    Env(String),
+}
+
+impl std::fmt::Debug for SecretSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretSource::Inline(_) => f.write_str("Inline(<redacted>)"),
+            SecretSource::Command(argv) => f.debug_tuple("Command").field(argv).finish(),
+            SecretSource::Env(var) => f.debug_tuple("Env").field(var).finish(),
+        }
+    }
+}
+
+/// One `[[account]]`.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub username: String,
+    pub secret: SecretSource,
+    pub mailboxes: Vec<String>,
+    pub mode: Mode,
+    pub poll_interval: Duration,
+    /// How long one IDLE lasts before it is renewed (and the connection
+    /// checked); at most 29 minutes (RFC 2177).
+    pub idle_interval: Duration,
+    pub allow_insecure: bool,
+    /// Extra PEM root certificates to trust for this account.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Profile {
+    /// Reads and validates the profile at `path`, naming it `name`.
+    pub fn load(path: &Path, name: &str) -> Result<Profile, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ProfileError::io(path, e))?;
+        Profile::parse(&text, path, name)
+    }
+
+    /// Validates profile `text` as if read from `path`.
+    pub fn parse(text: &str, path: &Path, name: &str) -> Result<Profile, ProfileError> {
+        let raw: raw::RawProfile =
+            toml::from_str(text).map_err(|e| ProfileError::from_toml(path, text, &e))?;
+        let accounts = validate::accounts(raw, text, path)?;
+        Ok(Profile {
+            name: name.to_string(),
+            path: path.to_path_buf(),
+            accounts,
+        })
+    }
+}
+
+/// Which profile to read: `--config PATH` wins, then `--profile NAME`, then
+/// the default profile. Returns the path and the profile's name.
+pub fn locate(config: Option<&Path>, profile: Option<&str>) -> anyhow::Result<(PathBuf, String)> {
+    if let Some(path) = config {
+        let name = match profile {
+            Some(p) => p.to_string(),
+            None => path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .filter(|s| s != "config")
+                .unwrap_or_else(|| "default".into()),
+        };
+        return Ok((path.to_path_buf(), name));
+    }
+    let dir = config_dir()?;
+    Ok(match profile {
+        None | Some("default") => (dir.join("config.toml"), "default".into()),
+        Some(name) => (dir.join(format!("{name}.toml")), name.into()),
+    })
+}
+
+fn project_dirs() -> anyhow::Result<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "mailreactor")
+        .ok_or_else(|| anyhow::anyhow!("cannot tell the home directory (is $HOME set?)"))
+}
+
+/// `$XDG_CONFIG_HOME/mailreactor`.
+pub fn config_dir() -> anyhow::Result<PathBuf> {
+    Ok(project_dirs()?.config_dir().to_path_buf())
+}
+
+/// `$XDG_STATE_HOME/mailreactor`.
+pub fn state_dir() -> anyhow::Result<PathBuf> {
+    let dirs = project_dirs()?;
+    Ok(dirs
+        .state_dir()
+        .unwrap_or_else(|| dirs.data_local_dir())
+        .to_path_buf())
+}

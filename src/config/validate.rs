@@ -1,0 +1,245 @@
+//! The rules serde cannot express: one secret source, unique names, TLS
+//! only off on loopback, sane intervals. Turns raw accounts into [`Account`].
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use super::raw::{RawAccount, RawProfile};
+use super::{Account, Mode, ProfileError, SecretSource, Tls};
+
+const MIN_POLL: Duration = Duration::from_secs(1);
+const DEFAULT_POLL: Duration = Duration::from_secs(60);
+const MIN_IDLE: Duration = Duration::from_secs(10);
+const MAX_IDLE: Duration = Duration::from_secs(29 * 60);
+const DEFAULT_IDLE: Duration = Duration::from_secs(5 * 60);
+
+pub(super) fn accounts(
+    raw: RawProfile,
+    text: &str,
+    path: &Path,
+) -> Result<Vec<Account>, ProfileError> {
+    if raw.account.is_empty() {
+        return Err(ProfileError::plain(
+            path,
+            "the profile has no [[account]]".into(),
+            Some("add an [[account]] table; `mailreactor init` writes an example".into()),
+        ));
+    }
+    let mut names = HashSet::new();
+    let mut out = Vec::new();
+    for spanned in raw.account {
+        let table_span = spanned.span();
+        let a = spanned.into_inner();
+        let err = |span: std::ops::Range<usize>, key: &str, msg: String, help: Option<String>| {
+            ProfileError::at(path, text, span, Some(key), msg, help)
+        };
+        let name = a.name.get_ref().trim().to_string();
+        if name.is_empty() || name.contains('/') {
+            return Err(err(
+                a.name.span(),
+                "name",
+                "an account name must be non-empty and contain no `/`".into(),
+                Some("it appears in event ids as account/mailbox/...".into()),
+            ));
+        }
+        if !names.insert(name.clone()) {
+            return Err(err(
+                a.name.span(),
+                "name",
+                format!("duplicate account name \"{name}\""),
+                Some("every [[account]] needs its own name".into()),
+            ));
+        }
+        let secret = secret(&a, table_span.clone(), &err)?;
+        let tls = a.tls.as_ref().map_or(Tls::Implicit, |t| *t.get_ref());
+        let host = a.host.get_ref().trim().to_string();
+        if host.is_empty() {
+            return Err(err(a.host.span(), "host", "the host is empty".into(), None));
+        }
+        if tls == Tls::None && !a.allow_insecure && !is_loopback(&host) {
+            let span = a.tls.as_ref().map(|t| t.span()).unwrap_or(table_span);
+            return Err(err(
+                span,
+                "tls",
+                format!("tls = \"none\" would send the password to {host} in clear text"),
+                Some(
+                    "use tls = \"implicit\" or \"starttls\"; plain IMAP is allowed only to a \
+                     loopback address, or with allow-insecure = true"
+                        .into(),
+                ),
+            ));
+        }
+        let port = match &a.port {
+            Some(p) if *p.get_ref() == 0 => {
+                return Err(err(p.span(), "port", "port 0 is not a port".into(), None));
+            }
+            Some(p) => *p.get_ref(),
+            None if tls == Tls::Implicit => 993,
+            None => 143,
+        };
+        let mailboxes = mailboxes(&a, &err)?;
+        let poll_interval = interval(&a.poll_interval, "poll-interval", MIN_POLL, None, &err)?
+            .unwrap_or(DEFAULT_POLL);
+        let idle_interval = interval(
+            &a.idle_interval,
+            "idle-interval",
+            MIN_IDLE,
+            Some(MAX_IDLE),
+            &err,
+        )?
+        .unwrap_or(DEFAULT_IDLE);
+        out.push(Account {
+            name,
+            host,
+            port,
+            tls,
+            username: a.username.into_inner(),
+            secret,
+            mailboxes,
+            mode: a.mode.unwrap_or(Mode::Auto),
+            poll_interval,
+            idle_interval,
+            allow_insecure: a.allow_insecure,
+            ca_file: a.ca_file.map(|c| c.into_inner()),
+        });
+    }
+    Ok(out)
+}
+
+type ErrFn<'a> = dyn Fn(std::ops::Range<usize>, &str, String, Option<String>) -> ProfileError + 'a;
+
+fn secret(
+    a: &RawAccount,
+    table: std::ops::Range<usize>,
+    err: &ErrFn,
+) -> Result<SecretSource, ProfileError> {
+    let help = "give exactly one of password, password-command (argv, e.g. \
+                [\"pass\", \"show\", \"mail/work\"]) or password-env";
+    let mut found = Vec::new();
+    if let Some(p) = &a.password {
+        found.push((
+            "password",
+            p.span(),
+            SecretSource::Inline(p.get_ref().clone()),
+        ));
+    }
+    if let Some(c) = &a.password_command {
+        if c.get_ref().is_empty() || c.get_ref()[0].trim().is_empty() {
+            return Err(err(
+                c.span(),
+                "password-command",
+                "password-command is empty".into(),
+                Some("write the program and its arguments: [\"pass\", \"show\", \"mail\"]".into()),
+            ));
+        }
+        found.push((
+            "password-command",
+            c.span(),
+            SecretSource::Command(c.get_ref().clone()),
+        ));
+    }
+    if let Some(v) = &a.password_env {
+        found.push((
+            "password-env",
+            v.span(),
+            SecretSource::Env(v.get_ref().clone()),
+        ));
+    }
+    match found.len() {
+        1 => Ok(found.pop().unwrap().2),
+        0 => Err(err(
+            table,
+            "password",
+            format!("account \"{}\" has no password source", a.name.get_ref()),
+            Some(help.into()),
+        )),
+        _ => {
+            let (second, span, _) = &found[1];
+            Err(err(
+                span.clone(),
+                second,
+                format!("{} and {} are both given", found[0].0, second),
+                Some(help.into()),
+            ))
+        }
+    }
+}
+
+fn mailboxes(a: &RawAccount, err: &ErrFn) -> Result<Vec<String>, ProfileError> {
+    let Some(list) = &a.mailboxes else {
+        return Ok(vec!["INBOX".into()]);
+    };
+    if list.get_ref().is_empty() {
+        return Err(err(
+            list.span(),
+            "mailboxes",
+            "no mailbox to watch".into(),
+            Some("write at least one, e.g. mailboxes = [\"INBOX\"]".into()),
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for m in list.get_ref() {
+        let name = m.get_ref().trim();
+        if name.is_empty() || name.contains(['\r', '\n', '\0']) {
+            return Err(err(
+                m.span(),
+                "mailboxes",
+                "invalid mailbox name".into(),
+                None,
+            ));
+        }
+        // INBOX is case-insensitive in IMAP; every other name is not.
+        let key = if name.eq_ignore_ascii_case("INBOX") {
+            "INBOX".to_string()
+        } else {
+            name.to_string()
+        };
+        if !seen.insert(key.clone()) {
+            return Err(err(
+                m.span(),
+                "mailboxes",
+                format!("mailbox \"{name}\" is listed twice"),
+                None,
+            ));
+        }
+        out.push(key);
+    }
+    Ok(out)
+}
+
+fn interval(
+    value: &Option<toml::Spanned<super::duration::HumanDuration>>,
+    key: &str,
+    min: Duration,
+    max: Option<Duration>,
+    err: &ErrFn,
+) -> Result<Option<Duration>, ProfileError> {
+    let Some(v) = value else { return Ok(None) };
+    let d = v.get_ref().0;
+    let fmt = |d: Duration| humantime::format_duration(d).to_string();
+    if d < min || max.is_some_and(|m| d > m) {
+        let range = match max {
+            Some(m) => format!("between {} and {}", fmt(min), fmt(m)),
+            None => format!("at least {}", fmt(min)),
+        };
+        return Err(err(
+            v.span(),
+            key,
+            format!("{key} must be {range}, not {}", fmt(d)),
+            None,
+        ));
+    }
+    Ok(Some(d))
+}
+
+/// `localhost` or a loopback IP literal; no DNS lookup.
+pub(crate) fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}

@@ -1,0 +1,253 @@
+//! Events: what mailreactor tells the world, as flat schema-1 JSON objects.
+//!
+//! A message event's id is built from what was observed (account, mailbox,
+//! UIDVALIDITY, UID, kind), so a repeat after a crash or a replay carries
+//! the same id and consumers can de-duplicate. Connection events get an id
+//! that is unique when they happen.
+
+use serde::{Deserialize, Serialize};
+use std::time::SystemTime;
+
+/// The schema version every event carries.
+pub const SCHEMA: u32 = 1;
+
+/// One event, as written to stdout and the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub schema: u32,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    /// When mailreactor observed it, RFC 3339 UTC with milliseconds.
+    pub time: String,
+    pub account: String,
+    pub mailbox: Option<String>,
+    #[serde(flatten)]
+    pub data: EventData,
+}
+
+/// The event types of schema 1 that this version emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventKind {
+    #[serde(rename = "message.received")]
+    MessageReceived,
+    #[serde(rename = "mailbox.reset")]
+    MailboxReset,
+    #[serde(rename = "account.connected")]
+    AccountConnected,
+    #[serde(rename = "account.disconnected")]
+    AccountDisconnected,
+    #[serde(rename = "account.auth-failed")]
+    AccountAuthFailed,
+}
+
+impl EventKind {
+    /// The name used in the `type` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::MessageReceived => "message.received",
+            EventKind::MailboxReset => "mailbox.reset",
+            EventKind::AccountConnected => "account.connected",
+            EventKind::AccountDisconnected => "account.disconnected",
+            EventKind::AccountAuthFailed => "account.auth-failed",
+        }
+    }
+}
+
+/// The fields that depend on the event type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum EventData {
+    Message(Box<MessageInfo>),
+    Reset {
+        uidvalidity: u32,
+        previous_uidvalidity: u32,
+    },
+    Connected {
+        /// "idle" or "poll": how this connection watches.
+        watch_mode: String,
+    },
+    Problem {
+        reason: String,
+    },
+}
+
+/// What a `message.received` says about the message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessageInfo {
+    pub uidvalidity: u32,
+    pub uid: u32,
+    pub message_id: Option<String>,
+    pub subject: Option<String>,
+    pub from: Vec<Address>,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    /// The Date header, normalised to UTC.
+    pub date: Option<String>,
+    /// RFC822.SIZE: the whole message in octets.
+    pub size: Option<u32>,
+    pub flags: Vec<String>,
+    pub preview: Option<String>,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub name: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: Option<String>,
+    pub content_type: String,
+    /// Size of the part as stored in the message (transfer-encoded octets).
+    pub size: u32,
+}
+
+/// RFC 3339 with milliseconds, UTC: `2026-11-23T07:40:00.123Z`.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+impl Event {
+    fn new(
+        kind: EventKind,
+        id: String,
+        account: &str,
+        mailbox: Option<&str>,
+        data: EventData,
+    ) -> Event {
+        Event {
+            schema: SCHEMA,
+            id,
+            kind,
+            time: now_rfc3339(),
+            account: account.to_string(),
+            mailbox: mailbox.map(str::to_string),
+            data,
+        }
+    }
+
+    /// A new message; the id is `account/mailbox/uidvalidity/uid/received`.
+    pub fn received(account: &str, mailbox: &str, info: MessageInfo) -> Event {
+        let id = format!(
+            "{account}/{mailbox}/{}/{}/received",
+            info.uidvalidity, info.uid
+        );
+        let data = EventData::Message(Box::new(info));
+        Event::new(EventKind::MessageReceived, id, account, Some(mailbox), data)
+    }
+
+    /// UIDVALIDITY changed: every remembered UID is void. The id names the
+    /// new UIDVALIDITY, which a server never reuses for the mailbox.
+    pub fn reset(account: &str, mailbox: &str, previous: u32, uidvalidity: u32) -> Event {
+        let id = format!("{account}/{mailbox}/{uidvalidity}/reset");
+        let data = EventData::Reset {
+            uidvalidity,
+            previous_uidvalidity: previous,
+        };
+        Event::new(EventKind::MailboxReset, id, account, Some(mailbox), data)
+    }
+
+    pub fn connected(account: &str, mailbox: &str, watch_mode: &str) -> Event {
+        let data = EventData::Connected {
+            watch_mode: watch_mode.to_string(),
+        };
+        let id = unique_id(account, Some(mailbox), "connected");
+        Event::new(
+            EventKind::AccountConnected,
+            id,
+            account,
+            Some(mailbox),
+            data,
+        )
+    }
+
+    pub fn disconnected(account: &str, mailbox: &str, reason: String) -> Event {
+        let id = unique_id(account, Some(mailbox), "disconnected");
+        let data = EventData::Problem { reason };
+        Event::new(
+            EventKind::AccountDisconnected,
+            id,
+            account,
+            Some(mailbox),
+            data,
+        )
+    }
+
+    pub fn auth_failed(account: &str, reason: String) -> Event {
+        let id = unique_id(account, None, "auth-failed");
+        let data = EventData::Problem { reason };
+        Event::new(EventKind::AccountAuthFailed, id, account, None, data)
+    }
+
+    /// The message fields, for a message event.
+    pub fn message(&self) -> Option<&MessageInfo> {
+        match &self.data {
+            EventData::Message(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// One JSON line, without the newline.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("events always serialise")
+    }
+}
+
+/// `account[/mailbox]/kind/<unix ms>-<random>`: unique, and sorts by time.
+fn unique_id(account: &str, mailbox: Option<&str>, kind: &str) -> String {
+    let ms = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let rand = fastrand::u32(..);
+    match mailbox {
+        Some(m) => format!("{account}/{m}/{kind}/{ms}-{rand:08x}"),
+        None => format!("{account}/{kind}/{ms}-{rand:08x}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_event_is_flat_and_deterministic() {
+        let info = MessageInfo {
+            uidvalidity: 7,
+            uid: 42,
+            subject: Some("Hi".into()),
+            ..Default::default()
+        };
+        let e = Event::received("work", "INBOX", info.clone());
+        assert_eq!(e.id, "work/INBOX/7/42/received");
+        assert_eq!(Event::received("work", "INBOX", info).id, e.id);
+        let v: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(v["schema"], 1);
+        assert_eq!(v["type"], "message.received");
+        assert_eq!(v["uid"], 42);
+        assert_eq!(v["subject"], "Hi");
+        assert!(v["message_id"].is_null());
+        assert_eq!(v["attachments"], serde_json::json!([]));
+        assert!(v["time"].as_str().unwrap().ends_with('Z'));
+    }
+
+    #[test]
+    fn connection_ids_are_unique() {
+        let a = Event::connected("w", "INBOX", "idle");
+        let b = Event::connected("w", "INBOX", "idle");
+        assert_ne!(a.id, b.id);
+        assert!(a.id.starts_with("w/INBOX/connected/"));
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let e = Event::reset("w", "INBOX", 1, 2);
+        let back: Event = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(back, e);
+        let e = Event::auth_failed("w", "bad password".into());
+        let back: Event = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(back, e);
+    }
+}

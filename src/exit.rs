@@ -1,0 +1,37 @@
+//! Exit codes, so scripts can tell what happened:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success (also when the reader of stdout went away) |
+//! | 1 | runtime failure (state, I/O, another watcher running, ...) |
+//! | 2 | usage or profile error |
+//! | 3 | connection or authentication failure (`check`, `watch --once`) |
+
+use crate::cmd::ConnectFailure;
+use crate::config::ProfileError;
+
+pub const SUCCESS: u8 = 0;
+pub const FAILURE: u8 = 1;
+pub const USAGE: u8 = 2;
+pub const CONNECT: u8 = 3;
+
+/// The exit code for an error that ended a command.
+pub fn code(e: &anyhow::Error) -> u8 {
+    if is_broken_pipe(e) {
+        SUCCESS
+    } else if e.downcast_ref::<ProfileError>().is_some() {
+        USAGE
+    } else if e.downcast_ref::<ConnectFailure>().is_some() {
+        CONNECT
+    } else {
+        FAILURE
+    }
+}
+
+/// `mailreactor state show | head -1`: the reader is done; so are we.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

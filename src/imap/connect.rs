@@ -1,0 +1,173 @@
+//! Opening a connection: TCP with timeouts and keepalive, then implicit TLS,
+//! STARTTLS or plain, the greeting, and login.
+//!
+//! The crate's `ClientBuilder` has no connect timeout and no extra root
+//! certificates, so the socket and TLS are set up here and handed over.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use socket2::{SockRef, TcpKeepalive};
+
+use super::ImapError;
+use super::stream::{Control, Inner, Stream};
+use crate::config::{Account, Tls};
+use crate::secret::Secret;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long one command may wait for the server.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Connects and logs in; the session is ready for EXAMINE.
+pub fn login(
+    account: &Account,
+    secret: &Secret,
+    ctl: Arc<Control>,
+) -> Result<imap::Session<Stream>, ImapError> {
+    let client = connect(account, ctl)?;
+    client
+        .login(&account.username, secret.expose())
+        .map_err(|(e, _)| match e {
+            imap::Error::No(no) => ImapError::Auth(no.information),
+            imap::Error::Bad(bad) => ImapError::Auth(bad.information),
+            // Never pass on a validation error: it would quote the input.
+            imap::Error::Validate(_) => {
+                ImapError::Auth("the password contains characters IMAP cannot send".into())
+            }
+            other => ImapError::from(other),
+        })
+}
+
+/// Connects and reads the greeting; no login yet.
+pub fn connect(account: &Account, ctl: Arc<Control>) -> Result<imap::Client<Stream>, ImapError> {
+    let tcp = tcp(&account.host, account.port)?;
+    let (inner, greeting_read) = match account.tls {
+        Tls::None => (Inner::Plain(tcp), false),
+        Tls::Implicit => (Inner::Tls(Box::new(handshake(account, tcp)?)), false),
+        Tls::Starttls => {
+            starttls(&tcp)?;
+            (Inner::Tls(Box::new(handshake(account, tcp)?)), true)
+        }
+    };
+    let stream = Stream::new(inner, ctl, IO_TIMEOUT).map_err(ImapError::io)?;
+    let mut client = imap::Client::new(stream);
+    if greeting_read {
+        client.greeting_read = true;
+    } else {
+        let greeting = client.read_greeting()?;
+        check_greeting(&greeting)?;
+    }
+    Ok(client)
+}
+
+fn tcp(host: &str, port: u16) -> Result<TcpStream, ImapError> {
+    let addrs = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| ImapError::Connect(format!("cannot resolve {host}: {e}")))?;
+    let mut last = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                let sock = SockRef::from(&s);
+                let keepalive = TcpKeepalive::new()
+                    .with_time(Duration::from_secs(60))
+                    .with_interval(Duration::from_secs(15))
+                    .with_retries(4);
+                let _ = sock.set_tcp_keepalive(&keepalive);
+                // Unacknowledged data for this long means the peer is gone.
+                let _ = sock.set_tcp_user_timeout(Some(IO_TIMEOUT * 2));
+                return Ok(s);
+            }
+            Err(e) => last = Some(format!("{addr}: {e}")),
+        }
+    }
+    Err(ImapError::Connect(format!(
+        "cannot connect to {host}:{port}: {}",
+        last.unwrap_or_else(|| "no address".into())
+    )))
+}
+
+fn handshake(
+    account: &Account,
+    tcp: TcpStream,
+) -> Result<native_tls::TlsStream<TcpStream>, ImapError> {
+    let mut builder = native_tls::TlsConnector::builder();
+    builder.min_protocol_version(Some(native_tls::Protocol::Tlsv12));
+    if let Some(path) = &account.ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| ImapError::Tls(format!("cannot read ca-file {}: {e}", path.display())))?;
+        let certs = native_tls::Certificate::stack_from_pem(&pem).map_err(|e| {
+            ImapError::Tls(format!(
+                "ca-file {} holds no PEM certificate: {e}",
+                path.display()
+            ))
+        })?;
+        for cert in certs {
+            builder.add_root_certificate(cert);
+        }
+    }
+    let connector = builder
+        .build()
+        .map_err(|e| ImapError::Tls(format!("TLS setup failed: {e}")))?;
+    tcp.set_read_timeout(Some(IO_TIMEOUT))
+        .map_err(ImapError::io)?;
+    connector.connect(&account.host, tcp).map_err(|e| {
+        let detail = match &e {
+            native_tls::HandshakeError::Failure(f) => f.to_string(),
+            native_tls::HandshakeError::WouldBlock(_) => "the server did not answer in time".into(),
+        };
+        ImapError::Tls(format!(
+            "TLS handshake with {}:{} failed: {detail}",
+            account.host, account.port
+        ))
+    })
+}
+
+/// Reads the greeting and upgrades with STARTTLS, on the raw socket (the
+/// crate cannot send STARTTLS from outside).
+fn starttls(tcp: &TcpStream) -> Result<(), ImapError> {
+    tcp.set_read_timeout(Some(IO_TIMEOUT))
+        .map_err(ImapError::io)?;
+    let mut reader = BufReader::new(tcp);
+    let mut line = String::new();
+    reader.read_line(&mut line).map_err(ImapError::io)?;
+    check_greeting(line.as_bytes())?;
+    (&mut &*tcp)
+        .write_all(b"mr0 STARTTLS\r\n")
+        .map_err(ImapError::io)?;
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).map_err(ImapError::io)? == 0 {
+            return Err(ImapError::Connect(
+                "connection closed during STARTTLS".into(),
+            ));
+        }
+        if let Some(rest) = line.strip_prefix("mr0 ") {
+            if rest.to_ascii_uppercase().starts_with("OK") {
+                // Nothing may follow OK before the handshake; the buffer is empty.
+                debug_assert!(reader.buffer().is_empty());
+                return Ok(());
+            }
+            return Err(ImapError::Tls(format!(
+                "the server refused STARTTLS: {}",
+                rest.trim()
+            )));
+        }
+    }
+}
+
+fn check_greeting(greeting: &[u8]) -> Result<(), ImapError> {
+    let g = String::from_utf8_lossy(greeting);
+    let upper = g.to_ascii_uppercase();
+    if upper.starts_with("* OK") || upper.starts_with("* PREAUTH") {
+        Ok(())
+    } else {
+        Err(ImapError::Connect(format!(
+            "unexpected greeting (is this an IMAP port with the right TLS mode?): {}",
+            g.trim().chars().take(120).collect::<String>()
+        )))
+    }
+}

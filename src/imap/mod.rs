@@ -1,0 +1,294 @@
+//! One IMAP connection watching one mailbox: connect, log in, EXAMINE
+//! (read-only), find UIDs above a cursor, fetch them in batches, IDLE.
+//!
+//! Everything here is blocking; the watcher thread owns the connection.
+//! Nothing here changes the mailbox: it is opened with EXAMINE and read
+//! with BODY.PEEK, so `\Seen` is never set.
+
+mod connect;
+mod stream;
+pub mod structure;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use imap::extensions::idle::WaitOutcome;
+use imap::types::UnsolicitedResponse;
+
+pub use connect::IO_TIMEOUT;
+pub use stream::{Control, Stream};
+
+use crate::config::Account;
+use crate::message::Fetched;
+use crate::secret::Secret;
+use crate::shutdown::Shutdown;
+
+/// At most this much of a message is downloaded: its header up to
+/// `FETCH_LIMIT - BODY_PREFIX`, and the first `BODY_PREFIX` of its body.
+pub const FETCH_LIMIT: u32 = 256 * 1024;
+/// The part of the body fetched for the preview.
+pub const BODY_PREFIX: u32 = 16 * 1024;
+/// UIDs fetched per command.
+pub const BATCH: usize = 100;
+
+/// Why an IMAP operation failed, as the watcher needs to tell.
+#[derive(Debug, thiserror::Error)]
+pub enum ImapError {
+    #[error("login rejected: {0}")]
+    Auth(String),
+    #[error("mailbox \"{0}\" does not exist or cannot be opened: {1}")]
+    MailboxMissing(String, String),
+    #[error("{0}")]
+    Tls(String),
+    #[error("{0}")]
+    Connect(String),
+    #[error("{0}")]
+    Protocol(String),
+}
+
+impl ImapError {
+    pub(crate) fn io(e: std::io::Error) -> ImapError {
+        ImapError::Protocol(format!("connection error: {e}"))
+    }
+}
+
+impl From<imap::Error> for ImapError {
+    fn from(e: imap::Error) -> ImapError {
+        match e {
+            imap::Error::Io(io) => ImapError::io(io),
+            imap::Error::ConnectionLost => {
+                ImapError::Protocol("the server closed the connection".into())
+            }
+            imap::Error::Bye(b) => ImapError::Protocol(format!("the server said goodbye: {b}")),
+            imap::Error::Tls(t) => ImapError::Tls(format!("TLS error: {t}")),
+            other => ImapError::Protocol(format!("IMAP error: {other}")),
+        }
+    }
+}
+
+/// What EXAMINE told about a mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status {
+    pub uidvalidity: u32,
+    pub uid_next: Option<u32>,
+    pub exists: u32,
+}
+
+/// What ended a wait for changes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Wake {
+    /// The server reported new messages (or something to look at).
+    Changed,
+    /// The IDLE interval ran out; time to renew and check the connection.
+    Renew,
+    /// A stop was requested.
+    Stopped,
+}
+
+/// A logged-in connection.
+pub struct Connection {
+    session: imap::Session<Stream>,
+    ctl: Arc<Control>,
+    stop: Shutdown,
+    idle: bool,
+    capabilities: Vec<String>,
+}
+
+impl Connection {
+    /// Connects and logs in to `account`.
+    pub fn open(
+        account: &Account,
+        secret: &Secret,
+        stop: &Shutdown,
+    ) -> Result<Connection, ImapError> {
+        let ctl = Control::new(stop.clone());
+        let mut session = connect::login(account, secret, ctl.clone())?;
+        let caps = session.capabilities()?;
+        let capabilities = caps.iter().map(cap_name).collect();
+        Ok(Connection {
+            idle: caps.has_str("IDLE"),
+            session,
+            ctl,
+            stop: stop.clone(),
+            capabilities,
+        })
+    }
+
+    pub fn has_idle(&self) -> bool {
+        self.idle
+    }
+
+    /// The server's capabilities, as names.
+    pub fn capabilities(&self) -> &[String] {
+        &self.capabilities
+    }
+
+    /// Opens `mailbox` read-only.
+    pub fn examine(&mut self, mailbox: &str) -> Result<Status, ImapError> {
+        let mb = self
+            .session
+            .examine(crate::utf7::encode(mailbox))
+            .map_err(|e| match e {
+                imap::Error::No(no) => ImapError::MailboxMissing(mailbox.into(), no.information),
+                other => other.into(),
+            })?;
+        let uidvalidity = mb.uid_validity.ok_or_else(|| {
+            ImapError::Protocol(format!("the server gave no UIDVALIDITY for \"{mailbox}\""))
+        })?;
+        Ok(Status {
+            uidvalidity,
+            uid_next: mb.uid_next,
+            exists: mb.exists,
+        })
+    }
+
+    /// The highest UID now in the mailbox (0 when empty), for a baseline.
+    pub fn highest_uid(&mut self, status: &Status) -> Result<u32, ImapError> {
+        if let Some(next) = status.uid_next {
+            return Ok(next.saturating_sub(1));
+        }
+        if status.exists == 0 {
+            return Ok(0);
+        }
+        let fetches = self.session.fetch("*", "UID")?;
+        Ok(fetches.iter().filter_map(|f| f.uid).max().unwrap_or(0))
+    }
+
+    /// UIDs above `last`, ascending. (`UID SEARCH UID n:*` also returns the
+    /// highest UID when it is below `n`; those are dropped.)
+    pub fn uids_after(&mut self, last: u32) -> Result<Vec<u32>, ImapError> {
+        let found = self
+            .session
+            .uid_search(format!("UID {}:*", last.saturating_add(1)))?;
+        let mut uids: Vec<u32> = found.into_iter().filter(|&u| u > last).collect();
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
+    /// Fetches what an event needs of each UID, in one command.
+    pub fn fetch(&mut self, uids: &[u32]) -> Result<Vec<Fetched>, ImapError> {
+        let query = format!(
+            "(UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER]<0.{}> BODY.PEEK[TEXT]<0.{}>)",
+            FETCH_LIMIT - BODY_PREFIX,
+            BODY_PREFIX
+        );
+        let fetches = self.session.uid_fetch(uid_set(uids), query)?;
+        let mut out: Vec<Fetched> = fetches
+            .iter()
+            .filter_map(|f| {
+                let uid = f.uid?;
+                uids.binary_search(&uid).ok()?;
+                Some(Fetched {
+                    uid,
+                    size: f.size,
+                    flags: f.flags().iter().map(|fl| fl.to_string()).collect(),
+                    header: f.header().unwrap_or_default().to_vec(),
+                    text: f.text().unwrap_or_default().to_vec(),
+                    attachments: f
+                        .bodystructure()
+                        .map(structure::attachments)
+                        .unwrap_or_default(),
+                })
+            })
+            .collect();
+        out.sort_by_key(|f| f.uid);
+        out.dedup_by_key(|f| f.uid);
+        Ok(out)
+    }
+
+    /// Takes what the server said on its own since the last call; true if
+    /// it may mean new mail (EXISTS), so the caller looks again before IDLE.
+    pub fn take_news(&mut self) -> Result<bool, ImapError> {
+        let mut news = false;
+        for r in self.session.take_all_unsolicited() {
+            match r {
+                UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_) => news = true,
+                UnsolicitedResponse::Bye { information, .. } => {
+                    return Err(ImapError::Protocol(format!(
+                        "the server said goodbye: {}",
+                        information.unwrap_or_default()
+                    )));
+                }
+                _ => {}
+            }
+        }
+        Ok(news)
+    }
+
+    /// Waits in IDLE until new mail, `interval`, or a stop request.
+    pub fn idle(&mut self, interval: Duration) -> Result<Wake, ImapError> {
+        self.ctl.set_deadline(Some(Instant::now() + interval));
+        let mut handle = self.session.idle();
+        handle.keepalive(false);
+        let outcome = handle.wait_while(|r| {
+            !matches!(
+                r,
+                UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Bye { .. }
+            )
+        });
+        // DONE and its answer are read with the normal I/O timeout.
+        self.ctl.set_deadline(None);
+        drop(handle);
+        match outcome {
+            Ok(_) if self.stop.is_set() => Ok(Wake::Stopped),
+            Ok(WaitOutcome::TimedOut) => Ok(Wake::Renew),
+            Ok(WaitOutcome::MailboxChanged) => Ok(Wake::Changed),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// NOOP: lets the server report changes, and proves the connection.
+    pub fn noop(&mut self) -> Result<(), ImapError> {
+        Ok(self.session.noop()?)
+    }
+
+    /// Says goodbye; errors are irrelevant at this point.
+    pub fn logout(mut self) {
+        let _ = self.session.logout();
+    }
+}
+
+fn cap_name(c: &imap_proto::types::Capability) -> String {
+    use imap_proto::types::Capability;
+    match c {
+        Capability::Imap4rev1 => "IMAP4rev1".into(),
+        Capability::Auth(m) => format!("AUTH={m}"),
+        Capability::Atom(a) => a.to_string(),
+    }
+}
+
+/// `[1,2,3,7,9,10]` → `1:3,7,9:10`.
+pub fn uid_set(uids: &[u32]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let start = uids[i];
+        let mut end = start;
+        while i + 1 < uids.len() && uids[i + 1] == end + 1 {
+            i += 1;
+            end = uids[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}:{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_sets_compress_runs() {
+        assert_eq!(uid_set(&[1, 2, 3, 7, 9, 10]), "1:3,7,9:10");
+        assert_eq!(uid_set(&[5]), "5");
+        assert_eq!(uid_set(&[]), "");
+    }
+}

@@ -1,0 +1,159 @@
+//! The socket under an IMAP session: plain or TLS, with mailreactor's own
+//! timeouts.
+//!
+//! The `imap` crate resets the read timeout to "none" after IDLE and then
+//! blocks on a read, so timeouts are kept here instead: every read has a
+//! limit (the IDLE deadline while idling, the I/O timeout otherwise), and
+//! while idling reads wake every [`TICK`] to notice a stop request. A dead
+//! connection therefore always ends in a timeout error, never a hang.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::shutdown::Shutdown;
+
+/// How often a read in IDLE wakes to check for a stop request.
+pub const TICK: Duration = Duration::from_millis(250);
+
+pub(crate) enum Inner {
+    Plain(TcpStream),
+    Tls(Box<native_tls::TlsStream<TcpStream>>),
+}
+
+/// Shared between the stream and the thread that drives the session.
+pub struct Control {
+    deadline: Mutex<Option<Instant>>,
+    stop: Shutdown,
+}
+
+impl Control {
+    pub fn new(stop: Shutdown) -> Arc<Control> {
+        Arc::new(Control {
+            deadline: Mutex::new(None),
+            stop,
+        })
+    }
+
+    /// While set, reads end at `deadline` or when a stop is requested.
+    pub fn set_deadline(&self, deadline: Option<Instant>) {
+        *self.deadline.lock().unwrap_or_else(|e| e.into_inner()) = deadline;
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        *self.deadline.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+pub struct Stream {
+    inner: Inner,
+    tcp: TcpStream,
+    ctl: Arc<Control>,
+    io_timeout: Duration,
+    current: Option<Duration>,
+}
+
+impl Stream {
+    pub(crate) fn new(inner: Inner, ctl: Arc<Control>, io_timeout: Duration) -> io::Result<Stream> {
+        let tcp = match &inner {
+            Inner::Plain(s) => s.try_clone()?,
+            Inner::Tls(s) => s.get_ref().try_clone()?,
+        };
+        tcp.set_write_timeout(Some(io_timeout))?;
+        Ok(Stream {
+            inner,
+            tcp,
+            ctl,
+            io_timeout,
+            current: None,
+        })
+    }
+
+    /// TLS protocol version, for diagnostics; `None` on a plain connection.
+    pub fn is_tls(&self) -> bool {
+        matches!(self.inner, Inner::Tls(_))
+    }
+
+    fn set_timeout(&mut self, t: Duration) -> io::Result<()> {
+        if self.current != Some(t) {
+            self.tcp.set_read_timeout(Some(t))?;
+            self.current = Some(t);
+        }
+        Ok(())
+    }
+
+    fn read_inner(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.inner {
+            Inner::Plain(s) => s.read(buf),
+            Inner::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+fn timed_out(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, what.to_string())
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(deadline) = self.ctl.deadline() else {
+            self.set_timeout(self.io_timeout)?;
+            return self.read_inner(buf).map_err(|e| match e.kind() {
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                    timed_out("the server did not answer in time")
+                }
+                _ => e,
+            });
+        };
+        loop {
+            if self.ctl.stop.is_set() {
+                return Err(timed_out("stopping"));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(timed_out("idle deadline"));
+            }
+            self.set_timeout((deadline - now).min(TICK))?;
+            match self.read_inner(buf) {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) => {}
+                other => return other,
+            }
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.inner {
+            Inner::Plain(s) => s.write(buf),
+            Inner::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.inner {
+            Inner::Plain(s) => s.flush(),
+            Inner::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// Timeouts belong to [`Stream`]; the crate's requests are ignored.
+impl imap::extensions::idle::SetReadTimeout for Stream {
+    fn set_read_timeout(&mut self, _: Option<Duration>) -> imap::Result<()> {
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream")
+            .field("tls", &self.is_tls())
+            .finish()
+    }
+}

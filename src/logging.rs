@@ -1,0 +1,33 @@
+//! Logs go to stderr, never stdout (that is for events and data).
+//!
+//! Level: info by default, `-v` debug, `-vv` trace, `-q` warn, `-qq` error;
+//! `MAILREACTOR_LOG` (a tracing filter such as `mailreactor=debug`)
+//! overrides. Under systemd (`JOURNAL_STREAM` set) lines carry no
+//! timestamp or colour: the journal adds its own.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::EnvFilter;
+
+pub fn init(verbose: u8, quiet: u8) {
+    let level = match (verbose, quiet) {
+        (0, 0) => "info",
+        (1, _) => "debug",
+        (v, _) if v >= 2 => "trace",
+        (_, 1) => "warn",
+        _ => "error",
+    };
+    let filter = EnvFilter::try_from_env("MAILREACTOR_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("mailreactor={level},warn")));
+    let journal = std::env::var_os("JOURNAL_STREAM").is_some();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(!journal && std::io::stderr().is_terminal());
+    if journal {
+        builder.without_time().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,167 @@
+//! Turns what was fetched of a message (its header and the first bytes of
+//! its body) into the decoded fields of a `message.received` event.
+//!
+//! mail-parser does the decoding (RFC 2047 words, charsets, transfer
+//! encodings); this module only chooses what to keep. Broken input never
+//! fails: whatever could be decoded is kept, the rest is `null` or `[]`.
+
+use mail_parser::{Addr, HeaderValue, MessageParser};
+
+use crate::event::{Address, Attachment, MessageInfo};
+
+/// How many characters of body text a preview keeps.
+pub const PREVIEW_CHARS: usize = 200;
+
+/// The fetched pieces of one message.
+#[derive(Debug, Default, Clone)]
+pub struct Fetched {
+    pub uid: u32,
+    pub size: Option<u32>,
+    pub flags: Vec<String>,
+    /// The header section, possibly cut at the fetch limit.
+    pub header: Vec<u8>,
+    /// The first bytes of the body (after the header).
+    pub text: Vec<u8>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// Decodes `fetched` into event fields.
+pub fn decode(uidvalidity: u32, fetched: Fetched) -> MessageInfo {
+    let mut info = MessageInfo {
+        uidvalidity,
+        uid: fetched.uid,
+        size: fetched.size,
+        flags: fetched.flags,
+        attachments: fetched.attachments,
+        ..Default::default()
+    };
+    let mut raw = fetched.header;
+    if !raw.ends_with(b"\n\n") && !raw.ends_with(b"\r\n\r\n") {
+        // A header cut short, or one with no blank line: end it so the body
+        // is not read as more header.
+        raw.extend_from_slice(b"\r\n\r\n");
+    }
+    raw.extend_from_slice(&fetched.text);
+    let Some(msg) = MessageParser::default().parse(&raw) else {
+        return info;
+    };
+    info.message_id = msg.message_id().map(|id| format!("<{id}>"));
+    info.subject = msg.subject().map(clean);
+    info.from = addresses(msg.header("From"));
+    info.to = addresses(msg.header("To"));
+    info.cc = addresses(msg.header("Cc"));
+    info.date = msg
+        .date()
+        .filter(|d| d.is_valid())
+        .and_then(|d| u64::try_from(d.to_timestamp()).ok())
+        .map(|secs| {
+            let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+            humantime::format_rfc3339_seconds(t).to_string()
+        });
+    info.preview = msg
+        .body_preview(PREVIEW_CHARS)
+        .map(|p| clean(&p))
+        .filter(|p| !p.is_empty());
+    info
+}
+
+/// Collapses runs of white space (including line breaks) to one space and
+/// drops control characters, so a field is always one printable line.
+fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+fn addresses(value: Option<&HeaderValue>) -> Vec<Address> {
+    let Some(addr) = value.and_then(|v| v.as_address()) else {
+        return Vec::new();
+    };
+    addr.iter().map(address).collect()
+}
+
+fn address(a: &Addr) -> Address {
+    Address {
+        name: a.name().map(clean).filter(|n| !n.is_empty()),
+        address: a.address().map(clean).filter(|n| !n.is_empty()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetched(header: &str, text: &str) -> Fetched {
+        Fetched {
+            uid: 9,
+            header: header.as_bytes().to_vec(),
+            text: text.as_bytes().to_vec(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn decodes_encoded_words_and_names() {
+        let h = "From: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <jm@example.de>\r\n\
+                 To: a@example.com, \"Bob B\" <b@example.com>\r\n\
+                 Subject: =?iso-8859-1?q?Gr=FC=DFe?= aus =?utf-8?b?S8O2bG4=?=\r\n\
+                 Date: Mon, 23 Nov 2026 08:39:58 +0100\r\n\
+                 Message-ID: <abc@example.com>\r\n\r\n";
+        let m = decode(5, fetched(h, "Hello  there,\r\nsecond line\r\n"));
+        assert_eq!(m.subject.as_deref(), Some("Grüße aus Köln"));
+        assert_eq!(m.from[0].name.as_deref(), Some("Jürgen Müller"));
+        assert_eq!(m.from[0].address.as_deref(), Some("jm@example.de"));
+        assert_eq!(m.to.len(), 2);
+        assert_eq!(m.to[1].name.as_deref(), Some("Bob B"));
+        assert_eq!(m.date.as_deref(), Some("2026-11-23T07:39:58Z"));
+        assert_eq!(m.message_id.as_deref(), Some("<abc@example.com>"));
+        assert_eq!(m.preview.as_deref(), Some("Hello there, second line"));
+        assert_eq!((m.uidvalidity, m.uid), (5, 9));
+    }
+
+    #[test]
+    fn missing_fields_stay_missing() {
+        let m = decode(1, fetched("X-Nothing: here\r\n\r\n", ""));
+        assert_eq!(m.subject, None);
+        assert!(m.from.is_empty() && m.to.is_empty() && m.cc.is_empty());
+        assert_eq!(m.date, None);
+        assert_eq!(m.message_id, None);
+        assert_eq!(m.preview, None);
+    }
+
+    #[test]
+    fn garbage_never_fails() {
+        let mut f = fetched("", "");
+        f.header = vec![0xff, 0xfe, 0, b'\n', b':', 0x80];
+        f.text = vec![0; 100];
+        let m = decode(1, f);
+        assert_eq!(m.uid, 9);
+        let m = decode(1, fetched("Subject: a\r\n", "")); // header cut short
+        assert_eq!(m.subject.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn preview_comes_from_a_truncated_multipart() {
+        let h = "Subject: x\r\nMIME-Version: 1.0\r\n\
+                 Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n";
+        let t = "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\
+                 Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+                 Caf=C3=A9 tomorrow?\r\n--b\r\nContent-Type: application/pdf\r\n\r\nJVBER";
+        let m = decode(1, fetched(h, t));
+        assert_eq!(m.preview.as_deref(), Some("Café tomorrow?"));
+    }
+
+    #[test]
+    fn control_characters_do_not_survive() {
+        let m = decode(1, fetched("Subject: a\u{7}b\tc\r\n\r\n", ""));
+        assert_eq!(m.subject.as_deref(), Some("a b c"));
+    }
+}

@@ -1,0 +1,208 @@
+//! Passwords: fetched from the profile, a command or the environment, kept
+//! in a type that never prints them.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::config::SecretSource;
+
+/// How long a `password-command` may take (a password manager may unlock).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A password. `Debug` and `Display` show `<redacted>`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Why no password could be had; never contains the password.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("environment variable {0} is not set (password-env)")]
+    EnvMissing(String),
+    #[error("password-command {program:?} could not be run: {error}")]
+    Spawn {
+        program: String,
+        error: std::io::Error,
+    },
+    #[error("password-command {program:?} failed ({status}){stderr}")]
+    Failed {
+        program: String,
+        status: String,
+        stderr: String,
+    },
+    #[error("password-command {program:?} did not finish within {secs} s")]
+    Timeout { program: String, secs: u64 },
+    #[error("password-command {program:?} printed no password")]
+    Empty { program: String },
+}
+
+/// Gets the password from its source.
+pub fn resolve(source: &SecretSource) -> Result<Secret, SecretError> {
+    match source {
+        SecretSource::Inline(p) => Ok(Secret(p.clone())),
+        SecretSource::Env(var) => std::env::var(var)
+            .map(Secret)
+            .map_err(|_| SecretError::EnvMissing(var.clone())),
+        SecretSource::Command(argv) => run(argv),
+    }
+}
+
+/// Runs `argv` without a shell and takes the first line it prints.
+fn run(argv: &[String]) -> Result<Secret, SecretError> {
+    let program = argv[0].clone();
+    let mut child = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| SecretError::Spawn {
+            program: program.clone(),
+            error,
+        })?;
+    // Read both pipes on threads so a chatty child cannot block on a full pipe.
+    let mut out = child.stdout.take().expect("piped");
+    let err = child.stderr.take().expect("piped");
+    let out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.take(4096).read_to_end(&mut v);
+        v
+    });
+    let deadline = Instant::now() + COMMAND_TIMEOUT;
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(SecretError::Timeout {
+                program,
+                secs: COMMAND_TIMEOUT.as_secs(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    if !status.success() {
+        let first = String::from_utf8_lossy(&stderr);
+        let first = first.lines().next().unwrap_or("").trim();
+        let stderr = if first.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", first.chars().take(200).collect::<String>())
+        };
+        return Err(SecretError::Failed {
+            program,
+            status: status.to_string(),
+            stderr,
+        });
+    }
+    let text = String::from_utf8_lossy(&stdout);
+    let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if line.is_empty() {
+        return Err(SecretError::Empty { program });
+    }
+    Ok(Secret(line.to_string()))
+}
+
+/// One account's password, resolved once and shared by its mailbox
+/// threads (so `pass` runs once, not once per mailbox). Forgotten after a
+/// rejected login, so a changed password is picked up on the next try.
+#[derive(Debug)]
+pub struct SecretCache {
+    source: SecretSource,
+    cached: std::sync::Mutex<Option<Secret>>,
+}
+
+impl SecretCache {
+    pub fn new(source: SecretSource) -> SecretCache {
+        SecretCache {
+            source,
+            cached: std::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn get(&self) -> Result<Secret, SecretError> {
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = &*cached {
+            return Ok(s.clone());
+        }
+        let s = resolve(&self.source)?;
+        *cached = Some(s.clone());
+        Ok(s)
+    }
+
+    pub fn forget(&self) {
+        *self.cached.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(args: &[&str]) -> SecretSource {
+        SecretSource::Command(args.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn command_first_line_without_a_shell() {
+        let s = resolve(&cmd(&["printf", "s3cret\\nsecond\\n"])).unwrap();
+        assert_eq!(s.expose(), "s3cret");
+        // Shell syntax is an argument like any other.
+        let s = resolve(&cmd(&["echo", "$(id)"])).unwrap();
+        assert_eq!(s.expose(), "$(id)");
+    }
+
+    #[test]
+    fn failures_explain_without_the_secret() {
+        let e = resolve(&cmd(&[
+            "sh",
+            "-c",
+            "echo hunter2; echo 'no such entry' >&2; exit 3",
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("no such entry") && e.contains("exit status: 3"),
+            "{e}"
+        );
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = resolve(&cmd(&["/nonexistent/pass"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("could not be run"), "{e}");
+        let e = resolve(&cmd(&["true"])).unwrap_err().to_string();
+        assert!(e.contains("printed no password"), "{e}");
+    }
+
+    #[test]
+    fn env_source() {
+        let e = resolve(&SecretSource::Env("MR_TEST_SURELY_UNSET_VAR".into())).unwrap_err();
+        assert!(e.to_string().contains("MR_TEST_SURELY_UNSET_VAR"));
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        assert_eq!(format!("{:?}", Secret("pw".into())), "<redacted>");
+    }
+}

@@ -1,0 +1,66 @@
+//! The stop signal every thread watches: set once (SIGINT, SIGTERM, a broken
+//! stdout), seen by sleeping and blocked threads alike.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// A cloneable, one-way stop flag with interruptible sleeps.
+#[derive(Clone, Default)]
+pub struct Shutdown(Arc<(Mutex<bool>, Condvar)>);
+
+impl Shutdown {
+    pub fn new() -> Shutdown {
+        Shutdown::default()
+    }
+
+    /// Asks every holder to stop.
+    pub fn trigger(&self) {
+        let (lock, cvar) = &*self.0;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cvar.notify_all();
+    }
+
+    pub fn is_set(&self) -> bool {
+        *self.0.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sleeps for `d` or until stopped; true when stopped.
+    pub fn sleep(&self, d: Duration) -> bool {
+        let deadline = Instant::now() + d;
+        let (lock, cvar) = &*self.0;
+        let mut stopped = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while !*stopped {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            stopped = cvar
+                .wait_timeout(stopped, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        *stopped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sleep_ends_early_when_triggered() {
+        let s = Shutdown::new();
+        let s2 = s.clone();
+        let t = std::thread::spawn(move || s2.sleep(Duration::from_secs(30)));
+        std::thread::sleep(Duration::from_millis(50));
+        s.trigger();
+        assert!(t.join().unwrap());
+        assert!(s.is_set());
+    }
+
+    #[test]
+    fn sleep_runs_out_when_not_triggered() {
+        let s = Shutdown::new();
+        assert!(!s.sleep(Duration::from_millis(10)));
+    }
+}

@@ -1,0 +1,128 @@
+//! Events on standard output: a JSON line each (for pipes and `--json`),
+//! or one readable line each on a terminal.
+
+use std::io::{self, Write};
+
+use super::{Delivery, Sink, SinkError};
+use crate::event::{Event, EventData};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Human,
+}
+
+pub struct StdoutSink {
+    format: Format,
+    out: io::Stdout,
+}
+
+impl StdoutSink {
+    pub fn new(format: Format) -> StdoutSink {
+        StdoutSink {
+            format,
+            out: io::stdout(),
+        }
+    }
+
+    /// Writes one already-serialised JSON line (used when catching up from
+    /// the journal, where the stored text is the event).
+    pub fn write_json(&mut self, json: &str) -> Result<(), SinkError> {
+        let mut out = self.out.lock();
+        writeln!(out, "{json}")
+            .and_then(|_| out.flush())
+            .map_err(map_io)
+    }
+
+    fn write_event(&mut self, event: &Event) -> Result<(), SinkError> {
+        let line = match self.format {
+            Format::Json => event.to_json(),
+            Format::Human => human(event),
+        };
+        let mut out = self.out.lock();
+        writeln!(out, "{line}")
+            .and_then(|_| out.flush())
+            .map_err(map_io)
+    }
+}
+
+fn map_io(e: io::Error) -> SinkError {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        SinkError::Closed
+    } else {
+        SinkError::Failed(format!("cannot write to stdout: {e}"))
+    }
+}
+
+impl Sink for StdoutSink {
+    fn name(&self) -> &str {
+        "stdout"
+    }
+
+    fn deliver<'a>(&'a mut self, event: &'a Event) -> Delivery<'a> {
+        Box::pin(async move { self.write_event(event) })
+    }
+}
+
+/// `07:40:00 work/INBOX  new  Ann <ann@example.com>: Hello [1 attachment]`
+pub fn human(e: &Event) -> String {
+    let clock = e.time.get(11..19).unwrap_or(&e.time);
+    let place = match &e.mailbox {
+        Some(m) => format!("{}/{m}", e.account),
+        None => e.account.clone(),
+    };
+    let what = match &e.data {
+        EventData::Message(m) => {
+            let from = m
+                .from
+                .first()
+                .map(|a| match (&a.name, &a.address) {
+                    (Some(n), Some(ad)) => format!("{n} <{ad}>"),
+                    (Some(n), None) => n.clone(),
+                    (None, Some(ad)) => ad.clone(),
+                    (None, None) => "(unknown sender)".into(),
+                })
+                .unwrap_or_else(|| "(no sender)".into());
+            let subject = m.subject.as_deref().unwrap_or("(no subject)");
+            let att = match m.attachments.len() {
+                0 => String::new(),
+                1 => " [1 attachment]".into(),
+                n => format!(" [{n} attachments]"),
+            };
+            format!("new mail  {from}: {subject}{att}")
+        }
+        EventData::Reset {
+            uidvalidity,
+            previous_uidvalidity,
+        } => format!(
+            "mailbox reset (UIDVALIDITY {previous_uidvalidity} → {uidvalidity}): new baseline"
+        ),
+        EventData::Connected { watch_mode } => format!("connected ({watch_mode})"),
+        EventData::Problem { reason } => format!("{}: {reason}", e.kind.as_str()),
+    };
+    format!("{clock} {place}  {what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Address, MessageInfo};
+
+    #[test]
+    fn human_line_for_mail() {
+        let info = MessageInfo {
+            uid: 3,
+            subject: Some("Hello".into()),
+            from: vec![Address {
+                name: Some("Ann".into()),
+                address: Some("ann@example.com".into()),
+            }],
+            ..Default::default()
+        };
+        let line = human(&Event::received("work", "INBOX", info));
+        assert!(
+            line.ends_with("work/INBOX  new mail  Ann <ann@example.com>: Hello"),
+            "{line}"
+        );
+    }
+}

@@ -1,0 +1,399 @@
+//! What mailreactor remembers, in one SQLite database per profile: per
+//! mailbox the cursor (UIDVALIDITY and highest UID announced), the events
+//! recorded, and how far each sink has been delivered.
+//!
+//! Recording events and moving a cursor happen in one transaction, so a
+//! crash can make mailreactor look at a message again but never skip one,
+//! and the event id (unique in the table) keeps a repeat from being
+//! recorded twice.
+
+use std::collections::HashMap;
+use std::fs::{self, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::event::Event;
+
+/// Where a mailbox stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub uidvalidity: u32,
+    /// The highest UID announced (or taken as the baseline).
+    pub last_uid: u32,
+}
+
+/// A cursor and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxCursor {
+    pub account: String,
+    pub mailbox: String,
+    pub cursor: Cursor,
+}
+
+/// A mailbox's row, for `state show`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MailboxState {
+    pub account: String,
+    pub mailbox: String,
+    pub uidvalidity: u32,
+    pub last_uid: u32,
+    pub updated: String,
+    pub events: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the state directory {path}: {source}")]
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot open the state database {path}: {source}{hint}",
+        hint = corrupt_hint(source)
+    )]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("state database {path}: {source}")]
+    Sql {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+}
+
+fn corrupt_hint(e: &rusqlite::Error) -> &'static str {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
+            "\n  = help: the file is damaged; move it aside and start again: mailreactor then \
+             takes a new baseline (mail that arrived while it was broken is not announced)"
+        }
+        _ => "",
+    }
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS mailbox (
+    account     TEXT NOT NULL,
+    mailbox     TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    last_uid    INTEGER NOT NULL,
+    updated     TEXT NOT NULL,
+    PRIMARY KEY (account, mailbox)
+);
+CREATE TABLE IF NOT EXISTS event (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    id      TEXT NOT NULL UNIQUE,
+    type    TEXT NOT NULL,
+    time    TEXT NOT NULL,
+    account TEXT NOT NULL,
+    mailbox TEXT,
+    json    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS delivery (
+    sink TEXT PRIMARY KEY,
+    seq  INTEGER NOT NULL
+);
+";
+
+impl Store {
+    /// Opens (creating when missing) the database at `path`, mode 0600 in a
+    /// 0700 directory.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|source| StoreError::Dir {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+        }
+        // Create the file ourselves so it is never world-readable.
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|source| StoreError::Dir {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+            .and_then(|_| conn.execute_batch(SCHEMA))
+            .map_err(open_err)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn sql(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sql {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Every mailbox cursor, by (account, mailbox).
+    pub fn cursors(&self) -> Result<HashMap<(String, String), Cursor>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT account, mailbox, uidvalidity, last_uid FROM mailbox")
+            .map_err(|e| self.sql(e))?;
+        stmt.query_map([], |r| {
+            Ok((
+                (r.get(0)?, r.get(1)?),
+                Cursor {
+                    uidvalidity: r.get(2)?,
+                    last_uid: r.get(3)?,
+                },
+            ))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.sql(e))
+    }
+
+    /// In one transaction: records `events` (skipping ids already recorded)
+    /// and moves `cursor`. Returns the events that were new, with their
+    /// sequence numbers.
+    pub fn record<'e>(
+        &mut self,
+        events: &'e [Event],
+        cursor: Option<&MailboxCursor>,
+    ) -> Result<Vec<(i64, &'e Event)>, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        let mut fresh = Vec::with_capacity(events.len());
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO event (id, type, time, account, mailbox, json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(sql)?;
+            for e in events {
+                let n = insert
+                    .execute(params![
+                        e.id,
+                        e.kind.as_str(),
+                        e.time,
+                        e.account,
+                        e.mailbox,
+                        e.to_json()
+                    ])
+                    .map_err(sql)?;
+                if n == 1 {
+                    fresh.push((tx.last_insert_rowid(), e));
+                }
+            }
+            if let Some(c) = cursor {
+                tx.prepare_cached(
+                    "INSERT INTO mailbox (account, mailbox, uidvalidity, last_uid, updated)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (account, mailbox) DO UPDATE SET
+                       uidvalidity = excluded.uidvalidity,
+                       last_uid = excluded.last_uid,
+                       updated = excluded.updated",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        c.account,
+                        c.mailbox,
+                        c.cursor.uidvalidity,
+                        c.cursor.last_uid,
+                        crate::event::now_rfc3339()
+                    ])
+                })
+                .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok(fresh)
+    }
+
+    /// Events recorded after `sink`'s delivery cursor, oldest first. A sink
+    /// seen for the first time starts at the end: it gets new events only.
+    pub fn undelivered(&self, sink: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        let Some(after) = self.delivered(sink)? else {
+            let last = self.last_seq()?;
+            self.ack(sink, last)?;
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, json FROM event WHERE seq > ?1 ORDER BY seq")
+            .map_err(|e| self.sql(e))?;
+        stmt.query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sql(e))
+    }
+
+    fn delivered(&self, sink: &str) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row("SELECT seq FROM delivery WHERE sink = ?1", [sink], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    fn last_seq(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM event", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Marks everything up to `seq` as delivered to `sink`.
+    pub fn ack(&self, sink: &str, seq: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO delivery (sink, seq) VALUES (?1, ?2)
+                 ON CONFLICT (sink) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+                params![sink, seq],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Every mailbox row with its event count, for `state show`.
+    pub fn mailboxes(&self) -> Result<Vec<MailboxState>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT m.account, m.mailbox, m.uidvalidity, m.last_uid, m.updated,
+                        (SELECT COUNT(*) FROM event e
+                          WHERE e.account = m.account AND e.mailbox = m.mailbox)
+                 FROM mailbox m ORDER BY m.account, m.mailbox",
+            )
+            .map_err(|e| self.sql(e))?;
+        stmt.query_map([], |r| {
+            Ok(MailboxState {
+                account: r.get(0)?,
+                mailbox: r.get(1)?,
+                uidvalidity: r.get(2)?,
+                last_uid: r.get(3)?,
+                updated: r.get(4)?,
+                events: r.get(5)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.sql(e))
+    }
+
+    /// Forgets cursors (all, one account's, or one mailbox's): the next
+    /// watch takes a new baseline there. Returns how many were forgotten.
+    pub fn reset(&self, account: Option<&str>, mailbox: Option<&str>) -> Result<usize, StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM mailbox WHERE (?1 IS NULL OR account = ?1)
+                                       AND (?2 IS NULL OR mailbox = ?2)",
+                params![account, mailbox],
+            )
+            .map_err(|e| self.sql(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, MessageInfo};
+
+    fn msg(uid: u32) -> Event {
+        let info = MessageInfo {
+            uidvalidity: 1,
+            uid,
+            ..Default::default()
+        };
+        Event::received("a", "INBOX", info)
+    }
+
+    fn cursor(last_uid: u32) -> MailboxCursor {
+        MailboxCursor {
+            account: "a".into(),
+            mailbox: "INBOX".into(),
+            cursor: Cursor {
+                uidvalidity: 1,
+                last_uid,
+            },
+        }
+    }
+
+    #[test]
+    fn records_once_and_moves_the_cursor() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s/db.sqlite");
+        let mut s = Store::open(&path).unwrap();
+        let events = vec![msg(1), msg(2)];
+        assert_eq!(s.record(&events, Some(&cursor(2))).unwrap().len(), 2);
+        // A repeat (after a crash, say) records nothing new.
+        assert_eq!(s.record(&events, Some(&cursor(2))).unwrap().len(), 0);
+        let c = s.cursors().unwrap();
+        assert_eq!(c[&("a".into(), "INBOX".into())].last_uid, 2);
+        let mode = std::fs::metadata(&path).unwrap().permissions();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(mode.mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn delivery_cursor_replays_the_unacknowledged() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("db")).unwrap();
+        s.record(&[msg(1)], None).unwrap();
+        // A new sink starts at the end.
+        assert!(s.undelivered("stdout").unwrap().is_empty());
+        let fresh: Vec<i64> = s
+            .record(&[msg(2), msg(3)], None)
+            .unwrap()
+            .iter()
+            .map(|f| f.0)
+            .collect();
+        s.ack("stdout", fresh[0]).unwrap();
+        let left = s.undelivered("stdout").unwrap();
+        assert_eq!(left.len(), 1);
+        assert!(left[0].1.contains("\"uid\":3"));
+    }
+
+    #[test]
+    fn reset_forgets_cursors() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("db")).unwrap();
+        s.record(&[], Some(&cursor(5))).unwrap();
+        assert_eq!(s.reset(Some("other"), None).unwrap(), 0);
+        assert_eq!(s.reset(Some("a"), None).unwrap(), 1);
+        assert!(s.cursors().unwrap().is_empty());
+    }
+
+    #[test]
+    fn garbage_file_gives_a_recovery_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+        let e = Store::open(&path).err().unwrap().to_string();
+        assert!(e.contains("move it aside"), "{e}");
+    }
+}

@@ -1,0 +1,299 @@
+//! One blocking thread per watched mailbox: connect, take or check the
+//! baseline, announce every UID above the cursor, then wait (IDLE or poll)
+//! and do it again, reconnecting with backoff after any failure.
+//!
+//! The thread never writes state itself: it sends [`Observation`]s to the
+//! daemon, which records events and the moved cursor in one transaction.
+
+mod backoff;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::Sender;
+
+use crate::config::{Account, Mode};
+use crate::event::Event;
+use crate::imap::{BATCH, Connection, ImapError, Wake};
+use crate::message;
+use crate::secret::{SecretCache, SecretError};
+use crate::shutdown::Shutdown;
+use crate::store::{Cursor, MailboxCursor};
+pub use backoff::Backoff;
+
+/// After a rejected login, wait this long before trying again.
+const AUTH_RETRY: Duration = Duration::from_secs(300);
+/// A connection that watched this long counts as stable: backoff resets.
+const STABLE: Duration = Duration::from_secs(60);
+
+/// What a watcher thread tells the daemon.
+#[derive(Debug)]
+pub enum Observation {
+    /// Record these events and move this cursor, atomically.
+    Record {
+        events: Vec<Event>,
+        cursor: Option<MailboxCursor>,
+    },
+    /// A login was rejected (or no password could be had).
+    AuthFailed { account: String, reason: String },
+    /// With `--once`: this mailbox could not be caught up.
+    Failed {
+        account: String,
+        mailbox: String,
+        reason: String,
+    },
+}
+
+/// After a failure: try again (after this delay, or the usual backoff), or
+/// give up (`--once`, or the daemon is gone).
+enum Next {
+    Retry(Option<Duration>),
+    Quit,
+}
+
+/// How one watched mailbox is run.
+pub struct MailboxWatcher {
+    pub account: Arc<Account>,
+    pub mailbox: String,
+    pub cursor: Option<Cursor>,
+    pub secret: Arc<SecretCache>,
+    pub tx: Sender<Observation>,
+    pub stop: Shutdown,
+    /// Catch up once and return, instead of watching.
+    pub once: bool,
+}
+
+/// What ends a session early.
+enum Interrupt {
+    /// The login was rejected, or no password could be had.
+    Auth(String),
+    /// Anything else: network, TLS, protocol, a missing mailbox.
+    Other(ImapError),
+    /// The daemon is gone (it stops listening only when shutting down).
+    Closed,
+}
+
+impl From<ImapError> for Interrupt {
+    fn from(e: ImapError) -> Interrupt {
+        match e {
+            ImapError::Auth(reason) => Interrupt::Auth(reason),
+            other => Interrupt::Other(other),
+        }
+    }
+}
+
+impl From<SecretError> for Interrupt {
+    fn from(e: SecretError) -> Interrupt {
+        Interrupt::Auth(format!("no password: {e}"))
+    }
+}
+
+impl MailboxWatcher {
+    /// Runs until stopped (or, with `once`, until caught up).
+    pub fn run(mut self) {
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+        let mut last_error = String::new();
+        while !self.stop.is_set() {
+            let mut watching_since = None;
+            let interrupt = match self.session(&mut watching_since) {
+                Ok(()) | Err(Interrupt::Closed) => return,
+                Err(i) => i,
+            };
+            if watching_since.is_some_and(|t: Instant| t.elapsed() >= STABLE) {
+                backoff.reset();
+            }
+            let delay = match self.report(interrupt, watching_since.is_some(), &mut last_error) {
+                Next::Retry(delay) => delay.unwrap_or_else(|| backoff.next_delay()),
+                Next::Quit => return,
+            };
+            tracing::debug!(account = %self.account.name, mailbox = %self.mailbox,
+                "next attempt in {:.1} s", delay.as_secs_f64());
+            if self.stop.sleep(delay) {
+                return;
+            }
+        }
+    }
+
+    fn send(&self, o: Observation) -> Result<(), Interrupt> {
+        self.tx.blocking_send(o).map_err(|_| Interrupt::Closed)
+    }
+
+    /// Logs and reports a failure, and says what to do next.
+    fn report(&self, interrupt: Interrupt, was_watching: bool, last_error: &mut String) -> Next {
+        match self.report_inner(interrupt, was_watching, last_error) {
+            Ok(next) => next,
+            Err(_) => Next::Quit,
+        }
+    }
+
+    fn report_inner(
+        &self,
+        interrupt: Interrupt,
+        was_watching: bool,
+        last_error: &mut String,
+    ) -> Result<Next, Interrupt> {
+        let (account, mailbox) = (&self.account.name, &self.mailbox);
+        let (reason, delay) = match interrupt {
+            Interrupt::Auth(reason) => {
+                self.secret.forget();
+                self.send(Observation::AuthFailed {
+                    account: account.clone(),
+                    reason: reason.clone(),
+                })?;
+                (
+                    reason,
+                    Some(AUTH_RETRY.mul_f64(0.75 + fastrand::f64() / 2.0)),
+                )
+            }
+            Interrupt::Other(e) => (e.to_string(), None),
+            Interrupt::Closed => return Err(Interrupt::Closed),
+        };
+        if was_watching {
+            let event = Event::disconnected(account, mailbox, reason.clone());
+            self.send(Observation::Record {
+                events: vec![event],
+                cursor: None,
+            })?;
+        }
+        if self.once {
+            self.send(Observation::Failed {
+                account: account.clone(),
+                mailbox: mailbox.clone(),
+                reason,
+            })?;
+            return Ok(Next::Quit);
+        }
+        // The same error again and again is logged once, then quietly.
+        if *last_error != reason {
+            tracing::warn!("{account}/{mailbox}: {reason}; retrying");
+            *last_error = reason;
+        } else {
+            tracing::debug!("{account}/{mailbox}: {reason}; retrying");
+        }
+        Ok(Next::Retry(delay))
+    }
+
+    /// One connection's life. `Ok` means done (stopped, or `once` finished).
+    fn session(&mut self, watching_since: &mut Option<Instant>) -> Result<(), Interrupt> {
+        let secret = self.secret.get()?;
+        let mut conn = Connection::open(&self.account, &secret, &self.stop)?;
+        let status = conn.examine(&self.mailbox)?;
+        let idle = match self.account.mode {
+            Mode::Poll => false,
+            Mode::Auto => conn.has_idle(),
+            Mode::Idle => {
+                if !conn.has_idle() {
+                    tracing::warn!(
+                        "{}: mode = \"idle\" but the server has no IDLE; polling every {}",
+                        self.account.name,
+                        humantime::format_duration(self.account.poll_interval)
+                    );
+                }
+                conn.has_idle()
+            }
+        };
+        let (account, mailbox) = (self.account.name.clone(), self.mailbox.clone());
+        let mut events = Vec::new();
+        if !self.once {
+            events.push(Event::connected(
+                &account,
+                &mailbox,
+                if idle { "idle" } else { "poll" },
+            ));
+        }
+        let cursor = match self.cursor {
+            Some(c) if c.uidvalidity == status.uidvalidity => None,
+            previous => {
+                let last_uid = conn.highest_uid(&status)?;
+                if let Some(p) = previous {
+                    tracing::warn!(
+                        "{account}/{mailbox}: UIDVALIDITY changed ({} → {}); taking a new \
+                         baseline at UID {last_uid}",
+                        p.uidvalidity,
+                        status.uidvalidity
+                    );
+                    events.push(Event::reset(
+                        &account,
+                        &mailbox,
+                        p.uidvalidity,
+                        status.uidvalidity,
+                    ));
+                } else {
+                    tracing::info!("{account}/{mailbox}: first look; baseline at UID {last_uid}");
+                }
+                let c = Cursor {
+                    uidvalidity: status.uidvalidity,
+                    last_uid,
+                };
+                self.cursor = Some(c);
+                Some(self.mailbox_cursor(c))
+            }
+        };
+        self.send(Observation::Record { events, cursor })?;
+        *watching_since = Some(Instant::now());
+        tracing::info!(
+            "{account}/{mailbox}: watching ({})",
+            if idle { "IDLE" } else { "polling" }
+        );
+
+        loop {
+            if self.stop.is_set() {
+                conn.logout();
+                return Ok(());
+            }
+            self.catch_up(&mut conn)?;
+            if conn.take_news()? {
+                continue;
+            }
+            if self.once {
+                conn.logout();
+                return Ok(());
+            }
+            let wake = if idle {
+                conn.idle(self.account.idle_interval)?
+            } else if self.stop.sleep(self.account.poll_interval) {
+                Wake::Stopped
+            } else {
+                conn.noop()?;
+                Wake::Changed
+            };
+            if wake == Wake::Stopped {
+                conn.logout();
+                return Ok(());
+            }
+        }
+    }
+
+    fn mailbox_cursor(&self, cursor: Cursor) -> MailboxCursor {
+        MailboxCursor {
+            account: self.account.name.clone(),
+            mailbox: self.mailbox.clone(),
+            cursor,
+        }
+    }
+
+    /// Announces every UID above the cursor, a batch per command.
+    fn catch_up(&mut self, conn: &mut Connection) -> Result<(), Interrupt> {
+        let mut cursor = self.cursor.expect("baseline taken before catching up");
+        let uids = conn.uids_after(cursor.last_uid)?;
+        for chunk in uids.chunks(BATCH) {
+            let fetched = conn.fetch(chunk)?;
+            let events = fetched
+                .into_iter()
+                .map(|f| {
+                    let info = message::decode(cursor.uidvalidity, f);
+                    Event::received(&self.account.name, &self.mailbox, info)
+                })
+                .collect();
+            // UIDs that vanished between SEARCH and FETCH are passed over.
+            cursor.last_uid = *chunk.last().expect("chunks are never empty");
+            self.cursor = Some(cursor);
+            let mc = self.mailbox_cursor(cursor);
+            self.send(Observation::Record {
+                events,
+                cursor: Some(mc),
+            })?;
+        }
+        Ok(())
+    }
+}

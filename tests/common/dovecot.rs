@@ -1,0 +1,279 @@
+//! A throwaway Dovecot for tests and the demo: its own config, mail and
+//! sockets in a temporary directory, listening on free loopback ports.
+//!
+//! Shared by `tests/` and `examples/demo.rs` (through `#[path]`), so the
+//! server the demo shows is the one the tests exercise.
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The one user every instance knows.
+pub const USER: &str = "alice";
+/// Alice's password.
+pub const PASSWORD: &str = "correct-horse-battery";
+
+pub struct Dovecot {
+    dir: tempfile::TempDir,
+    /// Plain IMAP port (also used for STARTTLS).
+    pub port: u16,
+    /// Implicit-TLS port.
+    pub tls_port: u16,
+    /// PEM of the self-signed certificate the server presents.
+    pub cert: PathBuf,
+    config: PathBuf,
+    child: Option<Child>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free loopback port")
+}
+
+fn need(program: &str, package: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+        || Path::new("/usr/sbin").join(program).is_file();
+    assert!(
+        found,
+        "`{program}` is not installed: these tests need a real Dovecot \
+         (apt-get install -y {package})"
+    );
+}
+
+impl Dovecot {
+    /// Starts a fresh instance and waits until both listeners accept.
+    pub fn start() -> Dovecot {
+        need("dovecot", "dovecot-imapd");
+        need("openssl", "openssl");
+        let dir = tempfile::Builder::new()
+            .prefix("mr-dovecot-")
+            .tempdir()
+            .expect("temp dir");
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let root = dir.path().to_path_buf();
+        let mail = root.join("mail");
+        fs::create_dir(&mail).unwrap();
+        chown_dovecot(&mail);
+
+        let (cert, key) = (root.join("cert.pem"), root.join("key.pem"));
+        let status = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+            .args(["-subj", "/CN=localhost"])
+            .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run openssl");
+        assert!(
+            status.success(),
+            "openssl could not make a test certificate"
+        );
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
+
+        let passwd = root.join("passwd");
+        fs::write(&passwd, format!("{USER}:{{PLAIN}}{PASSWORD}\n")).unwrap();
+
+        let (port, tls_port) = (free_port(), free_port());
+        let name = root.file_name().unwrap().to_string_lossy().into_owned();
+        let config = root.join("dovecot.conf");
+        let root_s = root.display();
+        fs::write(
+            &config,
+            format!(
+                r#"protocols = imap
+listen = 127.0.0.1
+base_dir = {root_s}/run
+state_dir = {root_s}/state
+log_path = {root_s}/dovecot.log
+instance_name = {name}
+default_login_user = dovenull
+default_internal_user = dovecot
+default_internal_group = dovecot
+first_valid_uid = 1
+first_valid_gid = 1
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+ssl = yes
+ssl_cert = <{cert}
+ssl_key = <{key}
+mail_location = maildir:{mail}/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {passwd}
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={mail}/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = {tls_port}
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"#,
+                cert = cert.display(),
+                key = key.display(),
+                mail = mail.display(),
+                passwd = passwd.display(),
+            ),
+        )
+        .unwrap();
+        let mut d = Dovecot {
+            dir,
+            port,
+            tls_port,
+            cert,
+            config,
+            child: None,
+        };
+        d.launch();
+        d
+    }
+
+    fn launch(&mut self) {
+        let child = Command::new("dovecot")
+            .arg("-F")
+            .arg("-c")
+            .arg(&self.config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start dovecot");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for port in [self.port, self.tls_port] {
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                    panic!("dovecot exited ({status}) at start: {}", self.log());
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "dovecot did not listen on {port}"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// Stops the server (as an outage would), keeping its mail and ports.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while child.try_wait().unwrap().is_none() {
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            // The master is gone; wait until nothing answers on the port.
+            while TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// Starts the server again after [`Dovecot::stop`], on the same ports.
+    pub fn start_again(&mut self) {
+        assert!(self.child.is_none(), "dovecot is still running");
+        self.launch();
+    }
+
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A logged-in client session of the test's own, over plain IMAP.
+    pub fn client(&self) -> imap::Session<TcpStream> {
+        let stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to dovecot");
+        let mut client = imap::Client::new(stream);
+        client.read_greeting().expect("greeting");
+        client
+            .login(USER, PASSWORD)
+            .map_err(|(e, _)| e)
+            .expect("test login")
+    }
+
+    /// Delivers `raw` to `mailbox` with APPEND (creating the mailbox first
+    /// when it is missing) and returns the UID the server gave it.
+    pub fn append(&self, mailbox: &str, raw: &[u8]) -> u32 {
+        let mut s = self.client();
+        let uid = append_with(&mut s, mailbox, raw);
+        let _ = s.logout();
+        uid
+    }
+}
+
+/// APPEND over an existing session; returns the new UID.
+pub fn append_with(s: &mut imap::Session<TcpStream>, mailbox: &str, raw: &[u8]) -> u32 {
+    if mailbox != "INBOX" {
+        let _ = s.create(mailbox);
+    }
+    let appended = s.append(mailbox, raw).finish().expect("APPEND");
+    appended
+        .uids
+        .and_then(|u| u.into_iter().next())
+        .map(|u| match u {
+            imap_proto::UidSetMember::Uid(u) => u,
+            imap_proto::UidSetMember::UidRange(r) => *r.start(),
+        })
+        .expect("APPENDUID in the answer")
+}
+
+fn chown_dovecot(path: &Path) {
+    let status = Command::new("chown")
+        .arg("dovecot:dovecot")
+        .arg(path)
+        .status()
+        .expect("chown");
+    assert!(status.success());
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A small RFC 5322 message; `extra` goes after the standard headers.
+pub fn simple_message(subject: &str, body: &str) -> Vec<u8> {
+    let mut m = Vec::new();
+    write!(
+        m,
+        "From: Ann Example <ann@example.com>\r\nTo: alice@example.com\r\n\
+         Subject: {subject}\r\nDate: Mon, 23 Nov 2026 07:39:58 +0000\r\n\
+         Message-ID: <{}@example.com>\r\n\r\n{body}\r\n",
+        fastrand::u64(..)
+    )
+    .unwrap();
+    m
+}
