@@ -181,7 +181,13 @@ impl Connection {
                 Some(Fetched {
                     uid,
                     size: f.size,
-                    flags: f.flags().iter().map(|fl| fl.to_string()).collect(),
+                    // \Recent is a per-session marker, not a message flag.
+                    flags: f
+                        .flags()
+                        .iter()
+                        .filter(|fl| **fl != imap::types::Flag::Recent)
+                        .map(|fl| fl.to_string())
+                        .collect(),
                     header: f.header().unwrap_or_default().to_vec(),
                     text: f.text().unwrap_or_default().to_vec(),
                     attachments: f
