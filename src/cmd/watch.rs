@@ -21,10 +21,11 @@ pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     let sinks: Vec<Box<dyn Sink>> = vec![Box::new(StdoutSink::new(format))];
     let mailboxes: usize = profile.accounts.iter().map(|a| a.mailboxes.len()).sum();
     tracing::info!(
-        "profile {} ({}): {} accounts, {mailboxes} mailboxes; state in {}",
+        "profile {} ({}): {}, {}; state in {}",
         profile.name,
         profile.path.display(),
-        profile.accounts.len(),
+        plural(profile.accounts.len(), "account"),
+        plural(mailboxes, "mailbox"),
         store.path().display()
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -40,11 +41,20 @@ pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     ))?;
     if !outcome.failures.is_empty() {
         return Err(ConnectFailure(format!(
-            "could not catch up {} of {mailboxes} mailboxes:\n  {}",
+            "could not catch up {} of {}:\n  {}",
             outcome.failures.len(),
+            plural(mailboxes, "mailbox"),
             outcome.failures.join("\n  ")
         ))
         .into());
     }
     Ok(())
+}
+
+fn plural(n: usize, word: &str) -> String {
+    match (n, word.ends_with('x')) {
+        (1, _) => format!("1 {word}"),
+        (_, true) => format!("{n} {word}es"),
+        _ => format!("{n} {word}s"),
+    }
 }

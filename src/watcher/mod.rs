@@ -76,7 +76,9 @@ enum Interrupt {
 impl From<ImapError> for Interrupt {
     fn from(e: ImapError) -> Interrupt {
         match e {
-            ImapError::Auth(reason) => Interrupt::Auth(reason),
+            e @ ImapError::Auth(_) => {
+                Interrupt::Auth(format!("{e} (check the username and password source)"))
+            }
             other => Interrupt::Other(other),
         }
     }

@@ -107,6 +107,7 @@ first_valid_uid = 1
 first_valid_gid = 1
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
@@ -230,6 +231,27 @@ service anvil {{
         let uid = append_with(&mut s, mailbox, raw);
         let _ = s.logout();
         uid
+    }
+}
+
+impl Dovecot {
+    /// Delivers `raw` to alice's INBOX by writing it into the maildir, as a
+    /// local delivery agent would: works while the server is down.
+    pub fn deliver_to_maildir(&self, raw: &[u8]) {
+        let new = self.dir.path().join("mail").join(USER).join("new");
+        assert!(new.is_dir(), "alice's maildir does not exist yet");
+        let name = format!(
+            "{}.M{}P{}.mailreactor-test",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+            fastrand::u32(..),
+            std::process::id()
+        );
+        let path = new.join(name);
+        fs::write(&path, raw).unwrap();
+        chown_dovecot(&path);
     }
 }
 

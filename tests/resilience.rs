@@ -1,0 +1,127 @@
+//! Outages: the server goes away and comes back, a mailbox is recreated,
+//! a password is wrong. Nothing is missed, nothing repeated, nothing leaks.
+
+mod common;
+
+use common::dovecot::simple_message;
+use common::{Env, PASSWORD, received};
+
+#[test]
+fn server_restart_during_a_watch_reconnects_and_announces_what_arrived() {
+    let mut env = Env::new(&["INBOX"], "");
+    env.dovecot.append("INBOX", &simple_message("before", "x"));
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+
+    env.dovecot.stop();
+    let gone = watch.wait_type("account.disconnected");
+    assert_eq!(gone["mailbox"], "INBOX");
+    assert!(
+        gone["reason"].as_str().is_some_and(|r| !r.is_empty()),
+        "{gone}"
+    );
+
+    // Mail delivered while the server is down.
+    env.dovecot
+        .deliver_to_maildir(&simple_message("during the outage", "x"));
+    env.dovecot.start_again();
+
+    watch.wait_type("account.connected");
+    watch.wait_for("the outage mail", |v| v["subject"] == "during the outage");
+    env.dovecot.append("INBOX", &simple_message("after", "x"));
+    watch.wait_for("after", |v| v["subject"] == "after");
+    let subjects: Vec<String> = received(&watch.seen).into_iter().map(|(_, s)| s).collect();
+    assert_eq!(subjects, ["during the outage", "after"]);
+}
+
+#[test]
+fn a_recreated_mailbox_is_a_reset_not_a_flood() {
+    let env = Env::new(&["Lists"], "");
+    let mut c = env.dovecot.client();
+    c.create("Lists").unwrap();
+    env.dovecot.append("Lists", &simple_message("old", "x"));
+    assert!(received(&env.once()).is_empty());
+
+    // Recreated while mailreactor is stopped, and filled: a new UIDVALIDITY.
+    c.delete("Lists").unwrap();
+    c.create("Lists").unwrap();
+    for i in 0..5 {
+        env.dovecot
+            .append("Lists", &simple_message(&format!("refilled {i}"), "x"));
+    }
+    let events = env.once();
+    let resets: Vec<_> = events
+        .iter()
+        .filter(|e| e["type"] == "mailbox.reset")
+        .collect();
+    assert_eq!(resets.len(), 1, "{events:#?}");
+    assert_ne!(resets[0]["uidvalidity"], resets[0]["previous_uidvalidity"]);
+    assert!(received(&events).is_empty(), "flooded: {events:#?}");
+
+    // Recreated under a running watch: noticed, retried until back, reset.
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    c.delete("Lists").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    c.create("Lists").unwrap();
+    watch.wait_type("mailbox.reset");
+    env.dovecot.append("Lists", &simple_message("fresh", "x"));
+    let e = watch.wait_type("message.received");
+    assert_eq!(e["subject"], "fresh");
+    let reset = watch
+        .seen
+        .iter()
+        .find(|e| e["type"] == "mailbox.reset")
+        .unwrap();
+    assert_eq!(e["uidvalidity"], reset["uidvalidity"]);
+}
+
+#[test]
+fn a_wrong_password_is_reported_without_showing_it() {
+    let env = Env::new(&["INBOX", "Other"], "");
+    let secret = "Wr0ng-Pa55word-XYZ";
+    std::fs::write(
+        &env.profile,
+        std::fs::read_to_string(&env.profile)
+            .unwrap()
+            .replace(PASSWORD, secret),
+    )
+    .unwrap();
+
+    let mut watch = env.watch();
+    let e = watch.wait_type("account.auth-failed");
+    assert_eq!(e["account"], "test");
+    let reason = e["reason"].as_str().unwrap();
+    assert!(reason.contains("login rejected"), "{reason}");
+    // Two mailboxes fail, one event: an outage is reported once.
+    let more = watch.drain(std::time::Duration::from_secs(2));
+    assert!(
+        more.iter().all(|v| v["type"] != "account.auth-failed"),
+        "{more:#?}"
+    );
+    let stderr = watch.stderr();
+    assert!(stderr.contains("test"), "{stderr}");
+    drop(watch);
+
+    let out = env.run(&["check"]);
+    assert_eq!(out.status.code(), Some(3));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        all.contains("test") && all.contains("login rejected"),
+        "{all}"
+    );
+
+    let out = env.run(&["watch", "--once"]);
+    assert_eq!(out.status.code(), Some(3));
+    let all = format!(
+        "{all}{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains(secret), "the password leaked: {all}");
+    assert!(!stderr.contains(secret), "the password leaked: {stderr}");
+}
