@@ -110,6 +110,10 @@ impl ProfileError {
             let help = expected.map(|x| format!("expected {x}"));
             (format!("unknown value \"{variant}\""), None, help)
         } else {
+            // serde names Rust types; say what a person would write.
+            let msg = msg
+                .replace("expected u16", "expected a whole number from 1 to 65535")
+                .replace("expected a boolean", "expected true or false");
             (msg, None, None)
         };
         ProfileError::at(path, text, span, field.as_deref(), message, help)

@@ -85,10 +85,9 @@ impl Env {
         events(&out.stdout)
     }
 
-    /// Starts `watch --json` and waits until every mailbox is connected.
+    /// Starts `watch --json`.
     pub fn watch(&self) -> Watch {
-        let w = Watch::spawn(self.command(&["watch", "--json"]));
-        w
+        Watch::spawn(self.command(&["watch", "--json"]))
     }
 }
 
