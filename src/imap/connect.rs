@@ -120,10 +120,29 @@ fn handshake(
             native_tls::HandshakeError::WouldBlock(_) => "the server did not answer in time".into(),
         };
         ImapError::Tls(format!(
-            "TLS handshake with {}:{} failed: {detail}",
-            account.host, account.port
+            "TLS handshake with {}:{} failed: {detail}{}",
+            account.host,
+            account.port,
+            tls_hint(&detail, account)
         ))
     })
+}
+
+/// What to do about the usual handshake failures.
+fn tls_hint(detail: &str, account: &Account) -> &'static str {
+    if detail.contains("certificate verify failed") {
+        "; if the server's certificate is self-signed or from a private CA, set ca-file \
+         to that certificate (PEM)"
+    } else if detail.contains("wrong version number") || detail.contains("packet length too long") {
+        if account.tls == Tls::Implicit {
+            "; this port does not speak TLS from the start: try tls = \"starttls\" \
+             (usually port 143) or port 993"
+        } else {
+            "; the server did not answer STARTTLS with TLS"
+        }
+    } else {
+        ""
+    }
 }
 
 /// Reads the greeting and upgrades with STARTTLS, on the raw socket (the

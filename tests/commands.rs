@@ -1,0 +1,145 @@
+//! `check`, `state` and TLS, against a real Dovecot.
+
+mod common;
+
+use common::dovecot::simple_message;
+use common::{Env, received};
+
+fn text(out: &std::process::Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_shows_capabilities_and_mailboxes_and_names_failures() {
+    let env = Env::new(&["INBOX", "Nope"], "");
+    env.dovecot.append("INBOX", &simple_message("one", "x"));
+    env.dovecot.append("INBOX", &simple_message("two", "x"));
+    let out = env.run(&["check"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(stdout.contains("test  127.0.0.1:"), "{stdout}");
+    assert!(
+        stdout.contains("IDLE") && stdout.contains("CONDSTORE") && stdout.contains("QRESYNC"),
+        "{stdout}"
+    );
+    let inbox = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("INBOX"))
+        .unwrap();
+    assert!(
+        inbox.contains("exists 2") && inbox.contains("uidnext 3") && inbox.contains("uidvalidity"),
+        "{inbox}"
+    );
+    assert!(
+        stderr.contains("test/Nope") && stderr.contains("does not exist"),
+        "{stderr}"
+    );
+
+    env.write_profile(&["INBOX"], "");
+    let out = env.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    // check never touches the state.
+    assert!(!env.state.exists());
+}
+
+#[test]
+fn state_show_and_reset() {
+    let env = Env::new(&["INBOX"], "");
+    env.once();
+    env.dovecot.append("INBOX", &simple_message("a", "x"));
+    assert_eq!(received(&env.once()).len(), 1);
+
+    let out = env.run(&["state", "show", "--json"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["account"], "test");
+    assert_eq!(rows[0]["mailbox"], "INBOX");
+    assert_eq!(rows[0]["last_uid"], 1);
+    assert_eq!(rows[0]["events"], 1);
+    let out = env.run(&["state", "show"]);
+    assert!(
+        text(&out).0.lines().nth(1).unwrap().starts_with("test"),
+        "{:?}",
+        text(&out)
+    );
+
+    let out = env.run(&["state", "reset", "--account", "test"]);
+    assert!(out.status.success());
+    assert!(text(&out).1.contains("forgot 1"), "{:?}", text(&out));
+    // After a reset: a new baseline, nothing old announced.
+    env.dovecot.append("INBOX", &simple_message("b", "x"));
+    assert!(received(&env.once()).is_empty());
+}
+
+#[test]
+fn tls_implicit_and_starttls_verify_the_certificate() {
+    let env = Env::new(&["INBOX"], "");
+    let ca = env.dovecot.cert.display().to_string();
+    let account = |tls: &str, port: u16, extra: &str| {
+        format!(
+            "[[account]]\nname = \"tls\"\nhost = \"localhost\"\nport = {port}\ntls = \"{tls}\"\n\
+             username = \"{}\"\npassword = \"{}\"\n{extra}\n",
+            common::USER,
+            common::PASSWORD
+        )
+    };
+    let ca_line = format!("ca-file = \"{ca}\"");
+    for (tls, port) in [
+        ("implicit", env.dovecot.tls_port),
+        ("starttls", env.dovecot.port),
+    ] {
+        std::fs::write(&env.profile, account(tls, port, &ca_line)).unwrap();
+        let out = env.run(&["check"]);
+        assert_eq!(out.status.code(), Some(0), "{tls}: {:?}", text(&out));
+        assert!(text(&out).0.contains(if tls == "implicit" {
+            "implicit TLS"
+        } else {
+            "STARTTLS"
+        }));
+
+        // Without the CA the self-signed certificate is refused.
+        std::fs::write(&env.profile, account(tls, port, "")).unwrap();
+        let out = env.run(&["check"]);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(3), "{tls}: {stdout}{stderr}");
+        assert!(
+            stdout.contains("certificate verify failed"),
+            "{tls}: {stdout}"
+        );
+        assert!(stdout.contains("set ca-file"), "{tls}: {stdout}");
+    }
+
+    // A watch over TLS announces mail like any other.
+    std::fs::write(
+        &env.profile,
+        account("implicit", env.dovecot.tls_port, &ca_line),
+    )
+    .unwrap();
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    env.dovecot
+        .append("INBOX", &simple_message("over tls", "x"));
+    assert_eq!(watch.wait_type("message.received")["subject"], "over tls");
+}
+
+#[test]
+fn implicit_tls_to_a_plain_port_fails_clearly() {
+    let env = Env::new(&["INBOX"], "");
+    std::fs::write(
+        &env.profile,
+        format!(
+            "[[account]]\nname = \"x\"\nhost = \"localhost\"\nport = {}\n\
+             username = \"u\"\npassword = \"p\"\n",
+            env.dovecot.port
+        ),
+    )
+    .unwrap();
+    let out = env.run(&["check"]);
+    assert_eq!(out.status.code(), Some(3));
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("TLS handshake with localhost"), "{stdout}");
+    assert!(stdout.contains("try tls = \"starttls\""), "{stdout}");
+}
