@@ -125,3 +125,66 @@ fn a_wrong_password_is_reported_without_showing_it() {
     assert!(!all.contains(secret), "the password leaked: {all}");
     assert!(!stderr.contains(secret), "the password leaked: {stderr}");
 }
+
+#[test]
+fn one_failing_account_never_stops_the_others() {
+    let env = Env::new(&["INBOX"], "");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let good = std::fs::read_to_string(&env.profile).unwrap();
+    let bad = format!(
+        "[[account]]\nname = \"down\"\nhost = \"127.0.0.1\"\nport = {dead_port}\ntls = \"none\"\n\
+         username = \"u\"\npassword = \"p\"\n\n"
+    );
+    std::fs::write(&env.profile, bad + &good).unwrap();
+    let mut watch = env.watch();
+    watch.wait_for("the good account", |v| {
+        v["type"] == "account.connected" && v["account"] == "test"
+    });
+    env.dovecot
+        .append("INBOX", &simple_message("still flowing", "x"));
+    let e = watch.wait_type("message.received");
+    assert_eq!(
+        (e["account"].as_str(), e["subject"].as_str()),
+        (Some("test"), Some("still flowing"))
+    );
+    let stderr = watch.stderr();
+    assert!(
+        stderr.contains("down/INBOX") && stderr.contains("cannot connect"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_the_watch_quietly() {
+    let env = Env::new(&["INBOX"], "");
+    let mut child = env
+        .command(&["watch", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut out, &mut line).unwrap();
+    assert!(line.contains("account.connected"), "{line}");
+    drop(out); // like `| head -1`
+    env.dovecot
+        .append("INBOX", &simple_message("nobody reads this", "x"));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < common::PATIENCE,
+            "watch kept running without a reader"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+}

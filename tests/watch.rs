@@ -198,3 +198,38 @@ fn a_second_watch_on_the_same_state_refuses_and_names_the_first() {
     assert!(err.contains(&format!("pid {}", first.child.id())), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn a_large_message_is_announced_without_downloading_it_whole() {
+    let env = Env::new(&["INBOX"], "");
+    env.once();
+    let body = "Quarterly numbers attached. ".repeat(10) + &"x".repeat(3 * 1024 * 1024);
+    let hostile = "$(touch /tmp/pwned) `id` ; rm -rf ~ '\"&|<>";
+    let raw = simple_message(hostile, &body);
+    env.dovecot.append("INBOX", &raw);
+    let events = env.once();
+    let e = events
+        .iter()
+        .find(|e| e["type"] == "message.received")
+        .unwrap();
+    assert_eq!(e["size"], raw.len() as u64);
+    assert_eq!(e["subject"], hostile, "the subject is data, verbatim");
+    assert!(
+        e["preview"]
+            .as_str()
+            .unwrap()
+            .starts_with("Quarterly numbers attached.")
+    );
+    // The server counts what it sent: far less than the message.
+    let log = env.dovecot.log();
+    let out_bytes: u64 = log
+        .lines()
+        .filter_map(|l| l.split("out=").nth(1))
+        .filter_map(|s| s.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+        .max()
+        .expect("dovecot logs bytes sent at logout");
+    assert!(
+        out_bytes < 400 * 1024,
+        "sent {out_bytes} bytes of a 3 MB message:\n{log}"
+    );
+}

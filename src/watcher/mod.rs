@@ -99,6 +99,8 @@ impl MailboxWatcher {
             let mut watching_since = None;
             let interrupt = match self.session(&mut watching_since) {
                 Ok(()) | Err(Interrupt::Closed) => return,
+                // A read cut short by the stop request is not a failure.
+                Err(_) if self.stop.is_set() => return,
                 Err(i) => i,
             };
             if watching_since.is_some_and(|t: Instant| t.elapsed() >= STABLE) {
