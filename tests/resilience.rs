@@ -188,3 +188,39 @@ fn a_closed_stdout_ends_the_watch_quietly() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
 }
+
+#[test]
+fn a_silently_dead_connection_is_found_and_replaced() {
+    let env = Env::new(&["INBOX"], "idle-interval = \"10s\"");
+    let proxy = common::proxy::Proxy::start(env.dovecot.port);
+    std::fs::write(
+        &env.profile,
+        std::fs::read_to_string(&env.profile).unwrap().replace(
+            &format!("port = {}", env.dovecot.port),
+            &format!("port = {}", proxy.port),
+        ),
+    )
+    .unwrap();
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+
+    // The path goes silent: no FIN, no RST. Mail arrives meanwhile.
+    proxy.stall_existing();
+    let stalled_at = std::time::Instant::now();
+    env.dovecot
+        .append("INBOX", &simple_message("behind the dead NAT", "x"));
+
+    let gone = watch.wait_for_within(
+        "the dead connection noticed",
+        std::time::Duration::from_secs(60),
+        |v| v["type"] == "account.disconnected",
+    );
+    let took = stalled_at.elapsed();
+    // idle-interval (10 s) plus the I/O timeout (30 s), and some slack.
+    assert!(took < std::time::Duration::from_secs(50), "took {took:?}");
+    assert!(gone["reason"].as_str().unwrap().contains("dead"), "{gone}");
+    watch.wait_type("account.connected");
+    watch.wait_for("the mail sent meanwhile", |v| {
+        v["subject"] == "behind the dead NAT"
+    });
+}

@@ -17,8 +17,10 @@ use crate::config::{Account, Tls};
 use crate::secret::Secret;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
-/// How long one command may wait for the server.
-pub const IO_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a read outside IDLE may wait for the server's next byte. A
+/// server busy with a command still sends within this; silence this long
+/// means the connection is gone.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Connects and logs in; the session is ready for EXAMINE.
 pub fn login(

@@ -234,7 +234,14 @@ impl Connection {
         });
         // DONE and its answer are read with the normal I/O timeout.
         self.ctl.set_deadline(None);
+        self.ctl.take_timed_out();
         drop(handle);
+        if self.ctl.take_timed_out() {
+            return Err(ImapError::Protocol(format!(
+                "no answer to DONE within {} s: the connection is dead",
+                IO_TIMEOUT.as_secs()
+            )));
+        }
         match outcome {
             Ok(_) if self.stop.is_set() => Ok(Wake::Stopped),
             Ok(WaitOutcome::TimedOut) => Ok(Wake::Renew),

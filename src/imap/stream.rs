@@ -9,6 +9,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,9 @@ pub(crate) enum Inner {
 pub struct Control {
     deadline: Mutex<Option<Instant>>,
     stop: Shutdown,
+    /// Set when a read outside IDLE timed out: the server went silent.
+    /// (The crate swallows errors while ending IDLE; this keeps the news.)
+    timed_out: AtomicBool,
 }
 
 impl Control {
@@ -33,12 +37,18 @@ impl Control {
         Arc::new(Control {
             deadline: Mutex::new(None),
             stop,
+            timed_out: AtomicBool::new(false),
         })
     }
 
     /// While set, reads end at `deadline` or when a stop is requested.
     pub fn set_deadline(&self, deadline: Option<Instant>) {
         *self.deadline.lock().unwrap_or_else(|e| e.into_inner()) = deadline;
+    }
+
+    /// Whether a read timed out since the last call.
+    pub fn take_timed_out(&self) -> bool {
+        self.timed_out.swap(false, Ordering::Relaxed)
     }
 
     fn deadline(&self) -> Option<Instant> {
@@ -101,6 +111,7 @@ impl Read for Stream {
             self.set_timeout(self.io_timeout)?;
             return self.read_inner(buf).map_err(|e| match e.kind() {
                 io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                    self.ctl.timed_out.store(true, Ordering::Relaxed);
                     timed_out("the server did not answer in time")
                 }
                 _ => e,

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod dovecot;
+pub mod proxy;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -181,14 +182,24 @@ impl Watch {
     /// Waits for the first event matching `pred`; events before it are
     /// kept in `seen`. Panics (with the log) after [`PATIENCE`].
     pub fn wait_for(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + PATIENCE;
+        self.wait_for_within(what, PATIENCE, pred)
+    }
+
+    /// [`Watch::wait_for`] with its own patience.
+    pub fn wait_for_within(
+        &mut self,
+        what: &str,
+        patience: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + patience;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.next_within(left) {
                 Some(v) if pred(&v) => return v,
                 Some(_) => {}
                 None => panic!(
-                    "no {what} within {PATIENCE:?}; events: {:#?}\nstderr:\n{}",
+                    "no {what} within {patience:?}; events: {:#?}\nstderr:\n{}",
                     self.seen,
                     self.stderr()
                 ),

@@ -1,0 +1,104 @@
+//! A TCP proxy between mailreactor and Dovecot that misbehaves on demand:
+//! it can stall the connections it carries (no FIN, no RST: bytes simply
+//! stop, as behind a dead NAT) or cut them. New connections flow normally.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub struct Proxy {
+    pub port: u16,
+    conns: Arc<Mutex<Vec<Conn>>>,
+    generation: Arc<AtomicU64>,
+}
+
+struct Conn {
+    stalled: Arc<AtomicBool>,
+    sockets: [TcpStream; 2],
+}
+
+impl Proxy {
+    /// Forwards a free loopback port to `127.0.0.1:upstream`.
+    pub fn start(upstream: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let conns: Arc<Mutex<Vec<Conn>>> = Arc::default();
+        let list = conns.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { break };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                let stalled = Arc::new(AtomicBool::new(false));
+                pump(
+                    client.try_clone().unwrap(),
+                    server.try_clone().unwrap(),
+                    stalled.clone(),
+                );
+                pump(
+                    server.try_clone().unwrap(),
+                    client.try_clone().unwrap(),
+                    stalled.clone(),
+                );
+                list.lock().unwrap().push(Conn {
+                    stalled,
+                    sockets: [client, server],
+                });
+            }
+        });
+        Proxy {
+            port,
+            conns,
+            generation: Arc::default(),
+        }
+    }
+
+    /// Every connection open now stops carrying bytes, silently.
+    pub fn stall_existing(&self) {
+        for c in self.conns.lock().unwrap().drain(..) {
+            c.stalled.store(true, Ordering::SeqCst);
+            // Keep the sockets open (no FIN) for as long as the test runs.
+            std::mem::forget(c.sockets);
+        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Every connection open now is closed at once.
+    pub fn cut_existing(&self) {
+        for c in self.conns.lock().unwrap().drain(..) {
+            for s in &c.sockets {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        }
+    }
+
+    pub fn connections(&self) -> usize {
+        self.conns.lock().unwrap().len()
+    }
+}
+
+fn pump(mut from: TcpStream, mut to: TcpStream, stalled: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if stalled.load(Ordering::SeqCst) {
+                // Swallow everything from now on; never answer, never close.
+                while from.read(&mut buf).is_ok_and(|n| n > 0) {}
+                std::thread::sleep(Duration::from_secs(3600));
+                return;
+            }
+            if to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(Shutdown::Write);
+    });
+}
