@@ -1,11 +1,11 @@
 //! The watch loop: starts a watcher thread per mailbox, records what they
-//! observe, hands new events to the sinks, and stops cleanly on a signal.
+//! observe in the journal, hands new events to the dispatcher, and stops
+//! cleanly on a signal.
 //!
-//! Order of work for every observation: record events and cursor in one
-//! transaction, then deliver the newly recorded events to each sink and
-//! advance that sink's delivery cursor. A crash between the two steps
-//! leaves the events undelivered in the journal; the next start delivers
-//! them first.
+//! Every event is recorded (with its cursor move, in one transaction)
+//! before any sink sees it; each sink then keeps its own delivery cursor.
+//! A crash anywhere leaves undelivered events in the journal, and the next
+//! start delivers them first.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -15,15 +15,18 @@ use anyhow::Context;
 use tokio::sync::mpsc;
 
 use crate::config::Profile;
+use crate::dispatch::Dispatcher;
 use crate::event::{Event, EventKind};
 use crate::secret::SecretCache;
 use crate::shutdown::Shutdown;
-use crate::sink::{Sink, SinkError};
-use crate::store::Store;
+use crate::sink::{Sink, SinkSpec};
+use crate::store::{MailboxCursor, Store};
 use crate::watcher::{MailboxWatcher, Observation};
 
-/// How long a stop waits for watchers to log out.
-const STOP_GRACE: Duration = Duration::from_millis(1500);
+/// After a stop request: how long watchers may take to log out, and then
+/// how long sinks may take to finish what they are doing.
+const WATCHER_GRACE: Duration = Duration::from_millis(1200);
+const SINK_GRACE: Duration = Duration::from_millis(500);
 
 /// What a finished run reports.
 #[derive(Debug, Default)]
@@ -33,18 +36,17 @@ pub struct Outcome {
 }
 
 /// Runs the watch until `stop` is triggered (or, with `once`, until every
-/// mailbox has been caught up).
+/// mailbox has been caught up and every sink has delivered).
 pub async fn run(
     profile: &Profile,
-    mut store: Store,
-    mut sinks: Vec<Box<dyn Sink>>,
+    store: Store,
+    sinks: Vec<(Box<dyn Sink>, SinkSpec)>,
     once: bool,
     stop: Shutdown,
 ) -> anyhow::Result<Outcome> {
-    for sink in sinks.iter_mut() {
-        catch_up_sink(&mut store, sink.as_mut(), &stop).await?;
-    }
     let cursors = store.cursors()?;
+    let (emit_tx, mut emit_rx) = mpsc::unbounded_channel::<Event>();
+    let mut dispatcher = Dispatcher::start(sinks, store.path(), emit_tx, stop.clone())?;
     let (tx, mut rx) = mpsc::channel::<Observation>(256);
     for account in &profile.accounts {
         let account = Arc::new(account.clone());
@@ -71,50 +73,69 @@ pub async fn run(
 
     let mut state = State {
         store,
-        sinks,
         auth_failed: HashSet::new(),
         outcome: Outcome::default(),
         stop: stop.clone(),
     };
     let mut signals = Signals::new()?;
-    loop {
+    // Watching: until stopped, or (once) until every watcher is done.
+    let mut watchers_done = false;
+    while !stop.is_set() {
         tokio::select! {
             o = rx.recv() => match o {
-                Some(o) => state.observe(o).await?,
-                None => return Ok(state.outcome),
+                Some(o) => state.observe(o, &dispatcher)?,
+                None => {
+                    watchers_done = true;
+                    break;
+                }
             },
+            Some(e) = emit_rx.recv() => state.record(vec![e], None, &dispatcher)?,
+            name = signals.next() => {
+                tracing::info!("{name}: stopping");
+                stop.trigger();
+            }
+        }
+    }
+    if !watchers_done {
+        // Stopping: take what the watchers still send while they log out.
+        let _ = tokio::time::timeout(WATCHER_GRACE, async {
+            while let Some(o) = rx.recv().await {
+                if state.observe(o, &dispatcher).is_err() {
+                    break;
+                }
+            }
+        })
+        .await;
+        dispatcher.finish(SINK_GRACE).await;
+        return Ok(state.outcome);
+    }
+    // Once: let every sink deliver what it has (a signal cuts this short).
+    dispatcher.close();
+    loop {
+        tokio::select! {
+            _ = dispatcher.ended() => break,
+            Some(e) = emit_rx.recv() => {
+                // Recorded for the next run; the sinks are closing.
+                state.store.record(&[e], None)?;
+            }
             name = signals.next(), if !stop.is_set() => {
                 tracing::info!("{name}: stopping");
                 stop.trigger();
-                break;
             }
-        }
-        if stop.is_set() {
-            break;
         }
     }
-    // Stopping: take what the watchers still send while they log out.
-    let _ = tokio::time::timeout(STOP_GRACE, async {
-        while let Some(o) = rx.recv().await {
-            if state.observe(o).await.is_err() {
-                break;
-            }
-        }
-    })
-    .await;
     Ok(state.outcome)
 }
 
 struct State {
     store: Store,
-    sinks: Vec<Box<dyn Sink>>,
     auth_failed: HashSet<String>,
     outcome: Outcome,
     stop: Shutdown,
 }
 
 impl State {
-    async fn observe(&mut self, o: Observation) -> anyhow::Result<()> {
+    fn observe(&mut self, o: Observation, dispatcher: &Dispatcher) -> anyhow::Result<()> {
         match o {
             Observation::Record { events, cursor } => {
                 for e in &events {
@@ -122,7 +143,7 @@ impl State {
                         self.auth_failed.remove(&e.account);
                     }
                 }
-                self.record(&events, cursor.as_ref()).await
+                self.record(events, cursor.as_ref(), dispatcher)
             }
             Observation::AuthFailed { account, reason } => {
                 // One event per outage, not one per mailbox or retry.
@@ -130,8 +151,7 @@ impl State {
                     return Ok(());
                 }
                 tracing::error!("{account}: {reason}");
-                let event = Event::auth_failed(&account, reason);
-                self.record(&[event], None).await
+                self.record(vec![Event::auth_failed(&account, reason)], None, dispatcher)
             }
             Observation::Failed {
                 account,
@@ -147,72 +167,22 @@ impl State {
         }
     }
 
-    async fn record(
+    /// Journal first, then the sinks.
+    fn record(
         &mut self,
-        events: &[Event],
-        cursor: Option<&crate::store::MailboxCursor>,
+        events: Vec<Event>,
+        cursor: Option<&MailboxCursor>,
+        dispatcher: &Dispatcher,
     ) -> anyhow::Result<()> {
-        let fresh = self.store.record(events, cursor).map_err(|e| {
+        let fresh = self.store.record(&events, cursor).map_err(|e| {
             // Without the journal nothing can be promised: stop, loudly.
             self.stop.trigger();
             anyhow::Error::new(e).context("cannot record events; stopping so that none is lost")
         })?;
-        if fresh.is_empty() {
-            return Ok(());
-        }
-        for sink in self.sinks.iter_mut() {
-            let mut delivered = None;
-            for (seq, event) in &fresh {
-                match sink.deliver(event).await {
-                    Ok(()) => delivered = Some(*seq),
-                    Err(e) => {
-                        sink_failed(sink.name(), e, &self.stop);
-                        break;
-                    }
-                }
-            }
-            if let Some(seq) = delivered {
-                self.store.ack(sink.name(), seq)?;
-            }
+        for (seq, event) in fresh {
+            dispatcher.dispatch(seq, Arc::new(event.clone()));
         }
         Ok(())
-    }
-}
-
-/// Delivers what a sink had not acknowledged before the last stop.
-async fn catch_up_sink(
-    store: &mut Store,
-    sink: &mut dyn Sink,
-    stop: &Shutdown,
-) -> anyhow::Result<()> {
-    let pending = store.undelivered(sink.name())?;
-    if !pending.is_empty() {
-        tracing::info!(
-            "{}: delivering {} events left from the last run",
-            sink.name(),
-            pending.len()
-        );
-    }
-    for (seq, json) in pending {
-        let event: Event = serde_json::from_str(&json)
-            .with_context(|| format!("journal entry {seq} is not a valid event"))?;
-        if let Err(e) = sink.deliver(&event).await {
-            sink_failed(sink.name(), e, stop);
-            break;
-        }
-        store.ack(sink.name(), seq)?;
-    }
-    Ok(())
-}
-
-fn sink_failed(name: &str, e: SinkError, stop: &Shutdown) {
-    match e {
-        SinkError::Closed => {
-            // `mailreactor watch | head`: the reader is done, and so are we.
-            tracing::debug!("{name}: reader went away; stopping");
-            stop.trigger();
-        }
-        SinkError::Failed(msg) => tracing::error!("{name}: {msg}"),
     }
 }
 

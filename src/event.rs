@@ -39,6 +39,8 @@ pub enum EventKind {
     AccountDisconnected,
     #[serde(rename = "account.auth-failed")]
     AccountAuthFailed,
+    #[serde(rename = "sink.dead-lettered")]
+    SinkDeadLettered,
 }
 
 impl EventKind {
@@ -50,6 +52,7 @@ impl EventKind {
             EventKind::AccountConnected => "account.connected",
             EventKind::AccountDisconnected => "account.disconnected",
             EventKind::AccountAuthFailed => "account.auth-failed",
+            EventKind::SinkDeadLettered => "sink.dead-lettered",
         }
     }
 }
@@ -66,6 +69,13 @@ pub enum EventData {
     Connected {
         /// "idle" or "poll": how this connection watches.
         watch_mode: String,
+    },
+    DeadLettered {
+        sink: String,
+        event_id: String,
+        event_type: String,
+        error: String,
+        attempts: u32,
     },
     Problem {
         reason: String,
@@ -180,6 +190,27 @@ impl Event {
         let id = unique_id(account, None, "auth-failed");
         let data = EventData::Problem { reason };
         Event::new(EventKind::AccountAuthFailed, id, account, None, data)
+    }
+
+    /// A sink gave up on `event` after `attempts`; the id names both, so a
+    /// repeat is recognised.
+    pub fn dead_lettered(sink: &str, event: &Event, error: String, attempts: u32) -> Event {
+        let id = format!("{}/dead-lettered/{sink}", event.id);
+        let data = EventData::DeadLettered {
+            sink: sink.to_string(),
+            event_id: event.id.clone(),
+            event_type: event.kind.as_str().to_string(),
+            error,
+            attempts,
+        };
+        let mailbox = event.mailbox.as_deref();
+        Event::new(
+            EventKind::SinkDeadLettered,
+            id,
+            &event.account,
+            mailbox,
+            data,
+        )
     }
 
     /// The message fields, for a message event.

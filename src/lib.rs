@@ -17,6 +17,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod daemon;
+pub mod dispatch;
 pub mod event;
 pub mod exit;
 pub mod imap;
@@ -27,6 +28,7 @@ pub mod secret;
 pub mod shutdown;
 pub mod sink;
 pub mod store;
+pub mod subscription;
 pub mod utf7;
 pub mod watcher;
 

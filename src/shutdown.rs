@@ -4,9 +4,10 @@
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-/// A cloneable, one-way stop flag with interruptible sleeps.
+/// A cloneable, one-way stop flag with interruptible sleeps, for threads
+/// (`sleep`) and async tasks (`wait_timeout`) alike.
 #[derive(Clone, Default)]
-pub struct Shutdown(Arc<(Mutex<bool>, Condvar)>);
+pub struct Shutdown(Arc<(Mutex<bool>, Condvar, tokio::sync::Notify)>);
 
 impl Shutdown {
     pub fn new() -> Shutdown {
@@ -15,9 +16,10 @@ impl Shutdown {
 
     /// Asks every holder to stop.
     pub fn trigger(&self) {
-        let (lock, cvar) = &*self.0;
+        let (lock, cvar, notify) = &*self.0;
         *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
         cvar.notify_all();
+        notify.notify_waiters();
     }
 
     pub fn is_set(&self) -> bool {
@@ -27,7 +29,7 @@ impl Shutdown {
     /// Sleeps for `d` or until stopped; true when stopped.
     pub fn sleep(&self, d: Duration) -> bool {
         let deadline = Instant::now() + d;
-        let (lock, cvar) = &*self.0;
+        let (lock, cvar, _) = &*self.0;
         let mut stopped = lock.lock().unwrap_or_else(|e| e.into_inner());
         while !*stopped {
             let now = Instant::now();
@@ -40,6 +42,19 @@ impl Shutdown {
                 .0;
         }
         *stopped
+    }
+}
+
+impl Shutdown {
+    /// Waits for `d` or until stopped; true when stopped.
+    pub async fn wait_timeout(&self, d: Duration) -> bool {
+        let notified = self.0.2.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if self.is_set() {
+            return true;
+        }
+        tokio::time::timeout(d, notified).await.is_ok() || self.is_set()
     }
 }
 

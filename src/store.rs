@@ -102,7 +102,28 @@ CREATE TABLE IF NOT EXISTS delivery (
     sink TEXT PRIMARY KEY,
     seq  INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS dead_letter (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    sink     TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    event_id TEXT NOT NULL,
+    error    TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    time     TEXT NOT NULL
+);
 ";
+
+/// A delivery given up on, for the user to see and retry.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub sink: String,
+    pub seq: i64,
+    pub event_id: String,
+    pub error: String,
+    pub attempts: u32,
+    pub time: String,
+}
 
 impl Store {
     /// Opens (creating when missing) the database at `path`, mode 0600 in a
@@ -236,36 +257,97 @@ impl Store {
         Ok(fresh)
     }
 
-    /// Events recorded after `sink`'s delivery cursor, oldest first. A sink
-    /// seen for the first time starts at the end: it gets new events only.
-    pub fn undelivered(&self, sink: &str) -> Result<Vec<(i64, String)>, StoreError> {
-        let Some(after) = self.delivered(sink)? else {
-            let last = self.last_seq()?;
-            self.ack(sink, last)?;
-            return Ok(Vec::new());
-        };
-        let mut stmt = self
+    /// Where `sink` stands: the last sequence number it finished. A sink
+    /// seen for the first time starts at the end (it gets new events only).
+    pub fn delivery_cursor(&self, sink: &str) -> Result<i64, StoreError> {
+        let known: Option<i64> = self
             .conn
-            .prepare("SELECT seq, json FROM event WHERE seq > ?1 ORDER BY seq")
-            .map_err(|e| self.sql(e))?;
-        stmt.query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.sql(e))
-    }
-
-    fn delivered(&self, sink: &str) -> Result<Option<i64>, StoreError> {
-        self.conn
             .query_row("SELECT seq FROM delivery WHERE sink = ?1", [sink], |r| {
                 r.get(0)
             })
             .optional()
-            .map_err(|e| self.sql(e))
+            .map_err(|e| self.sql(e))?;
+        match known {
+            Some(seq) => Ok(seq),
+            None => {
+                let last = self.last_seq()?;
+                self.ack(sink, last)?;
+                Ok(last)
+            }
+        }
+    }
+
+    /// Up to `limit` journal entries after `after` and up to `upto`.
+    pub fn events_between(
+        &self,
+        after: i64,
+        upto: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, json FROM event WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+            )
+            .map_err(|e| self.sql(e))?;
+        stmt.query_map(params![after, upto, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.sql(e))
     }
 
     fn last_seq(&self) -> Result<i64, StoreError> {
         self.conn
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM event", [], |r| r.get(0))
             .map_err(|e| self.sql(e))
+    }
+
+    /// Records a delivery given up on.
+    pub fn dead_letter(
+        &self,
+        sink: &str,
+        seq: i64,
+        event_id: &str,
+        error: &str,
+        attempts: u32,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO dead_letter (sink, seq, event_id, error, attempts, time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    sink,
+                    seq,
+                    event_id,
+                    error,
+                    attempts,
+                    crate::event::now_rfc3339()
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Every dead letter, oldest first.
+    pub fn dead_letters(&self) -> Result<Vec<DeadLetter>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, sink, seq, event_id, error, attempts, time FROM dead_letter ORDER BY id")
+            .map_err(|e| self.sql(e))?;
+        stmt.query_map([], |r| {
+            Ok(DeadLetter {
+                id: r.get(0)?,
+                sink: r.get(1)?,
+                seq: r.get(2)?,
+                event_id: r.get(3)?,
+                error: r.get(4)?,
+                attempts: r.get(5)?,
+                time: r.get(6)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.sql(e))
     }
 
     /// Marks everything up to `seq` as delivered to `sink`.
@@ -360,22 +442,21 @@ mod tests {
     }
 
     #[test]
-    fn delivery_cursor_replays_the_unacknowledged() {
+    fn delivery_cursor_starts_at_the_end_and_ranges_read_the_journal() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("db")).unwrap();
         s.record(&[msg(1)], None).unwrap();
         // A new sink starts at the end.
-        assert!(s.undelivered("stdout").unwrap().is_empty());
-        let fresh: Vec<i64> = s
-            .record(&[msg(2), msg(3)], None)
-            .unwrap()
-            .iter()
-            .map(|f| f.0)
-            .collect();
-        s.ack("stdout", fresh[0]).unwrap();
-        let left = s.undelivered("stdout").unwrap();
+        assert_eq!(s.delivery_cursor("stdout").unwrap(), 1);
+        s.record(&[msg(2), msg(3)], None).unwrap();
+        s.ack("stdout", 2).unwrap();
+        assert_eq!(s.delivery_cursor("stdout").unwrap(), 2);
+        let left = s.events_between(2, i64::MAX, 10).unwrap();
         assert_eq!(left.len(), 1);
         assert!(left[0].1.contains("\"uid\":3"));
+        assert_eq!(s.events_between(0, 2, 1).unwrap().len(), 1);
+        s.dead_letter("hook", 3, "id", "exit 1", 5).unwrap();
+        assert_eq!(s.dead_letters().unwrap()[0].attempts, 5);
     }
 
     #[test]

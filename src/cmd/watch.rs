@@ -8,7 +8,8 @@ use super::{ConnectFailure, Context};
 use crate::cli::WatchArgs;
 use crate::daemon;
 use crate::shutdown::Shutdown;
-use crate::sink::{Format, Sink, StdoutSink};
+use crate::sink::{self, Format, SinkSpec, StdoutSink};
+use crate::subscription::Subscription;
 
 pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     let profile = ctx.profile()?;
@@ -18,7 +19,14 @@ pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     } else {
         Format::Human
     };
-    let sinks: Vec<Box<dyn Sink>> = vec![Box::new(StdoutSink::new(format))];
+    let mut sinks = sink::from_profile(&profile);
+    sinks.insert(
+        0,
+        (
+            Box::new(StdoutSink::new(format)),
+            SinkSpec::new(Subscription::all(&["*"])),
+        ),
+    );
     let mailboxes: usize = profile.accounts.iter().map(|a| a.mailboxes.len()).sum();
     tracing::info!(
         "profile {} ({}): {}, {}; state in {}",

@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::raw::{ACCOUNT_KEYS, TOP_KEYS};
+use super::raw::keys_of;
 
 /// A profile that cannot be used, and where.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -68,8 +68,8 @@ impl ProfileError {
         let field = field
             .map(str::to_string)
             .or_else(|| key_on_line(line_text, start - line_start));
-        let key = field.map(|f| match account_index(text, line_start) {
-            Some(i) => format!("account[{i}].{f}"),
+        let key = field.map(|f| match table_at(text, line_start) {
+            Some(table) => format!("{table}.{f}"),
             None => f,
         });
         let width = text[start..span.end.min(line_end).max(start)]
@@ -95,15 +95,14 @@ impl ProfileError {
         let msg = e.message().trim().to_string();
         let span = e.span().unwrap_or(0..0);
         let (message, field, help) = if let Some(key) = quoted_after(&msg, "unknown field `") {
-            let in_account = account_index(text, span.start).is_some();
-            let known = if in_account { ACCOUNT_KEYS } else { TOP_KEYS };
+            let known = keys_of(table_at(text, span.start).as_deref());
             let help = match closest(&key, known) {
                 Some(k) => format!("did you mean `{k}`?"),
                 None => format!("known keys here: {}", known.join(", ")),
             };
             (format!("unknown key `{key}`"), Some(key), Some(help))
         } else if let Some(key) = quoted_after(&msg, "missing field `") {
-            let help = format!("add `{key} = ...` to this [[account]]");
+            let help = format!("add `{key} = ...` to this table");
             (format!("missing key `{key}`"), Some(key), Some(help))
         } else if let Some(variant) = quoted_after(&msg, "unknown variant `") {
             let expected = msg.split("expected ").nth(1).map(str::to_string);
@@ -137,27 +136,38 @@ fn key_on_line(line: &str, _col: usize) -> Option<String> {
     ok.then(|| key.to_string())
 }
 
-/// Which `[[account]]` (0-based) the byte offset `at` falls in, if any.
-fn account_index(text: &str, at: usize) -> Option<usize> {
-    let mut index = None;
+/// The table the byte offset `at` falls in, as a key path:
+/// `account[0]`, `hook[2].match`, `notify`; `None` at the top level.
+fn table_at(text: &str, at: usize) -> Option<String> {
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    let mut current = None;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         if offset > at {
             break;
         }
-        let t = line.trim();
-        if t.starts_with("[[")
-            && t.trim_start_matches("[[")
-                .trim_start()
-                .starts_with("account")
-        {
-            index = Some(index.map_or(0, |i| i + 1));
-        } else if t.starts_with('[') {
-            index = None;
-        }
         offset += line.len();
+        let t = line.trim();
+        if let Some(inner) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            let name = inner.trim().to_string();
+            let n = counts
+                .entry(name.clone())
+                .and_modify(|n| *n += 1)
+                .or_insert(0);
+            current = Some(format!("{name}[{n}]"));
+        } else if let Some(inner) = t.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            let inner = inner.trim();
+            // `[hook.match]` belongs to the latest `[[hook]]`.
+            current = Some(match inner.split_once('.') {
+                Some((parent, rest)) => match counts.get(parent.trim()) {
+                    Some(n) => format!("{}[{n}].{}", parent.trim(), rest.trim()),
+                    None => inner.to_string(),
+                },
+                None => inner.to_string(),
+            });
+        }
     }
-    index
+    current
 }
 
 /// The known key closest to `key`, if it is close enough to be a typo.
@@ -203,20 +213,38 @@ mod tests {
 
     #[test]
     fn typos_find_their_key() {
-        assert_eq!(closest("pasword", ACCOUNT_KEYS), Some("password"));
-        assert_eq!(closest("mailbox", ACCOUNT_KEYS), Some("mailboxes"));
+        let account = keys_of(Some("account[0]"));
+        assert_eq!(closest("pasword", account), Some("password"));
+        assert_eq!(closest("mailbox", account), Some("mailboxes"));
+        assert_eq!(closest("poll_interval", account), Some("poll-interval"));
+        assert_eq!(closest("zzz", account), None);
+        assert_eq!(closest("comand", keys_of(Some("hook[3]"))), Some("command"));
         assert_eq!(
-            closest("poll_interval", ACCOUNT_KEYS),
-            Some("poll-interval")
+            closest("subjekt", keys_of(Some("hook[0].match"))),
+            Some("subject")
         );
-        assert_eq!(closest("zzz", ACCOUNT_KEYS), None);
     }
 
     #[test]
-    fn account_index_counts_tables() {
-        let t = "[[account]]\nname='a'\n[[account]]\nname='b'\n";
-        assert_eq!(account_index(t, 0), Some(0));
-        assert_eq!(account_index(t, t.find("'b'").unwrap()), Some(1));
-        assert_eq!(account_index("x = 1\n", 0), None);
+    fn table_paths() {
+        let t = "[[account]]\nname='a'\n[[account]]\nname='b'\n[[hook]]\nx=1\n[hook.match]\ny=2\n[notify]\nz=3\n";
+        assert_eq!(table_at(t, 0).as_deref(), Some("account[0]"));
+        assert_eq!(
+            table_at(t, t.find("'b'").unwrap()).as_deref(),
+            Some("account[1]")
+        );
+        assert_eq!(
+            table_at(t, t.find("x=1").unwrap()).as_deref(),
+            Some("hook[0]")
+        );
+        assert_eq!(
+            table_at(t, t.find("y=2").unwrap()).as_deref(),
+            Some("hook[0].match")
+        );
+        assert_eq!(
+            table_at(t, t.find("z=3").unwrap()).as_deref(),
+            Some("notify")
+        );
+        assert_eq!(table_at("x = 1\n", 0), None);
     }
 }

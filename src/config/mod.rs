@@ -9,6 +9,7 @@
 mod duration;
 mod error;
 mod raw;
+mod sinks;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 pub use duration::parse_duration;
 pub use error::ProfileError;
+pub use sinks::{HookConfig, HookRun, NotifyConfig, RetryPolicy, Template, Urgency};
 
 /// A validated profile: the accounts to watch.
 #[derive(Debug, Clone)]
@@ -25,6 +27,9 @@ pub struct Profile {
     /// The file it was read from.
     pub path: PathBuf,
     pub accounts: Vec<Account>,
+    pub hooks: Vec<HookConfig>,
+    /// Desktop notifications, when a `[notify]` table is present and enabled.
+    pub notify: Option<NotifyConfig>,
 }
 
 /// How the connection to the server is secured.
@@ -103,11 +108,17 @@ impl Profile {
     pub fn parse(text: &str, path: &Path, name: &str) -> Result<Profile, ProfileError> {
         let raw: raw::RawProfile =
             toml::from_str(text).map_err(|e| ProfileError::from_toml(path, text, &e))?;
-        let accounts = validate::accounts(raw, text, path)?;
+        let (hooks, notify) = (raw.hook, raw.notify);
+        let accounts = validate::accounts(raw.account, text, path)?;
+        let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
+        let hooks = sinks::hooks(hooks, &names, text, path)?;
+        let notify = sinks::notify(notify, &names, text, path)?;
         Ok(Profile {
             name: name.to_string(),
             path: path.to_path_buf(),
             accounts,
+            hooks,
+            notify,
         })
     }
 }

@@ -12,6 +12,64 @@ use toml::Spanned;
 pub struct RawProfile {
     #[serde(default)]
     pub account: Vec<Spanned<RawAccount>>,
+    #[serde(default)]
+    pub hook: Vec<Spanned<RawHook>>,
+    pub notify: Option<Spanned<RawNotify>>,
+}
+
+/// What every sink table shares: which events it wants.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawMatch {
+    pub from: Option<Spanned<String>>,
+    pub to: Option<Spanned<String>>,
+    pub subject: Option<Spanned<String>>,
+    pub has_attachments: Option<bool>,
+    pub flags: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawHook {
+    pub name: Spanned<String>,
+    pub on: Option<Spanned<Vec<Spanned<String>>>>,
+    pub account: Option<Spanned<String>>,
+    pub mailbox: Option<String>,
+    #[serde(rename = "match")]
+    pub conditions: Option<RawMatch>,
+    pub command: Option<Spanned<Vec<String>>>,
+    pub shell: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<HumanDuration>>,
+    pub debounce: Option<Spanned<HumanDuration>>,
+    pub min_interval: Option<Spanned<HumanDuration>>,
+    pub concurrency: Option<Spanned<u32>>,
+    pub max_attempts: Option<Spanned<u32>>,
+    pub retry_backoff: Option<Spanned<HumanDuration>>,
+    pub cooldown: Option<Spanned<HumanDuration>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawNotify {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    pub on: Option<Spanned<Vec<Spanned<String>>>>,
+    pub account: Option<Spanned<String>>,
+    pub mailbox: Option<String>,
+    #[serde(rename = "match")]
+    pub conditions: Option<RawMatch>,
+    pub summary: Option<Spanned<String>>,
+    pub body: Option<Spanned<String>>,
+    pub urgency: Option<super::Urgency>,
+    pub icon: Option<String>,
+    pub expire: Option<Spanned<HumanDuration>>,
+    pub burst: Option<Spanned<u32>>,
+    pub burst_window: Option<Spanned<HumanDuration>>,
+    pub max_attempts: Option<Spanned<u32>>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,4 +111,55 @@ pub const ACCOUNT_KEYS: &[&str] = &[
 ];
 
 /// Every top-level key.
-pub const TOP_KEYS: &[&str] = &["account"];
+pub const TOP_KEYS: &[&str] = &["account", "hook", "notify"];
+
+pub const HOOK_KEYS: &[&str] = &[
+    "name",
+    "on",
+    "account",
+    "mailbox",
+    "match",
+    "command",
+    "shell",
+    "timeout",
+    "debounce",
+    "min-interval",
+    "concurrency",
+    "max-attempts",
+    "retry-backoff",
+    "cooldown",
+];
+
+pub const NOTIFY_KEYS: &[&str] = &[
+    "enabled",
+    "on",
+    "account",
+    "mailbox",
+    "match",
+    "summary",
+    "body",
+    "urgency",
+    "icon",
+    "expire",
+    "burst",
+    "burst-window",
+    "max-attempts",
+];
+
+pub const MATCH_KEYS: &[&str] = &["from", "to", "subject", "has-attachments", "flags"];
+
+/// The keys allowed in the table at `path` (as `error::table_at` names it).
+pub fn keys_of(path: Option<&str>) -> &'static [&'static str] {
+    let Some(path) = path else { return TOP_KEYS };
+    if path.ends_with(".match") {
+        MATCH_KEYS
+    } else if path.starts_with("account[") {
+        ACCOUNT_KEYS
+    } else if path.starts_with("hook[") {
+        HOOK_KEYS
+    } else if path.starts_with("notify") {
+        NOTIFY_KEYS
+    } else {
+        TOP_KEYS
+    }
+}

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use super::raw::{RawAccount, RawProfile};
+use super::raw::RawAccount;
 use super::{Account, Mode, ProfileError, SecretSource, Tls};
 
 const MIN_POLL: Duration = Duration::from_secs(1);
@@ -16,11 +16,11 @@ const MAX_IDLE: Duration = Duration::from_secs(29 * 60);
 const DEFAULT_IDLE: Duration = Duration::from_secs(5 * 60);
 
 pub(super) fn accounts(
-    raw: RawProfile,
+    raw: Vec<toml::Spanned<RawAccount>>,
     text: &str,
     path: &Path,
 ) -> Result<Vec<Account>, ProfileError> {
-    if raw.account.is_empty() {
+    if raw.is_empty() {
         return Err(ProfileError::plain(
             path,
             "the profile has no [[account]]".into(),
@@ -29,7 +29,7 @@ pub(super) fn accounts(
     }
     let mut names = HashSet::new();
     let mut out = Vec::new();
-    for spanned in raw.account {
+    for spanned in raw {
         let table_span = spanned.span();
         let a = spanned.into_inner();
         let err = |span: std::ops::Range<usize>, key: &str, msg: String, help: Option<String>| {
@@ -108,7 +108,8 @@ pub(super) fn accounts(
     Ok(out)
 }
 
-type ErrFn<'a> = dyn Fn(std::ops::Range<usize>, &str, String, Option<String>) -> ProfileError + 'a;
+pub(super) type ErrFn<'a> =
+    dyn Fn(std::ops::Range<usize>, &str, String, Option<String>) -> ProfileError + 'a;
 
 fn secret(
     a: &RawAccount,
@@ -210,7 +211,7 @@ fn mailboxes(a: &RawAccount, err: &ErrFn) -> Result<Vec<String>, ProfileError> {
     Ok(out)
 }
 
-fn interval(
+pub(super) fn interval(
     value: &Option<toml::Spanned<super::duration::HumanDuration>>,
     key: &str,
     min: Duration,

@@ -1,36 +1,86 @@
 //! Sinks: where events go. One small trait; one file per sink.
 //!
-//! A sink receives every event recorded in the journal, in order, and says
-//! whether it took it. The daemon advances the sink's delivery cursor only
-//! for events it took, so a sink that was down is caught up on restart.
+//! A sink only delivers. Which events it gets, batching, retries, dead
+//! letters and isolation are the dispatcher's, described by [`SinkSpec`],
+//! so every sink behaves the same under failure.
 
+pub mod hook;
+pub mod notify;
 mod stdout;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
-pub use stdout::{Format, StdoutSink};
+pub use stdout::{Format, StdoutSink, human};
 
+use crate::config::RetryPolicy;
 use crate::event::Event;
+use crate::subscription::Subscription;
 
 /// A boxed future, so the trait stays object-safe.
 pub type Delivery<'a> = Pin<Box<dyn Future<Output = Result<(), SinkError>> + Send + 'a>>;
 
 /// Something that acts on events.
-pub trait Sink: Send {
+pub trait Sink: Send + Sync + 'static {
     /// A stable name: it keys the sink's delivery cursor in the state.
     fn name(&self) -> &str;
 
-    /// Delivers one event.
-    fn deliver<'a>(&'a mut self, event: &'a Event) -> Delivery<'a>;
+    /// Delivers a batch (one event, or a debounced burst), in order.
+    fn deliver<'a>(&'a self, events: &'a [Arc<Event>]) -> Delivery<'a>;
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
     /// The reader went away (`mailreactor watch | head -3`): not a failure,
-    /// but nothing more can be delivered.
+    /// but nothing more can be delivered; mailreactor stops.
     #[error("the reader closed the pipe")]
     Closed,
+    /// Worth retrying.
     #[error("{0}")]
     Failed(String),
+}
+
+/// How the dispatcher treats one sink.
+#[derive(Debug, Clone)]
+pub struct SinkSpec {
+    pub subscription: Subscription,
+    /// Wait this long after an event for more; deliver them as one batch.
+    pub debounce: Option<Duration>,
+    /// At least this long between the starts of two deliveries.
+    pub min_interval: Option<Duration>,
+    /// Deliveries at the same time; 1 keeps event order.
+    pub concurrency: u32,
+    pub retry: RetryPolicy,
+}
+
+/// The sinks a profile configures: its hooks and notifications (stdout is
+/// the caller's choice).
+pub fn from_profile(profile: &crate::config::Profile) -> Vec<(Box<dyn Sink>, SinkSpec)> {
+    let mut out: Vec<(Box<dyn Sink>, SinkSpec)> = Vec::new();
+    for h in &profile.hooks {
+        let sink = hook::HookSink::new(h.clone());
+        let spec = sink.spec();
+        out.push((Box::new(sink), spec));
+    }
+    if let Some(n) = &profile.notify {
+        let sink = notify::NotifySink::new(n.clone());
+        let spec = sink.spec();
+        out.push((Box::new(sink), spec));
+    }
+    out
+}
+
+impl SinkSpec {
+    /// One event at a time, in order, retried with the default policy.
+    pub fn new(subscription: Subscription) -> SinkSpec {
+        SinkSpec {
+            subscription,
+            debounce: None,
+            min_interval: None,
+            concurrency: 1,
+            retry: RetryPolicy::default(),
+        }
+    }
 }

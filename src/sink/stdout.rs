@@ -2,6 +2,7 @@
 //! or one readable line each on a terminal.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use super::{Delivery, Sink, SinkError};
 use crate::event::{Event, EventData};
@@ -14,35 +15,23 @@ pub enum Format {
 
 pub struct StdoutSink {
     format: Format,
-    out: io::Stdout,
 }
 
 impl StdoutSink {
     pub fn new(format: Format) -> StdoutSink {
-        StdoutSink {
-            format,
-            out: io::stdout(),
+        StdoutSink { format }
+    }
+
+    fn write(&self, events: &[Arc<Event>]) -> Result<(), SinkError> {
+        let mut out = io::stdout().lock();
+        for event in events {
+            let line = match self.format {
+                Format::Json => event.to_json(),
+                Format::Human => human(event),
+            };
+            writeln!(out, "{line}").map_err(map_io)?;
         }
-    }
-
-    /// Writes one already-serialised JSON line (used when catching up from
-    /// the journal, where the stored text is the event).
-    pub fn write_json(&mut self, json: &str) -> Result<(), SinkError> {
-        let mut out = self.out.lock();
-        writeln!(out, "{json}")
-            .and_then(|_| out.flush())
-            .map_err(map_io)
-    }
-
-    fn write_event(&mut self, event: &Event) -> Result<(), SinkError> {
-        let line = match self.format {
-            Format::Json => event.to_json(),
-            Format::Human => human(event),
-        };
-        let mut out = self.out.lock();
-        writeln!(out, "{line}")
-            .and_then(|_| out.flush())
-            .map_err(map_io)
+        out.flush().map_err(map_io)
     }
 }
 
@@ -59,8 +48,8 @@ impl Sink for StdoutSink {
         "stdout"
     }
 
-    fn deliver<'a>(&'a mut self, event: &'a Event) -> Delivery<'a> {
-        Box::pin(async move { self.write_event(event) })
+    fn deliver<'a>(&'a self, events: &'a [Arc<Event>]) -> Delivery<'a> {
+        Box::pin(async move { self.write(events) })
     }
 }
 
@@ -98,6 +87,13 @@ pub fn human(e: &Event) -> String {
             "mailbox reset (UIDVALIDITY {previous_uidvalidity} → {uidvalidity}): new baseline"
         ),
         EventData::Connected { watch_mode } => format!("connected ({watch_mode})"),
+        EventData::DeadLettered {
+            sink,
+            event_id,
+            error,
+            attempts,
+            ..
+        } => format!("{sink} gave up on {event_id} after {attempts} attempts: {error}"),
         EventData::Problem { reason } => format!("{}: {reason}", e.kind.as_str()),
     };
     format!("{clock} {place}  {what}")

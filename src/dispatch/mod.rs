@@ -1,0 +1,110 @@
+//! Fan-out of recorded events to the sinks, each isolated in its own task.
+//!
+//! The journal is the queue of record: the daemon records an event before
+//! it dispatches it. Each sink's runner also gets events through a bounded
+//! in-memory queue (the fast path); when that queue is full the event is
+//! not waited for, the runner is told, and it reads what it missed from
+//! the journal. So a sink that hangs for ten minutes costs a little memory
+//! for its queue, delays no watcher and no other sink, and loses nothing.
+
+mod runner;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinSet;
+
+use crate::event::Event;
+use crate::shutdown::Shutdown;
+use crate::sink::{Sink, SinkSpec};
+use crate::store::Store;
+
+/// Events a runner may hold in memory before it falls back to the journal.
+const QUEUE: usize = 1024;
+
+/// What runners ask of the daemon: record and dispatch these events
+/// (`sink.dead-lettered`).
+pub type Emit = mpsc::UnboundedSender<Event>;
+
+pub struct Dispatcher {
+    lanes: Vec<Lane>,
+    tasks: JoinSet<()>,
+}
+
+/// The daemon's end of one runner.
+struct Lane {
+    tx: mpsc::Sender<(i64, Arc<Event>)>,
+    missed: Arc<Missed>,
+}
+
+/// Set when the queue was full: the runner must read the journal.
+#[derive(Default)]
+pub(crate) struct Missed {
+    flag: AtomicBool,
+    wake: Notify,
+}
+
+impl Dispatcher {
+    /// Starts a runner per sink. Each opens its own connection to the
+    /// state database at `db`, to read the journal and keep its cursor.
+    pub fn start(
+        sinks: Vec<(Box<dyn Sink>, SinkSpec)>,
+        db: &Path,
+        emit: Emit,
+        stop: Shutdown,
+    ) -> anyhow::Result<Dispatcher> {
+        let mut lanes = Vec::new();
+        let mut tasks = JoinSet::new();
+        for (sink, spec) in sinks {
+            let store = Store::open(db)?;
+            let (tx, rx) = mpsc::channel(QUEUE);
+            let missed = Arc::new(Missed::default());
+            let runner = runner::Runner::new(
+                sink,
+                spec,
+                store,
+                rx,
+                missed.clone(),
+                emit.clone(),
+                stop.clone(),
+            )?;
+            tasks.spawn(runner.run());
+            lanes.push(Lane { tx, missed });
+        }
+        Ok(Dispatcher { lanes, tasks })
+    }
+
+    /// Hands a recorded event to every sink; never waits.
+    pub fn dispatch(&self, seq: i64, event: Arc<Event>) {
+        for lane in &self.lanes {
+            if lane.tx.try_send((seq, event.clone())).is_err() {
+                lane.missed.flag.store(true, Ordering::SeqCst);
+                lane.missed.wake.notify_one();
+            }
+        }
+    }
+
+    /// No more events will come: runners deliver what they have, then end.
+    pub fn close(&mut self) {
+        self.lanes.clear();
+    }
+
+    /// Waits for every runner to end, at most `grace`; the rest are
+    /// cancelled (what they had not delivered stays in the journal).
+    pub async fn finish(mut self, grace: Duration) {
+        self.lanes.clear();
+        let all = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(grace, all).await.is_err() {
+            self.tasks.abort_all();
+        }
+    }
+
+    /// Completes when every runner has ended (pending forever with none
+    /// running is fine: callers select on it).
+    pub async fn ended(&mut self) {
+        while self.tasks.join_next().await.is_some() {}
+    }
+}

@@ -1,0 +1,323 @@
+//! One sink's task: takes events in journal order (from its queue, or from
+//! the journal when the queue overflowed or has a gap), keeps those its
+//! subscription wants, batches them (debounce, min-interval), delivers with
+//! retries, dead-letters what keeps failing, pauses after repeated dead
+//! letters, and records how far it got.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::{Emit, Missed};
+use crate::config::RetryPolicy;
+use crate::event::{Event, EventData, EventKind};
+use crate::shutdown::Shutdown;
+use crate::sink::{Sink, SinkError, SinkSpec};
+use crate::store::Store;
+
+/// Journal rows read at a time.
+const CHUNK: usize = 500;
+/// Events in one batch at most.
+const MAX_BATCH: usize = 1000;
+/// A debounced batch waits at most this many debounce periods.
+const MAX_DEBOUNCE_PERIODS: u32 = 10;
+/// Retry delays grow to at most this.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+type Item = (i64, Arc<Event>);
+
+pub(super) struct Runner {
+    sink: Arc<dyn Sink>,
+    spec: SinkSpec,
+    store: Store,
+    rx: mpsc::Receiver<Item>,
+    rx_open: bool,
+    missed: Arc<Missed>,
+    emit: Emit,
+    stop: Shutdown,
+    /// The highest sequence number taken from the queue or journal.
+    read: i64,
+    /// The delivery cursor as last written.
+    acked: i64,
+    /// Taken, wanted, and not yet finished.
+    outstanding: BTreeSet<i64>,
+    backlog: VecDeque<Item>,
+    pending: Option<Item>,
+}
+
+/// How a delivery ended.
+enum Outcome {
+    Delivered(Vec<i64>),
+    DeadLettered(Vec<Item>, String, u32),
+    /// Stopped before it succeeded: left for the next start.
+    Abandoned,
+}
+
+impl Runner {
+    pub(super) fn new(
+        sink: Box<dyn Sink>,
+        spec: SinkSpec,
+        store: Store,
+        rx: mpsc::Receiver<Item>,
+        missed: Arc<Missed>,
+        emit: Emit,
+        stop: Shutdown,
+    ) -> anyhow::Result<Runner> {
+        let cursor = store.delivery_cursor(sink.name())?;
+        // Start by reading whatever the journal holds past the cursor.
+        missed.flag.store(true, Ordering::SeqCst);
+        Ok(Runner {
+            sink: Arc::from(sink),
+            spec,
+            store,
+            rx,
+            rx_open: true,
+            missed,
+            emit,
+            stop,
+            read: cursor,
+            acked: cursor,
+            outstanding: BTreeSet::new(),
+            backlog: VecDeque::new(),
+            pending: None,
+        })
+    }
+
+    pub(super) async fn run(mut self) {
+        let name = self.sink.name().to_string();
+        let mut inflight: JoinSet<Outcome> = JoinSet::new();
+        let mut dead_in_a_row = 0u32;
+        let mut last_start: Option<Instant> = None;
+        loop {
+            self.flush_ack();
+            let next = tokio::select! {
+                biased;
+                Some(done) = inflight.join_next(), if !inflight.is_empty() => {
+                    self.finished(done, &mut dead_in_a_row);
+                    continue;
+                }
+                next = self.next_event() => next,
+            };
+            let Some((seq, event)) = next else { break };
+            if !self.spec.subscription.matches(&event) {
+                continue;
+            }
+            self.outstanding.insert(seq);
+            let mut batch = vec![(seq, event)];
+            self.collect(&mut batch, last_start).await;
+
+            if dead_in_a_row >= self.spec.retry.breaker_threshold {
+                tracing::warn!(
+                    "{name}: {dead_in_a_row} deliveries in a row were given up; pausing for {}",
+                    humantime::format_duration(self.spec.retry.cooldown)
+                );
+                if self.stop.wait_timeout(self.spec.retry.cooldown).await {
+                    break;
+                }
+                // Half-open: one more dead letter pauses it again.
+                dead_in_a_row = self.spec.retry.breaker_threshold - 1;
+            }
+            while inflight.len() >= self.spec.concurrency as usize {
+                if let Some(done) = inflight.join_next().await {
+                    self.finished(done, &mut dead_in_a_row);
+                }
+            }
+            last_start = Some(Instant::now());
+            let (sink, retry, stop) = (self.sink.clone(), self.spec.retry, self.stop.clone());
+            inflight.spawn(deliver(sink, batch, retry, stop));
+        }
+        while let Some(done) = inflight.join_next().await {
+            self.finished(done, &mut dead_in_a_row);
+        }
+        self.flush_ack();
+    }
+
+    /// Adds to `batch` what arrives while debouncing or held back by
+    /// min-interval.
+    async fn collect(&mut self, batch: &mut Vec<Item>, last_start: Option<Instant>) {
+        let now = Instant::now();
+        let held_until = match (self.spec.min_interval, last_start) {
+            (Some(min), Some(last)) => last + min,
+            _ => now,
+        };
+        let cap = self
+            .spec
+            .debounce
+            .map_or(now, |d| now + d * MAX_DEBOUNCE_PERIODS)
+            .max(held_until);
+        let mut until = self.spec.debounce.map_or(now, |d| now + d).max(held_until);
+        while batch.len() < MAX_BATCH {
+            let Ok(next) = tokio::time::timeout_at(until.min(cap), self.next_event()).await else {
+                break;
+            };
+            let Some((seq, event)) = next else { break };
+            if self.spec.subscription.matches(&event) {
+                self.outstanding.insert(seq);
+                batch.push((seq, event));
+                if let Some(d) = self.spec.debounce {
+                    until = until.max(Instant::now() + d);
+                }
+            }
+        }
+    }
+
+    /// The next event in journal order, or `None` once the queue is closed
+    /// and everything is read. Cancel-safe: it awaits only before taking.
+    async fn next_event(&mut self) -> Option<Item> {
+        loop {
+            if let Some(item) = self.backlog.pop_front() {
+                self.read = item.0;
+                return Some(item);
+            }
+            if let Some((seq, event)) = self.pending.take() {
+                if seq <= self.read {
+                    continue;
+                }
+                // Anything between what was read and this one (an overflow)?
+                self.load(seq - 1);
+                if self.backlog.is_empty() {
+                    self.read = seq;
+                    return Some((seq, event));
+                }
+                self.pending = Some((seq, event));
+                continue;
+            }
+            if self.missed.flag.swap(false, Ordering::SeqCst) {
+                if self.load(i64::MAX) == CHUNK {
+                    self.missed.flag.store(true, Ordering::SeqCst);
+                }
+                continue;
+            }
+            if !self.rx_open {
+                return None;
+            }
+            tokio::select! {
+                item = self.rx.recv() => match item {
+                    Some(item) => self.pending = Some(item),
+                    None => self.rx_open = false,
+                },
+                _ = self.missed.wake.notified() => {}
+            }
+        }
+    }
+
+    /// Reads journal entries after `read` up to `upto` into the backlog.
+    fn load(&mut self, upto: i64) -> usize {
+        let rows = match self.store.events_between(self.read, upto, CHUNK) {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::error!("{}: cannot read the journal: {e}", self.sink.name());
+                return 0;
+            }
+        };
+        let n = rows.len();
+        for (seq, json) in rows {
+            match serde_json::from_str::<Event>(&json) {
+                Ok(e) => self.backlog.push_back((seq, Arc::new(e))),
+                Err(e) => {
+                    tracing::error!(
+                        "{}: journal entry {seq} is unreadable ({e}); skipped",
+                        self.sink.name()
+                    );
+                    self.read = self.read.max(seq);
+                }
+            }
+        }
+        n
+    }
+
+    fn finished(&mut self, done: Result<Outcome, tokio::task::JoinError>, dead_in_a_row: &mut u32) {
+        let name = self.sink.name().to_string();
+        match done {
+            Ok(Outcome::Delivered(seqs)) => {
+                *dead_in_a_row = 0;
+                for s in seqs {
+                    self.outstanding.remove(&s);
+                }
+            }
+            Ok(Outcome::DeadLettered(items, error, attempts)) => {
+                *dead_in_a_row += 1;
+                for (seq, event) in items {
+                    tracing::error!(
+                        "{name}: gave up on {} after {attempts} attempts: {error}",
+                        event.id
+                    );
+                    if let Err(e) = self
+                        .store
+                        .dead_letter(&name, seq, &event.id, &error, attempts)
+                    {
+                        // Not recorded as dead: leave it undelivered for the next start.
+                        tracing::error!("{name}: cannot record the dead letter: {e}");
+                        continue;
+                    }
+                    self.outstanding.remove(&seq);
+                    let own_echo = event.kind == EventKind::SinkDeadLettered
+                        && matches!(&event.data, EventData::DeadLettered { sink, .. } if *sink == name);
+                    if !own_echo {
+                        let _ = self.emit.send(Event::dead_lettered(
+                            &name,
+                            &event,
+                            error.clone(),
+                            attempts,
+                        ));
+                    }
+                }
+            }
+            Ok(Outcome::Abandoned) | Err(_) => {}
+        }
+    }
+
+    /// Moves the delivery cursor up to the first unfinished event.
+    fn flush_ack(&mut self) {
+        let upto = self.outstanding.first().map_or(self.read, |s| s - 1);
+        if upto > self.acked {
+            match self.store.ack(self.sink.name(), upto) {
+                Ok(()) => self.acked = upto,
+                Err(e) => tracing::error!("{}: cannot record delivery: {e}", self.sink.name()),
+            }
+        }
+    }
+}
+
+/// One delivery with its retries.
+async fn deliver(
+    sink: Arc<dyn Sink>,
+    batch: Vec<Item>,
+    retry: RetryPolicy,
+    stop: Shutdown,
+) -> Outcome {
+    let events: Vec<Arc<Event>> = batch.iter().map(|(_, e)| e.clone()).collect();
+    let mut delay = retry.backoff;
+    for attempt in 1..=retry.max_attempts {
+        match sink.deliver(&events).await {
+            Ok(()) => return Outcome::Delivered(batch.iter().map(|(s, _)| *s).collect()),
+            Err(SinkError::Closed) => {
+                tracing::debug!("{}: reader went away; stopping", sink.name());
+                stop.trigger();
+                return Outcome::Abandoned;
+            }
+            Err(SinkError::Failed(error)) => {
+                if attempt == retry.max_attempts {
+                    return Outcome::DeadLettered(batch, error, attempt);
+                }
+                let wait = delay / 2 + delay.mul_f64(fastrand::f64() / 2.0);
+                tracing::warn!(
+                    "{}: attempt {attempt} of {} failed: {error}; retrying in {:.1} s",
+                    sink.name(),
+                    retry.max_attempts,
+                    wait.as_secs_f64()
+                );
+                if stop.wait_timeout(wait).await {
+                    return Outcome::Abandoned;
+                }
+                delay = (delay * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+    Outcome::Abandoned
+}
