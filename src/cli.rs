@@ -91,6 +91,12 @@ pub enum StateCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List deliveries that sinks gave up on (dead letters).
+    DeadLetters {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Forget cursors, so the next watch takes a new baseline there.
     Reset {
         /// Only this account.

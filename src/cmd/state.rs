@@ -50,6 +50,30 @@ pub fn run(ctx: &Context, cmd: &StateCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        StateCommand::DeadLetters { json } => {
+            let (db, _) = ctx.state_paths(&name)?;
+            let rows = if db.exists() {
+                Store::open(&db)?.dead_letters()?
+            } else {
+                Vec::new()
+            };
+            let mut out = std::io::stdout();
+            if *json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+                return Ok(());
+            }
+            if rows.is_empty() {
+                eprintln!("no dead letters");
+            }
+            for d in rows {
+                writeln!(
+                    out,
+                    "{}  {}  {}  after {} attempts: {}",
+                    d.time, d.sink, d.event_id, d.attempts, d.error
+                )?;
+            }
+            Ok(())
+        }
         StateCommand::Reset { account, mailbox } => {
             let (store, _lock) = ctx.open_state(&name, "state reset")?;
             let n = store.reset(account.as_deref(), mailbox.as_deref())?;

@@ -145,6 +145,10 @@ impl Runner {
             (Some(min), Some(last)) => last + min,
             _ => now,
         };
+        if self.spec.debounce.is_none() && held_until <= now {
+            // Neither debouncing nor held back: one event per delivery.
+            return;
+        }
         let cap = self
             .spec
             .debounce

@@ -56,6 +56,19 @@ impl Env {
         std::fs::write(&self.profile, text).unwrap();
     }
 
+    /// Adds tables (hooks, notify) after the account.
+    pub fn append_profile(&self, text: &str) {
+        let mut p = std::fs::read_to_string(&self.profile).unwrap();
+        p.push('\n');
+        p.push_str(text);
+        std::fs::write(&self.profile, p).unwrap();
+    }
+
+    /// A path in the test's temp dir.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
     /// `mailreactor ARGS -c profile --state-dir state`, to completion.
     pub fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("run mailreactor")
@@ -270,4 +283,13 @@ pub fn signal(child: &Child, sig: &str) {
 /// Reads a file's text, or "" when it is missing.
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Waits until `cond` holds, or panics with `what` after [`PATIENCE`].
+pub fn eventually(what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
