@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -48,6 +48,9 @@ pub(super) struct Runner {
     outstanding: BTreeSet<i64>,
     backlog: VecDeque<Item>,
     pending: Option<Item>,
+    /// Whether the sink is failing now: one warning per outage, not one
+    /// per attempt.
+    failing: Arc<AtomicBool>,
 }
 
 /// How a delivery ended.
@@ -85,6 +88,7 @@ impl Runner {
             outstanding: BTreeSet::new(),
             backlog: VecDeque::new(),
             pending: None,
+            failing: Arc::default(),
         })
     }
 
@@ -129,7 +133,7 @@ impl Runner {
             }
             last_start = Some(Instant::now());
             let (sink, retry, stop) = (self.sink.clone(), self.spec.retry, self.stop.clone());
-            inflight.spawn(deliver(sink, batch, retry, stop));
+            inflight.spawn(deliver(sink, batch, retry, stop, self.failing.clone()));
         }
         while let Some(done) = inflight.join_next().await {
             self.finished(done, &mut dead_in_a_row);
@@ -294,12 +298,18 @@ async fn deliver(
     batch: Vec<Item>,
     retry: RetryPolicy,
     stop: Shutdown,
+    failing: Arc<AtomicBool>,
 ) -> Outcome {
     let events: Vec<Arc<Event>> = batch.iter().map(|(_, e)| e.clone()).collect();
     let mut delay = retry.backoff;
     for attempt in 1..=retry.max_attempts {
         match sink.deliver(&events).await {
-            Ok(()) => return Outcome::Delivered(batch.iter().map(|(s, _)| *s).collect()),
+            Ok(()) => {
+                if failing.swap(false, Ordering::Relaxed) {
+                    tracing::info!("{}: delivering again", sink.name());
+                }
+                return Outcome::Delivered(batch.iter().map(|(s, _)| *s).collect());
+            }
             Err(SinkError::Closed) => {
                 tracing::debug!("{}: reader went away; stopping", sink.name());
                 stop.trigger();
@@ -310,12 +320,17 @@ async fn deliver(
                     return Outcome::DeadLettered(batch, error, attempt);
                 }
                 let wait = delay / 2 + delay.mul_f64(fastrand::f64() / 2.0);
-                tracing::warn!(
+                let msg = format!(
                     "{}: attempt {attempt} of {} failed: {error}; retrying in {:.1} s",
                     sink.name(),
                     retry.max_attempts,
                     wait.as_secs_f64()
                 );
+                if failing.swap(true, Ordering::Relaxed) {
+                    tracing::debug!("{msg}");
+                } else {
+                    tracing::warn!("{msg}");
+                }
                 if stop.wait_timeout(wait).await {
                     return Outcome::Abandoned;
                 }
