@@ -11,7 +11,9 @@
 //! - [`event`]: the schema-1 events;
 //! - [`store`]: cursors, journal and delivery cursors in SQLite;
 //! - [`daemon`]: the loop that records events and feeds the sinks;
-//! - [`sink`]: where events go.
+//! - [`dispatch`]: fan-out to sinks, each isolated in its own task;
+//! - [`sink`]: where events go (stdout, hooks, notifications, handlers);
+//! - [`watch`]: the library entry point, [`Watcher`].
 
 pub mod cli;
 pub mod cmd;
@@ -30,7 +32,10 @@ pub mod sink;
 pub mod store;
 pub mod subscription;
 pub mod utf7;
+pub mod watch;
 pub mod watcher;
 
 pub use config::Profile;
 pub use event::{Event, EventKind};
+pub use shutdown::Shutdown;
+pub use watch::Watcher;

@@ -80,6 +80,28 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Opens the database at `db` for a writer, holding the lock at `lock`
+/// (creating the directory, 0700, when missing). A second writer is
+/// refused with the first one named.
+pub fn open_locked(
+    db: &Path,
+    lock: &Path,
+    what: &str,
+) -> anyhow::Result<(Store, crate::lock::StateLock)> {
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| StoreError::Dir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+    }
+    let held = crate::lock::acquire(lock, what)?;
+    Ok((Store::open(db)?, held))
+}
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS mailbox (
     account     TEXT NOT NULL,

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, Profile};
-use crate::lock::{self, StateLock};
+use crate::lock::StateLock;
 use crate::store::Store;
 
 /// A failure to reach or log in to a server: exit code 3.
@@ -57,21 +57,10 @@ impl Context<'_> {
         ))
     }
 
-    /// Opens profile `name`'s state, holding its lock for `what` when given
+    /// Opens profile `name`'s state, holding its lock for `what`
     /// (commands that write it hold the lock; readers do not need it).
     fn open_state(&self, name: &str, what: &str) -> anyhow::Result<(Store, StateLock)> {
         let (db, lock_path) = self.state_paths(name)?;
-        if let Some(dir) = db.parent() {
-            use std::os::unix::fs::DirBuilderExt;
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|e| {
-                    anyhow::anyhow!("cannot create the state directory {}: {e}", dir.display())
-                })?;
-        }
-        let lock = lock::acquire(&lock_path, what)?;
-        Ok((Store::open(&db)?, lock))
+        crate::store::open_locked(&db, &lock_path, what)
     }
 }

@@ -1,4 +1,4 @@
-//! `mailreactor watch`: run the daemon in the foreground.
+//! `mailreactor watch`: the library's [`Watcher`] with stdout as a sink.
 
 use std::io::IsTerminal;
 
@@ -6,47 +6,41 @@ use anyhow::Context as _;
 
 use super::{ConnectFailure, Context};
 use crate::cli::WatchArgs;
-use crate::daemon;
-use crate::shutdown::Shutdown;
-use crate::sink::{self, Format, SinkSpec, StdoutSink};
+use crate::sink::{Format, SinkSpec, StdoutSink};
 use crate::subscription::Subscription;
+use crate::watch::Watcher;
 
 pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     let profile = ctx.profile()?;
-    let (store, _lock) = ctx.open_state(&profile.name, "watch")?;
     let format = if args.json || !std::io::stdout().is_terminal() {
         Format::Json
     } else {
         Format::Human
     };
-    let mut sinks = sink::from_profile(&profile);
-    sinks.insert(
-        0,
-        (
-            Box::new(StdoutSink::new(format)),
-            SinkSpec::new(Subscription::all(&["*"])),
-        ),
-    );
     let mailboxes: usize = profile.accounts.iter().map(|a| a.mailboxes.len()).sum();
+    let (db, _) = ctx.state_paths(&profile.name)?;
     tracing::info!(
-        "profile {} ({}): {}, {}; state in {}",
+        "profile {} ({}): {}, {}, {}; state in {}",
         profile.name,
         profile.path.display(),
         plural(profile.accounts.len(), "account"),
         plural(mailboxes, "mailbox"),
-        store.path().display()
+        plural(
+            profile.hooks.len() + usize::from(profile.notify.is_some()),
+            "sink"
+        ),
+        db.display()
     );
+    let stdout = SinkSpec::new(Subscription::all(&["*"]));
+    let watcher = Watcher::new(profile)
+        .state_dir(db.parent().expect("the state file is in a directory"))
+        .sink(Box::new(StdoutSink::new(format)), stdout)
+        .once(args.once);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(daemon::run(
-        &profile,
-        store,
-        sinks,
-        args.once,
-        Shutdown::new(),
-    ))?;
+    let outcome = runtime.block_on(watcher.run())?;
     if !outcome.failures.is_empty() {
         return Err(ConnectFailure(format!(
             "could not catch up {} of {}:\n  {}",

@@ -1,0 +1,154 @@
+//! mailreactor as a library: build a watcher from a profile (read from a
+//! file or built in code), register async handlers for event patterns,
+//! and run it on your own tokio runtime.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use mailreactor::{Profile, Watcher};
+//!
+//! let profile = Profile::load("mail.toml".as_ref(), "mail")?;
+//! Watcher::new(profile)
+//!     .state_dir("/var/lib/mailbot")
+//!     .on("message.received", |event| async move {
+//!         println!("{}", event.message().and_then(|m| m.subject.clone()).unwrap_or_default());
+//!         Ok(())
+//!     })
+//!     .run()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Handlers are sinks like the CLI's: each runs in its own task with its
+//! own queue and delivery cursor, an `Err` is retried with backoff and in
+//! the end dead-lettered, and a slow handler delays nothing else. A handler
+//! sees each event at least once; de-duplicate on `event.id` if a repeat
+//! after a crash matters.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::config::Profile;
+use crate::daemon::{self, Outcome};
+use crate::event::Event;
+use crate::shutdown::Shutdown;
+use crate::sink::{self, Delivery, Sink, SinkError, SinkSpec};
+use crate::subscription::Subscription;
+
+type Handler = dyn Fn(Arc<Event>) -> Delivery<'static> + Send + Sync;
+
+/// A configured watcher, not yet running.
+pub struct Watcher {
+    profile: Profile,
+    state_dir: Option<PathBuf>,
+    sinks: Vec<(Box<dyn Sink>, SinkSpec)>,
+    handlers: usize,
+    once: bool,
+    stop: Shutdown,
+}
+
+impl Watcher {
+    /// A watcher for `profile`, with the profile's hooks and notifications.
+    pub fn new(profile: Profile) -> Watcher {
+        let sinks = sink::from_profile(&profile);
+        Watcher {
+            profile,
+            state_dir: None,
+            sinks,
+            handlers: 0,
+            once: false,
+            stop: Shutdown::new(),
+        }
+    }
+
+    /// Where cursors and the journal live (default: the XDG state directory).
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Watcher {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// Calls `handler` for every event whose type matches `pattern`
+    /// (`"message.received"`, `"message.*"`, `"*"`).
+    pub fn on<F, Fut>(self, pattern: &str, handler: F) -> Watcher
+    where
+        F: Fn(Arc<Event>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        self.on_with(SinkSpec::new(Subscription::all(&[pattern])), handler)
+    }
+
+    /// [`Watcher::on`] with full control: filters, batching, retries.
+    pub fn on_with<F, Fut>(mut self, spec: SinkSpec, handler: F) -> Watcher
+    where
+        F: Fn(Arc<Event>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        // The name keys the handler's delivery cursor: keep registration
+        // order stable between runs.
+        let name = format!(
+            "handler-{}:{}",
+            self.handlers,
+            spec.subscription.types.join(",")
+        );
+        self.handlers += 1;
+        let f: Arc<Handler> = Arc::new(move |e| {
+            let fut = handler(e);
+            Box::pin(async move { fut.await.map_err(|e| SinkError::Failed(format!("{e:#}"))) })
+        });
+        self.sinks.push((Box::new(HandlerSink { name, f }), spec));
+        self
+    }
+
+    /// Adds a sink of your own.
+    pub fn sink(mut self, sink: Box<dyn Sink>, spec: SinkSpec) -> Watcher {
+        self.sinks.push((sink, spec));
+        self
+    }
+
+    /// Catch up once and return, instead of watching until stopped.
+    pub fn once(mut self, once: bool) -> Watcher {
+        self.once = once;
+        self
+    }
+
+    /// A handle that stops the watcher when triggered (SIGINT and SIGTERM
+    /// stop it too).
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.stop.clone()
+    }
+
+    /// Runs until stopped (or caught up, with `once`).
+    pub async fn run(self) -> anyhow::Result<Outcome> {
+        let dir = match self.state_dir {
+            Some(d) => d,
+            None => crate::config::state_dir()?,
+        };
+        let name = &self.profile.name;
+        let (store, _lock) = crate::store::open_locked(
+            &dir.join(format!("{name}.sqlite")),
+            &dir.join(format!("{name}.lock")),
+            "watch",
+        )?;
+        daemon::run(&self.profile, store, self.sinks, self.once, self.stop).await
+    }
+}
+
+struct HandlerSink {
+    name: String,
+    f: Arc<Handler>,
+}
+
+impl Sink for HandlerSink {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn deliver<'a>(&'a self, events: &'a [Arc<Event>]) -> Delivery<'a> {
+        Box::pin(async move {
+            for e in events {
+                (self.f)(e.clone()).await?;
+            }
+            Ok(())
+        })
+    }
+}
