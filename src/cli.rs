@@ -67,6 +67,17 @@ pub enum Command {
     /// Write a commented starter profile (never overwrites one).
     Init,
 
+    /// Send a sample new-mail event through the configured sinks, once.
+    ///
+    /// Tries hooks, notification templates and stdout without waiting for
+    /// mail: each sink gets the sample once (no retries, nothing recorded)
+    /// and reports ok or why not on stderr.
+    EmitTest {
+        /// Only this sink (a hook's name, "notify" or "stdout").
+        #[arg(long, value_name = "NAME")]
+        sink: Option<String>,
+    },
+
     /// Show or reset what mailreactor remembers per mailbox.
     #[command(subcommand)]
     State(StateCommand),

@@ -236,3 +236,29 @@ fn a_slow_hook_does_not_delay_stdout() {
         sent.elapsed()
     );
 }
+
+#[test]
+fn emit_test_sends_a_sample_through_each_sink() {
+    let env = Env::new(&["INBOX"], "");
+    recorder(&env, "");
+    env.append_profile("[[hook]]\nname = \"broken\"\ncommand = [\"false\"]\n");
+    let out = env.run(&["emit-test"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("record: ok") && stderr.contains("broken: FAILED"),
+        "{stderr}"
+    );
+    let sample: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sample["type"], "message.received");
+    assert_eq!(sample["account"], "test");
+    let runs = runs(&env);
+    assert_eq!(runs.len(), 1);
+    assert!(runs[0].0.contains("emit-test"), "{}", runs[0].0);
+    // Nothing was recorded: the journal has no trace of it.
+    assert!(!env.state.join("test.sqlite").exists());
+
+    let out = env.run(&["emit-test", "--sink", "record"]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+}

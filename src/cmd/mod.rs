@@ -2,6 +2,7 @@
 //! finding the profile and the state files, and the exit-code errors.
 
 mod check;
+mod emit_test;
 mod init;
 mod state;
 mod watch;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Watch(args) => watch::run(&ctx, args),
         Command::Check => check::run(&ctx),
         Command::Init => init::run(&ctx),
+        Command::EmitTest { sink } => emit_test::run(&ctx, sink.as_deref()),
         Command::State(cmd) => state::run(&ctx, cmd),
     }
 }
