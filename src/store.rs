@@ -198,23 +198,33 @@ impl Store {
         }
     }
 
+    /// Runs a query and maps every row.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
+        stmt.query_map(params, map)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sql(e))
+    }
+
     /// Every mailbox cursor, by (account, mailbox).
     pub fn cursors(&self) -> Result<HashMap<(String, String), Cursor>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT account, mailbox, uidvalidity, last_uid FROM mailbox")
-            .map_err(|e| self.sql(e))?;
-        stmt.query_map([], |r| {
-            Ok((
-                (r.get(0)?, r.get(1)?),
-                Cursor {
+        let rows = self.rows(
+            "SELECT account, mailbox, uidvalidity, last_uid FROM mailbox",
+            [],
+            |r| {
+                let cursor = Cursor {
                     uidvalidity: r.get(2)?,
                     last_uid: r.get(3)?,
-                },
-            ))
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.sql(e))
+                };
+                Ok(((r.get(0)?, r.get(1)?), cursor))
+            },
+        )?;
+        Ok(rows.into_iter().collect())
     }
 
     /// In one transaction: records `events` (skipping ids already recorded)
@@ -306,17 +316,11 @@ impl Store {
         upto: i64,
         limit: usize,
     ) -> Result<Vec<(i64, String)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT seq, json FROM event WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
-            )
-            .map_err(|e| self.sql(e))?;
-        stmt.query_map(params![after, upto, limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.sql(e))
+        self.rows(
+            "SELECT seq, json FROM event WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+            params![after, upto, limit as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     fn last_seq(&self) -> Result<i64, StoreError> {
@@ -353,23 +357,21 @@ impl Store {
 
     /// Every dead letter, oldest first.
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, sink, seq, event_id, error, attempts, time FROM dead_letter ORDER BY id")
-            .map_err(|e| self.sql(e))?;
-        stmt.query_map([], |r| {
-            Ok(DeadLetter {
-                id: r.get(0)?,
-                sink: r.get(1)?,
-                seq: r.get(2)?,
-                event_id: r.get(3)?,
-                error: r.get(4)?,
-                attempts: r.get(5)?,
-                time: r.get(6)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.sql(e))
+        self.rows(
+            "SELECT id, sink, seq, event_id, error, attempts, time FROM dead_letter ORDER BY id",
+            [],
+            |r| {
+                Ok(DeadLetter {
+                    id: r.get(0)?,
+                    sink: r.get(1)?,
+                    seq: r.get(2)?,
+                    event_id: r.get(3)?,
+                    error: r.get(4)?,
+                    attempts: r.get(5)?,
+                    time: r.get(6)?,
+                })
+            },
+        )
     }
 
     /// Marks everything up to `seq` as delivered to `sink`.
@@ -386,27 +388,23 @@ impl Store {
 
     /// Every mailbox row with its event count, for `state show`.
     pub fn mailboxes(&self) -> Result<Vec<MailboxState>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT m.account, m.mailbox, m.uidvalidity, m.last_uid, m.updated,
-                        (SELECT COUNT(*) FROM event e
-                          WHERE e.account = m.account AND e.mailbox = m.mailbox)
-                 FROM mailbox m ORDER BY m.account, m.mailbox",
-            )
-            .map_err(|e| self.sql(e))?;
-        stmt.query_map([], |r| {
-            Ok(MailboxState {
-                account: r.get(0)?,
-                mailbox: r.get(1)?,
-                uidvalidity: r.get(2)?,
-                last_uid: r.get(3)?,
-                updated: r.get(4)?,
-                events: r.get(5)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.sql(e))
+        self.rows(
+            "SELECT m.account, m.mailbox, m.uidvalidity, m.last_uid, m.updated,
+                    (SELECT COUNT(*) FROM event e
+                      WHERE e.account = m.account AND e.mailbox = m.mailbox)
+             FROM mailbox m ORDER BY m.account, m.mailbox",
+            [],
+            |r| {
+                Ok(MailboxState {
+                    account: r.get(0)?,
+                    mailbox: r.get(1)?,
+                    uidvalidity: r.get(2)?,
+                    last_uid: r.get(3)?,
+                    updated: r.get(4)?,
+                    events: r.get(5)?,
+                })
+            },
+        )
     }
 
     /// Forgets cursors (all, one account's, or one mailbox's): the next
