@@ -262,3 +262,67 @@ fn emit_test_sends_a_sample_through_each_sink() {
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
 }
+
+/// A hook that appends "<unix time> <events on stdin>" per run and exits `code`.
+fn timed(env: &Env, name: &str, code: u8, extra: &str) -> std::path::PathBuf {
+    let log = env.path(&format!("{name}.log"));
+    env.append_profile(&format!(
+        "[[hook]]\nname = \"{name}\"\nshell = 'echo \"$(date +%s.%N) $(wc -l)\" >> {}; exit {code}'\n{extra}\n",
+        log.display()
+    ));
+    log
+}
+
+fn run_log(path: &std::path::Path) -> Vec<(f64, usize)> {
+    read(path)
+        .lines()
+        .map(|l| {
+            let (t, n) = l.split_once(' ').unwrap();
+            (t.parse().unwrap(), n.trim().parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn repeated_dead_letters_pause_the_hook_for_its_cooldown() {
+    let env = Env::new(&["INBOX"], "");
+    let log = timed(&env, "flaky", 1, "max-attempts = 1\ncooldown = \"3s\"");
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    let mut c = env.dovecot.client();
+    for i in 0..4 {
+        common::dovecot::append_with(&mut c, "INBOX", &simple_message(&format!("f{i}"), "x"));
+    }
+    eventually("four runs", || run_log(&log).len() == 4);
+    let runs = run_log(&log);
+    let gap = runs[3].0 - runs[2].0;
+    assert!(gap >= 2.9, "the fourth run came {gap:.2} s after the third");
+    assert!(
+        runs[2].0 - runs[0].0 < 2.0,
+        "the first three ran without pause"
+    );
+    assert!(
+        watch.stderr().contains("pausing for 3s"),
+        "{}",
+        watch.stderr()
+    );
+}
+
+#[test]
+fn min_interval_holds_runs_apart_and_batches_what_waits() {
+    let env = Env::new(&["INBOX"], "");
+    let log = timed(&env, "throttled", 0, "min-interval = \"3s\"");
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    env.dovecot.append("INBOX", &simple_message("m0", "x"));
+    eventually("the first run", || run_log(&log).len() == 1);
+    env.dovecot.append("INBOX", &simple_message("m1", "x"));
+    env.dovecot.append("INBOX", &simple_message("m2", "x"));
+    eventually("all three events at the hook", || {
+        run_log(&log).iter().map(|r| r.1).sum::<usize>() == 3
+    });
+    let runs = run_log(&log);
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_eq!(runs[1].1, 2, "the two held back came in one run");
+    assert!(runs[1].0 - runs[0].0 >= 2.9, "{runs:?}");
+}

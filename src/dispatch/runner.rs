@@ -115,6 +115,12 @@ impl Runner {
             let mut batch = vec![(seq, event)];
             self.collect(&mut batch, last_start).await;
 
+            while inflight.len() >= self.spec.concurrency as usize {
+                if let Some(done) = inflight.join_next().await {
+                    self.finished(done, &mut dead_in_a_row);
+                }
+            }
+            // After the wait: the deliveries just finished count too.
             if dead_in_a_row >= self.spec.retry.breaker_threshold {
                 tracing::warn!(
                     "{name}: {dead_in_a_row} deliveries in a row were given up; pausing for {}",
@@ -125,11 +131,6 @@ impl Runner {
                 }
                 // Half-open: one more dead letter pauses it again.
                 dead_in_a_row = self.spec.retry.breaker_threshold - 1;
-            }
-            while inflight.len() >= self.spec.concurrency as usize {
-                if let Some(done) = inflight.join_next().await {
-                    self.finished(done, &mut dead_in_a_row);
-                }
             }
             last_start = Some(Instant::now());
             let (sink, retry, stop) = (self.sink.clone(), self.spec.retry, self.stop.clone());
