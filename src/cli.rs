@@ -81,6 +81,21 @@ pub enum Command {
     /// Show or reset what mailreactor remembers per mailbox.
     #[command(subcommand)]
     State(StateCommand),
+
+    /// Print the completion script for a shell.
+    ///
+    /// For bash: `mailreactor completions bash > ~/.local/share/bash-completion/completions/mailreactor`;
+    /// for zsh, save `_mailreactor` in a directory of your $fpath.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+
+    /// Print a man page (roff): `mailreactor manual | man -l -`.
+    Manual {
+        /// A subcommand's page (watch, check, ...); the main page by default.
+        page: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,7 @@ pub mod exit;
 pub mod imap;
 pub mod lock;
 pub mod logging;
+pub mod manual;
 pub mod message;
 pub mod secret;
 pub mod shutdown;

@@ -28,6 +28,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init => init::run(&ctx),
         Command::EmitTest { sink } => emit_test::run(&ctx, sink.as_deref()),
         Command::State(cmd) => state::run(&ctx, cmd),
+        Command::Completions { shell } => {
+            std::io::Write::write_all(&mut std::io::stdout(), &crate::manual::completion(*shell))?;
+            Ok(())
+        }
+        Command::Manual { page } => {
+            let text = crate::manual::page(page.as_deref())
+                .ok_or_else(|| anyhow::anyhow!("no manual page for {page:?}"))?;
+            std::io::Write::write_all(&mut std::io::stdout(), &text)?;
+            Ok(())
+        }
     }
 }
 

@@ -1,0 +1,137 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mailreactor_global_optspecs
+    string join \n c/config= p/profile= state-dir= v/verbose q/quiet h/help V/version
+end
+
+function __fish_mailreactor_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mailreactor_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mailreactor_using_subcommand
+    set -l cmd (__fish_mailreactor_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "watch" -d 'Watch the profile\'s mailboxes and print an event per new message'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "check" -d 'Check the profile, log in to every account, and show each mailbox'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "init" -d 'Write a commented starter profile (never overwrites one)'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "emit-test" -d 'Send a sample new-mail event through the configured sinks, once'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "state" -d 'Show or reset what mailreactor remembers per mailbox'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "manual" -d 'Print a man page (roff): `mailreactor manual | man -l -`'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -l json -d 'Print events as JSON lines even on a terminal'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -l once -d 'Catch up (announce what is new since the last run), then exit'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -l sink -d 'Only this sink (a hook\'s name, "notify" or "stdout")' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -f -a "show" -d 'Show each mailbox\'s cursor: UIDVALIDITY, last UID announced, events'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -f -a "dead-letters" -d 'List deliveries that sinks gave up on (dead letters)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -l json -d 'Print JSON instead of a table'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -l account -d 'Only this account' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -l mailbox -d 'Only this mailbox (with --account)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show each mailbox\'s cursor: UIDVALIDITY, last UID announced, events'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "dead-letters" -d 'List deliveries that sinks gave up on (dead letters)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions manual help" -f -a "watch" -d 'Watch the profile\'s mailboxes and print an event per new message'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions manual help" -f -a "check" -d 'Check the profile, log in to every account, and show each mailbox'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions manual help" -f -a "init" -d 'Write a commented starter profile (never overwrites one)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions manual help" -f -a "emit-test" -d 'Send a sample new-mail event through the configured sinks, once'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions manual help" -f -a "state" -d 'Show or reset what mailreactor remembers per mailbox'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions manual help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions manual help" -f -a "manual" -d 'Print a man page (roff): `mailreactor manual | man -l -`'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions manual help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Show each mailbox\'s cursor: UIDVALIDITY, last UID announced, events'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "dead-letters" -d 'List deliveries that sinks gave up on (dead letters)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'

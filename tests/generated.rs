@@ -1,0 +1,80 @@
+//! The committed completions and man pages are what the binary generates.
+//! After a CLI change: `MAILREACTOR_BLESS=1 cargo test --test generated`.
+
+use std::path::Path;
+use std::process::Command;
+
+use mailreactor::manual::{SHELLS, completion, pages};
+
+fn check(path: &Path, want: &[u8], stale: &mut Vec<String>) {
+    if std::env::var_os("MAILREACTOR_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, want).unwrap();
+    } else if std::fs::read(path).ok().as_deref() != Some(want) {
+        stale.push(path.display().to_string());
+    }
+}
+
+#[test]
+fn committed_completions_and_man_pages_are_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stale = Vec::new();
+    for (shell, file) in SHELLS {
+        check(
+            &root.join("completions").join(file),
+            &completion(*shell),
+            &mut stale,
+        );
+    }
+    let pages = pages();
+    for (file, page) in &pages {
+        check(&root.join("man").join(file), page, &mut stale);
+    }
+    // A page for a subcommand that no longer exists is stale too.
+    for entry in std::fs::read_dir(root.join("man")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !pages.iter().any(|(f, _)| *f == name) {
+            stale.push(format!("man/{name} (no such page any more)"));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "out of date: {stale:?}; regenerate with MAILREACTOR_BLESS=1 cargo test --test generated"
+    );
+}
+
+#[test]
+fn the_binary_prints_what_is_committed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mailreactor"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        out.stdout
+    };
+    assert_eq!(
+        run(&["completions", "zsh"]),
+        std::fs::read(root.join("completions/_mailreactor")).unwrap()
+    );
+    assert_eq!(
+        run(&["manual"]),
+        std::fs::read(root.join("man/mailreactor.1")).unwrap()
+    );
+    assert_eq!(
+        run(&["manual", "watch"]),
+        std::fs::read(root.join("man/mailreactor-watch.1")).unwrap()
+    );
+    let main = String::from_utf8(run(&["manual"])).unwrap();
+    for section in [
+        "PROFILE",
+        "EVENTS",
+        "ENVIRONMENT",
+        "EXIT STATUS",
+        "account.auth\\-failed",
+        "MAILREACTOR_STATE_DIR",
+    ] {
+        assert!(main.contains(section), "the man page lacks {section}");
+    }
+}
