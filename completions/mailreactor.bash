@@ -34,6 +34,9 @@ _mailreactor() {
             mailreactor,manual)
                 cmd="mailreactor__subcmd__manual"
                 ;;
+            mailreactor,schema)
+                cmd="mailreactor__subcmd__schema"
+                ;;
             mailreactor,state)
                 cmd="mailreactor__subcmd__state"
                 ;;
@@ -57,6 +60,9 @@ _mailreactor() {
                 ;;
             mailreactor__subcmd__help,manual)
                 cmd="mailreactor__subcmd__help__subcmd__manual"
+                ;;
+            mailreactor__subcmd__help,schema)
+                cmd="mailreactor__subcmd__help__subcmd__schema"
                 ;;
             mailreactor__subcmd__help,state)
                 cmd="mailreactor__subcmd__help__subcmd__state"
@@ -104,7 +110,7 @@ _mailreactor() {
 
     case "${cmd}" in
         mailreactor)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --help --version watch check init emit-test state completions manual help"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --help --version watch check init emit-test state completions schema manual help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -244,7 +250,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__help)
-            opts="watch check init emit-test state completions manual help"
+            opts="watch check init emit-test state completions schema manual help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -328,6 +334,20 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__help__subcmd__manual)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__help__subcmd__schema)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -446,6 +466,40 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__manual)
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__schema)
             opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

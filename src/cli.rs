@@ -91,6 +91,11 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 
+    /// Print the JSON Schema of every event (schema 1).
+    ///
+    /// Consumers can validate events with it or generate types from it.
+    Schema,
+
     /// Print a man page (roff): `mailreactor manual | man -l -`.
     Manual {
         /// A subcommand's page (watch, check, ...); the main page by default.

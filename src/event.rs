@@ -11,6 +11,10 @@ use std::time::SystemTime;
 /// The schema version every event carries.
 pub const SCHEMA: u32 = 1;
 
+/// The JSON Schema of every event of this schema version (also committed
+/// as `schema/events-1.json`; `mailreactor schema` prints it).
+pub const JSON_SCHEMA: &str = include_str!("../schema/events-1.json");
+
 /// One event, as written to stdout and the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

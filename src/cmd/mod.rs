@@ -32,6 +32,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::Write::write_all(&mut std::io::stdout(), &crate::manual::completion(*shell))?;
             Ok(())
         }
+        Command::Schema => {
+            std::io::Write::write_all(
+                &mut std::io::stdout(),
+                crate::event::JSON_SCHEMA.as_bytes(),
+            )?;
+            Ok(())
+        }
         Command::Manual { page } => {
             let text = crate::manual::page(page.as_deref())
                 .ok_or_else(|| anyhow::anyhow!("no manual page for {page:?}"))?;
