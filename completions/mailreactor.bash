@@ -110,7 +110,7 @@ _mailreactor() {
 
     case "${cmd}" in
         mailreactor)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --help --version watch check init emit-test state completions schema manual help"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version watch check init emit-test state completions schema manual help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -136,6 +136,10 @@ _mailreactor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -144,7 +148,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__check)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --help --version"
+            opts="-c -p -v -q -h -V --json --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,6 +172,10 @@ _mailreactor() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -178,7 +186,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__completions)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --help --version bash elvish fish powershell zsh"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -204,6 +212,10 @@ _mailreactor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -212,7 +224,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__emit__subcmd__test)
-            opts="-c -p -v -q -h -V --sink --config --profile --state-dir --verbose --quiet --help --version"
+            opts="-c -p -v -q -h -V --sink --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -240,6 +252,10 @@ _mailreactor() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -432,7 +448,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__init)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --help --version"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -456,6 +472,10 @@ _mailreactor() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -466,7 +486,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__manual)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --help --version"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -490,6 +510,10 @@ _mailreactor() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -500,7 +524,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__schema)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --help --version"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -524,6 +548,10 @@ _mailreactor() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -534,7 +562,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__state)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --help --version show dead-letters reset help"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version show dead-letters reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -560,6 +588,10 @@ _mailreactor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -568,7 +600,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__state__subcmd__dead__subcmd__letters)
-            opts="-c -p -v -q -h -V --json --config --profile --state-dir --verbose --quiet --help --version"
+            opts="-c -p -v -q -h -V --json --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,6 +624,10 @@ _mailreactor() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -672,7 +708,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__state__subcmd__reset)
-            opts="-c -p -v -q -h -V --account --mailbox --config --profile --state-dir --verbose --quiet --help --version"
+            opts="-c -p -v -q -h -V --account --mailbox --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,6 +742,10 @@ _mailreactor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -714,7 +754,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__state__subcmd__show)
-            opts="-c -p -v -q -h -V --json --config --profile --state-dir --verbose --quiet --help --version"
+            opts="-c -p -v -q -h -V --json --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -740,6 +780,10 @@ _mailreactor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -748,7 +792,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__watch)
-            opts="-c -p -v -q -h -V --json --once --config --profile --state-dir --verbose --quiet --help --version"
+            opts="-c -p -v -q -h -V --json --once --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -772,6 +816,10 @@ _mailreactor() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 *)

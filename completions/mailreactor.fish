@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mailreactor_global_optspecs
-    string join \n c/config= p/profile= state-dir= v/verbose q/quiet h/help V/version
+    string join \n c/config= p/profile= state-dir= v/verbose q/quiet log-format= h/help V/version
 end
 
 function __fish_mailreactor_needs_command
@@ -27,6 +27,8 @@ end
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -43,6 +45,8 @@ complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "help" -d 'P
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -l json -d 'Print events as JSON lines even on a terminal'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -l once -d 'Catch up (announce what is new since the last run), then exit'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
@@ -52,6 +56,9 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand watch" -s V -l v
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -l json -d 'Print the report as JSON'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -59,6 +66,8 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand check" -s V -l v
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand init" -s h -l help -d 'Print help'
@@ -67,6 +76,8 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -l si
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -74,6 +85,8 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s V 
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s h -l help -d 'Print help'
@@ -85,6 +98,8 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not _
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
@@ -93,6 +108,8 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fis
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -l json -d 'Print JSON instead of a table'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
@@ -103,6 +120,8 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fis
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
@@ -114,6 +133,8 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fis
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -121,6 +142,8 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s 
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand schema" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand schema" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand schema" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand schema" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand schema" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand schema" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -128,6 +151,8 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand schema" -s V -l 
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s h -l help -d 'Print help'

@@ -47,6 +47,16 @@ pub struct Global {
     /// Log less (-q: warnings and errors only, -qq: errors only).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub quiet: u8,
+
+    /// How log lines on stderr look: text for people, json for log shippers.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,8 +71,12 @@ pub enum Command {
     /// Check the profile, log in to every account, and show each mailbox.
     ///
     /// Exits 0 when every account and mailbox is reachable; otherwise names
-    /// what failed and why.
-    Check,
+    /// what failed, why, and what to try (exit code 3).
+    Check {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 
     /// Write a commented starter profile (never overwrites one).
     Init,

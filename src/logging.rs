@@ -2,14 +2,17 @@
 //!
 //! Level: info by default, `-v` debug, `-vv` trace, `-q` warn, `-qq` error;
 //! `MAILREACTOR_LOG` (a tracing filter such as `mailreactor=debug`)
-//! overrides. Under systemd (`JOURNAL_STREAM` set) lines carry no
-//! timestamp or colour: the journal adds its own.
+//! overrides. `--log-format json` writes one JSON object per line. Under
+//! systemd (`JOURNAL_STREAM` set) text lines carry no timestamp or colour:
+//! the journal adds its own.
 
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-pub fn init(verbose: u8, quiet: u8) {
+use crate::cli::LogFormat;
+
+pub fn init(verbose: u8, quiet: u8, format: LogFormat) {
     let level = match (verbose, quiet) {
         (0, 0) => "info",
         (1, _) => "debug",
@@ -25,9 +28,9 @@ pub fn init(verbose: u8, quiet: u8) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(!journal && std::io::stderr().is_terminal());
-    if journal {
-        builder.without_time().init();
-    } else {
-        builder.init();
+    match (format, journal) {
+        (LogFormat::Json, _) => builder.json().flatten_event(true).init(),
+        (LogFormat::Text, true) => builder.without_time().init(),
+        (LogFormat::Text, false) => builder.init(),
     }
 }

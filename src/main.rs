@@ -7,7 +7,7 @@ use mailreactor::{cli::Cli, cmd, exit, logging};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init(cli.global.verbose, cli.global.quiet);
+    logging::init(cli.global.verbose, cli.global.quiet, cli.global.log_format);
     match cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

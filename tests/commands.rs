@@ -143,3 +143,78 @@ fn implicit_tls_to_a_plain_port_fails_clearly() {
     assert!(stdout.contains("TLS handshake with localhost"), "{stdout}");
     assert!(stdout.contains("try tls = \"starttls\""), "{stdout}");
 }
+
+#[test]
+fn check_json_and_hints() {
+    let env = Env::new(&["INBOX"], "");
+    env.dovecot.append("INBOX", &simple_message("one", "x"));
+    let out = env.run(&["check", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r[0]["account"], "test");
+    assert_eq!(r[0]["ok"], true);
+    assert_eq!(r[0]["tls"], "no TLS");
+    assert!(r[0]["certificate"].is_null());
+    assert!(r[0]["login_ms"].as_u64().is_some());
+    let caps: Vec<&str> = r[0]["capabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        caps.contains(&"IDLE") && caps.contains(&"CONDSTORE") && caps.contains(&"QRESYNC"),
+        "{caps:?}"
+    );
+    assert_eq!(r[0]["mailboxes"][0]["name"], "INBOX");
+    assert_eq!(r[0]["mailboxes"][0]["exists"], 1);
+    assert_eq!(r[0]["mailboxes"][0]["uidnext"], 2);
+
+    // Nothing listens there: say so, and which ports are usual.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    std::fs::write(
+        &env.profile,
+        format!("[[account]]\nname = \"x\"\nhost = \"127.0.0.1\"\nport = {port}\nusername = \"u\"\npassword = \"p\"\n"),
+    )
+    .unwrap();
+    let out = env.run(&["check"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out).0.contains("hint: nothing listens on 127.0.0.1:"),
+        "{:?}",
+        text(&out)
+    );
+    let out = env.run(&["check", "--json"]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r[0]["ok"], false);
+    assert!(r[0]["hint"].as_str().unwrap().contains("port 993"));
+}
+
+#[test]
+fn logs_can_be_json_and_never_reach_stdout() {
+    let env = Env::new(&["INBOX"], "");
+    let out = env.run(&["watch", "--once", "--log-format", "json", "-v"]);
+    assert!(out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "a first --once announces nothing and logs nothing to stdout"
+    );
+    let (_, stderr) = text(&out);
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("baseline"))),
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["level"].is_string() && l["timestamp"].is_string())
+    );
+}

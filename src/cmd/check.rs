@@ -1,42 +1,79 @@
-//! `mailreactor check`: log in to every account and look at each mailbox,
-//! without changing anything (EXAMINE only).
-
-use std::fmt::Write as _;
-use std::time::Instant;
+//! `mailreactor check`: a doctor for the profile. Logs in to every account
+//! (in parallel), looks at each mailbox without changing anything
+//! (EXAMINE), and says what works, what does not, and what to do about it.
 
 use std::io::Write as _;
+use std::time::Instant;
+
+use serde::Serialize;
 
 use super::{ConnectFailure, Context};
 use crate::config::{Account, Tls};
-use crate::imap::{Connection, ImapError};
+use crate::imap::{Connection, ImapError, Peer};
 use crate::secret;
 use crate::shutdown::Shutdown;
 
 /// The capabilities worth showing a user.
 const NOTABLE: &[&str] = &["IDLE", "CONDSTORE", "QRESYNC", "UIDPLUS", "MOVE", "NOTIFY"];
 
-pub fn run(ctx: &Context) -> anyhow::Result<()> {
+#[derive(Debug, Serialize)]
+pub struct AccountReport {
+    pub account: String,
+    pub host: String,
+    pub port: u16,
+    pub tls: &'static str,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub hint: Option<String>,
+    pub login_ms: Option<u128>,
+    pub certificate: Option<Peer>,
+    pub capabilities: Vec<String>,
+    pub mailboxes: Vec<MailboxReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MailboxReport {
+    pub name: String,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub exists: Option<u32>,
+    pub uidnext: Option<u32>,
+    pub uidvalidity: Option<u32>,
+}
+
+pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
     let profile = ctx.profile()?;
-    // Accounts are checked in parallel; reports are printed in profile order.
-    let reports: Vec<(String, Vec<String>)> = std::thread::scope(|s| {
+    let reports: Vec<AccountReport> = std::thread::scope(|s| {
         let handles: Vec<_> = profile
             .accounts
             .iter()
-            .map(|a| s.spawn(move || check_account(a)))
+            .map(|a| s.spawn(move || check(a)))
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| ("check panicked".into(), vec!["panic".into()]))
-            })
+            .map(|h| h.join().expect("check threads do not panic"))
             .collect()
     });
-    let mut failures = Vec::new();
-    for (report, failed) in reports {
-        write!(std::io::stdout(), "{report}")?;
-        failures.extend(failed);
+    let mut out = std::io::stdout();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&reports)?)?;
+    } else {
+        for r in &reports {
+            write!(out, "{}", text(r))?;
+        }
     }
+    let failures: Vec<String> = reports
+        .iter()
+        .flat_map(|r| {
+            let account = r.error.iter().map(move |e| format!("{}: {e}", r.account));
+            let boxes = r.mailboxes.iter().filter_map(move |m| {
+                m.error
+                    .as_ref()
+                    .map(|e| format!("{}/{}: {e}", r.account, m.name))
+            });
+            account.chain(boxes)
+        })
+        .collect();
     if failures.is_empty() {
         Ok(())
     } else {
@@ -52,59 +89,151 @@ fn tls_name(tls: Tls) -> &'static str {
     }
 }
 
-/// Returns the text to print and the failures, each naming the account.
-fn check_account(a: &Account) -> (String, Vec<String>) {
-    let mut out = format!("{}  {}:{} ({})", a.name, a.host, a.port, tls_name(a.tls));
+fn check(a: &Account) -> AccountReport {
+    let mut r = AccountReport {
+        account: a.name.clone(),
+        host: a.host.clone(),
+        port: a.port,
+        tls: tls_name(a.tls),
+        ok: false,
+        error: None,
+        hint: None,
+        login_ms: None,
+        certificate: None,
+        capabilities: Vec::new(),
+        mailboxes: Vec::new(),
+    };
     let started = Instant::now();
-    let conn = secret::resolve(&a.secret)
-        .map_err(|e| e.to_string())
-        .and_then(|pw| Connection::open(a, &pw, &Shutdown::new()).map_err(|e| e.to_string()));
+    let conn = match secret::resolve(&a.secret) {
+        Err(e) => Err((e.to_string(), None)),
+        Ok(pw) => Connection::open(a, &pw, &Shutdown::new()).map_err(|e| {
+            let hint = hint(a, &e);
+            (e.to_string(), hint)
+        }),
+    };
     let mut conn = match conn {
         Ok(c) => c,
-        Err(reason) => {
-            let _ = writeln!(out, "  FAILED: {reason}");
-            return (out, vec![format!("{}: {reason}", a.name)]);
+        Err((error, hint)) => {
+            r.error = Some(error);
+            r.hint = hint;
+            return r;
         }
     };
-    let caps: Vec<&str> = NOTABLE
+    r.ok = true;
+    r.login_ms = Some(started.elapsed().as_millis());
+    r.certificate = conn.peer();
+    r.capabilities = NOTABLE
         .iter()
-        .copied()
         .filter(|n| {
             conn.capabilities()
                 .iter()
                 .any(|c| c.eq_ignore_ascii_case(n))
         })
+        .map(|n| n.to_string())
         .collect();
-    let _ = writeln!(
-        out,
-        "  ok, logged in in {} ms; {}",
-        started.elapsed().as_millis(),
-        if caps.is_empty() {
-            "no IDLE: will poll".to_string()
-        } else {
-            caps.join(" ")
-        }
-    );
-    let mut failures = Vec::new();
     for m in &a.mailboxes {
-        match conn.examine(m) {
-            Ok(s) => {
-                let next = s.uid_next.map_or("?".into(), |n| n.to_string());
-                let _ = writeln!(
-                    out,
-                    "  {m:<20} exists {:<6} uidnext {next:<8} uidvalidity {}",
-                    s.exists, s.uidvalidity
-                );
-            }
+        let report = match conn.examine(m) {
+            Ok(s) => MailboxReport {
+                name: m.clone(),
+                ok: true,
+                error: None,
+                exists: Some(s.exists),
+                uidnext: s.uid_next,
+                uidvalidity: Some(s.uidvalidity),
+            },
             Err(e) => {
-                let _ = writeln!(out, "  {m:<20} FAILED: {e}");
-                failures.push(format!("{}/{m}: {e}", a.name));
-                if !matches!(e, ImapError::MailboxMissing(..)) {
+                let fatal = !matches!(e, ImapError::MailboxMissing(..));
+                r.mailboxes.push(MailboxReport {
+                    name: m.clone(),
+                    ok: false,
+                    error: Some(e.to_string()),
+                    exists: None,
+                    uidnext: None,
+                    uidvalidity: None,
+                });
+                if fatal {
                     break;
                 }
+                continue;
+            }
+        };
+        r.mailboxes.push(report);
+    }
+    conn.logout();
+    r
+}
+
+/// What to do about the usual failures.
+fn hint(a: &Account, e: &ImapError) -> Option<String> {
+    let host = a.host.to_ascii_lowercase();
+    let provider = if host.contains("gmail") || host.contains("google") {
+        Some(
+            "Gmail needs an app password (Google account → Security → App passwords, with 2-step verification on) or OAuth2",
+        )
+    } else if ["outlook", "office365", "hotmail", "live.com"]
+        .iter()
+        .any(|p| host.contains(p))
+    {
+        Some("Outlook and Office 365 accept only OAuth2 for IMAP; basic passwords are refused")
+    } else {
+        None
+    };
+    match e {
+        ImapError::Auth(_) => Some(provider.map(str::to_string).unwrap_or_else(|| {
+            "check the username and the password source of this account".into()
+        })),
+        ImapError::Connect(msg) if msg.contains("refused") => Some(format!(
+            "nothing listens on {}:{}; implicit TLS is usually port 993, STARTTLS and plain IMAP port 143",
+            a.host, a.port
+        )),
+        ImapError::Connect(msg) if msg.contains("resolve") => {
+            Some(format!("is \"{}\" the right host name?", a.host))
+        }
+        _ => None,
+    }
+}
+
+fn text(r: &AccountReport) -> String {
+    let mut s = format!("{}  {}:{} ({})", r.account, r.host, r.port, r.tls);
+    match &r.error {
+        Some(e) => {
+            s += &format!("  FAILED: {e}\n");
+            if let Some(h) = &r.hint {
+                s += &format!("  hint: {h}\n");
+            }
+            return s;
+        }
+        None => {
+            let caps = if r.capabilities.iter().any(|c| c == "IDLE") {
+                r.capabilities.join(" ")
+            } else {
+                format!("{} (no IDLE: will poll)", r.capabilities.join(" "))
+            };
+            s += &format!(
+                "  ok, logged in in {} ms; {caps}\n",
+                r.login_ms.unwrap_or(0)
+            );
+        }
+    }
+    if let Some(c) = &r.certificate {
+        s += &format!(
+            "  certificate: {} (issuer {}; valid until {})\n",
+            c.subject, c.issuer, c.not_after
+        );
+    }
+    for m in &r.mailboxes {
+        match &m.error {
+            Some(e) => s += &format!("  {:<20} FAILED: {e}\n", m.name),
+            None => {
+                let next = m.uidnext.map_or("?".into(), |n| n.to_string());
+                s += &format!(
+                    "  {:<20} exists {:<6} uidnext {next:<8} uidvalidity {}\n",
+                    m.name,
+                    m.exists.unwrap_or(0),
+                    m.uidvalidity.unwrap_or(0)
+                );
             }
         }
     }
-    conn.logout();
-    (out, failures)
+    s
 }

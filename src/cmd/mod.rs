@@ -24,7 +24,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = Context { cli: &cli };
     match &cli.command {
         Command::Watch(args) => watch::run(&ctx, args),
-        Command::Check => check::run(&ctx),
+        Command::Check { json } => check::run(&ctx, *json),
         Command::Init => init::run(&ctx),
         Command::EmitTest { sink } => emit_test::run(&ctx, sink.as_deref()),
         Command::State(cmd) => state::run(&ctx, cmd),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use socket2::{SockRef, TcpKeepalive};
 
 use super::ImapError;
-use super::stream::{Control, Inner, Stream};
+use super::stream::{Control, Inner, Peer, Stream};
 use crate::config::{Account, Tls};
 use crate::secret::Secret;
 
@@ -45,12 +45,21 @@ pub fn login(
 /// Connects and reads the greeting; no login yet.
 pub fn connect(account: &Account, ctl: Arc<Control>) -> Result<imap::Client<Stream>, ImapError> {
     let tcp = tcp(&account.host, account.port)?;
+    let handshake = |tcp| {
+        let tls = handshake(account, tcp)?;
+        let peer = tls.peer_certificate().ok().flatten();
+        ctl.set_peer(
+            peer.and_then(|c| c.to_der().ok())
+                .and_then(|d| Peer::from_der(&d)),
+        );
+        Ok::<_, ImapError>(tls)
+    };
     let (inner, greeting_read) = match account.tls {
         Tls::None => (Inner::Plain(tcp), false),
-        Tls::Implicit => (Inner::Tls(Box::new(handshake(account, tcp)?)), false),
+        Tls::Implicit => (Inner::Tls(Box::new(handshake(tcp)?)), false),
         Tls::Starttls => {
             starttls(&tcp)?;
-            (Inner::Tls(Box::new(handshake(account, tcp)?)), true)
+            (Inner::Tls(Box::new(handshake(tcp)?)), true)
         }
     };
     let stream = Stream::new(inner, ctl, IO_TIMEOUT).map_err(ImapError::io)?;

@@ -16,7 +16,7 @@ use imap::extensions::idle::WaitOutcome;
 use imap::types::UnsolicitedResponse;
 
 pub use connect::IO_TIMEOUT;
-pub use stream::{Control, Stream};
+pub use stream::{Control, Peer, Stream};
 
 use crate::config::Account;
 use crate::message::Fetched;
@@ -112,6 +112,11 @@ impl Connection {
             stop: stop.clone(),
             capabilities,
         })
+    }
+
+    /// The server's certificate (TLS connections only).
+    pub fn peer(&self) -> Option<Peer> {
+        self.ctl.peer()
     }
 
     pub fn has_idle(&self) -> bool {

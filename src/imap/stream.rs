@@ -30,6 +30,38 @@ pub struct Control {
     /// Set when a read outside IDLE timed out: the server went silent.
     /// (The crate swallows errors while ending IDLE; this keeps the news.)
     timed_out: AtomicBool,
+    /// The server's certificate, kept at the handshake for `check`.
+    peer: Mutex<Option<Peer>>,
+}
+
+/// What a server's certificate says, for diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Peer {
+    pub subject: String,
+    pub issuer: String,
+    pub not_after: String,
+}
+
+impl Peer {
+    /// Reads a DER certificate; `None` when it cannot be parsed.
+    pub fn from_der(der: &[u8]) -> Option<Peer> {
+        let cert = openssl::x509::X509::from_der(der).ok()?;
+        let name = |n: &openssl::x509::X509NameRef| {
+            n.entries()
+                .filter_map(|e| {
+                    let key = e.object().nid().short_name().ok()?;
+                    let value = e.data().to_string().ok()?;
+                    Some(format!("{key}={value}"))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Some(Peer {
+            subject: name(cert.subject_name()),
+            issuer: name(cert.issuer_name()),
+            not_after: cert.not_after().to_string(),
+        })
+    }
 }
 
 impl Control {
@@ -38,12 +70,21 @@ impl Control {
             deadline: Mutex::new(None),
             stop,
             timed_out: AtomicBool::new(false),
+            peer: Mutex::new(None),
         })
     }
 
     /// While set, reads end at `deadline` or when a stop is requested.
     pub fn set_deadline(&self, deadline: Option<Instant>) {
         *self.deadline.lock().unwrap_or_else(|e| e.into_inner()) = deadline;
+    }
+
+    pub fn set_peer(&self, peer: Option<Peer>) {
+        *self.peer.lock().unwrap_or_else(|e| e.into_inner()) = peer;
+    }
+
+    pub fn peer(&self) -> Option<Peer> {
+        self.peer.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Whether a read timed out since the last call.
