@@ -1,32 +1,41 @@
 //! The watch loop: starts a watcher thread per mailbox, records what they
-//! observe in the journal, hands new events to the dispatcher, and stops
-//! cleanly on a signal.
+//! observe in the journal, hands new events to the dispatcher, reloads the
+//! profile on SIGHUP, keeps systemd informed, and stops cleanly on SIGINT
+//! or SIGTERM.
 //!
 //! Every event is recorded (with its cursor move, in one transaction)
 //! before any sink sees it; each sink then keeps its own delivery cursor.
 //! A crash anywhere leaves undelivered events in the journal, and the next
-//! start delivers them first.
+//! start delivers them first. A reload keeps all of that: cursors and
+//! delivery cursors live in the store, not in the threads.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio::sync::mpsc;
 
-use crate::config::Profile;
-use crate::dispatch::Dispatcher;
+use crate::config::{Account, Profile};
+use crate::dispatch::{Dispatcher, Emit};
 use crate::event::{Event, EventKind};
 use crate::secret::SecretCache;
 use crate::shutdown::Shutdown;
-use crate::sink::{Sink, SinkSpec};
+use crate::sink::{self, Sink, SinkSpec};
 use crate::store::{MailboxCursor, Store};
+use crate::systemd::{self, Status};
 use crate::watcher::{MailboxWatcher, Observation};
 
 /// After a stop request: how long watchers may take to log out, and then
 /// how long sinks may take to finish what they are doing.
 const WATCHER_GRACE: Duration = Duration::from_millis(1200);
 const SINK_GRACE: Duration = Duration::from_millis(500);
+/// On reload, how long the old sinks may take before they are replaced.
+const RELOAD_SINK_GRACE: Duration = Duration::from_secs(2);
+
+/// Sinks that are not in the profile (stdout, library handlers): kept
+/// across reloads.
+pub type Sinks = Vec<(Arc<dyn Sink>, SinkSpec)>;
 
 /// What a finished run reports.
 #[derive(Debug, Default)]
@@ -38,76 +47,82 @@ pub struct Outcome {
 /// Runs the watch until `stop` is triggered (or, with `once`, until every
 /// mailbox has been caught up and every sink has delivered).
 pub async fn run(
-    profile: &Profile,
+    profile: Profile,
     store: Store,
-    sinks: Vec<(Box<dyn Sink>, SinkSpec)>,
+    extra: Sinks,
     once: bool,
     stop: Shutdown,
 ) -> anyhow::Result<Outcome> {
-    let cursors = store.cursors()?;
     let (emit_tx, mut emit_rx) = mpsc::unbounded_channel::<Event>();
-    let mut dispatcher = Dispatcher::start(sinks, store.path(), emit_tx, stop.clone())?;
     let (tx, mut rx) = mpsc::channel::<Observation>(256);
-    for account in &profile.accounts {
-        let account = Arc::new(account.clone());
-        let secret = Arc::new(SecretCache::new(account.secret.clone()));
-        for mailbox in &account.mailboxes {
-            let watcher = MailboxWatcher {
-                account: account.clone(),
-                mailbox: mailbox.clone(),
-                cursor: cursors
-                    .get(&(account.name.clone(), mailbox.clone()))
-                    .copied(),
-                secret: secret.clone(),
-                tx: tx.clone(),
-                stop: stop.clone(),
-                once,
-            };
-            std::thread::Builder::new()
-                .name(format!("{}/{mailbox}", account.name))
-                .spawn(move || watcher.run())
-                .context("cannot start a watcher thread")?;
-        }
-    }
-    drop(tx);
-
-    let mut state = State {
+    let dispatcher = start_sinks(&profile, &extra, &store, &emit_tx, &stop)?;
+    let mut d = Daemon {
         store,
+        dispatcher: Some(dispatcher),
+        accounts: HashMap::new(),
         auth_failed: HashSet::new(),
         outcome: Outcome::default(),
+        status: Status::default(),
         stop: stop.clone(),
+        tx: Some(tx),
+        once,
+        extra,
+        emit: emit_tx,
+        sinks_key: sinks_key(&profile),
+        profile,
     };
+    d.status.watch(d.mailbox_keys());
+    let accounts = d.profile.accounts.clone();
+    for a in accounts {
+        d.start_account(a)?;
+    }
+    if once {
+        d.tx = None;
+    }
+
     let mut signals = Signals::new()?;
-    // Watching: until stopped, or (once) until every watcher is done.
+    let mut watchdog = systemd::watchdog_interval().map(tokio::time::interval);
     let mut watchers_done = false;
     while !stop.is_set() {
         tokio::select! {
             o = rx.recv() => match o {
-                Some(o) => state.observe(o, &dispatcher)?,
+                Some(o) => d.observe(o)?,
                 None => {
                     watchers_done = true;
                     break;
                 }
             },
-            Some(e) = emit_rx.recv() => state.record(vec![e], None, &dispatcher)?,
-            name = signals.next() => {
-                tracing::info!("{name}: stopping");
-                stop.trigger();
-            }
+            Some(e) = emit_rx.recv() => d.record(vec![e], None)?,
+            signal = signals.next() => match signal {
+                Signal::Hangup if !once => d.reload().await?,
+                Signal::Hangup => tracing::info!("SIGHUP: nothing to reload in --once"),
+                Signal::Stop(name) => {
+                    tracing::info!("{name}: stopping");
+                    stop.trigger();
+                }
+            },
+            _ = stop.wait() => {}
+            _ = tick(&mut watchdog) => systemd::watchdog_ping(),
         }
     }
+    systemd::stopping();
+    let mut dispatcher = d
+        .dispatcher
+        .take()
+        .expect("the dispatcher runs until the end");
     if !watchers_done {
         // Stopping: take what the watchers still send while they log out.
+        d.tx = None;
         let _ = tokio::time::timeout(WATCHER_GRACE, async {
             while let Some(o) = rx.recv().await {
-                if state.observe(o, &dispatcher).is_err() {
+                if d.observe_with(o, &dispatcher).is_err() {
                     break;
                 }
             }
         })
         .await;
         dispatcher.finish(SINK_GRACE).await;
-        return Ok(state.outcome);
+        return Ok(d.outcome);
     }
     // Once: let every sink deliver what it has (a signal cuts this short).
     dispatcher.close();
@@ -116,26 +131,189 @@ pub async fn run(
             _ = dispatcher.ended() => break,
             Some(e) = emit_rx.recv() => {
                 // Recorded for the next run; the sinks are closing.
-                state.store.record(&[e], None)?;
+                d.store.record(&[e], None)?;
             }
-            name = signals.next(), if !stop.is_set() => {
-                tracing::info!("{name}: stopping");
-                stop.trigger();
+            signal = signals.next(), if !stop.is_set() => {
+                if let Signal::Stop(name) = signal {
+                    tracing::info!("{name}: stopping");
+                    stop.trigger();
+                }
             }
         }
     }
-    Ok(state.outcome)
+    Ok(d.outcome)
 }
 
-struct State {
-    store: Store,
-    auth_failed: HashSet<String>,
-    outcome: Outcome,
+async fn tick(interval: &mut Option<tokio::time::Interval>) {
+    match interval {
+        Some(i) => {
+            i.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+fn start_sinks(
+    profile: &Profile,
+    extra: &Sinks,
+    store: &Store,
+    emit: &Emit,
+    stop: &Shutdown,
+) -> anyhow::Result<Dispatcher> {
+    let mut sinks = extra.clone();
+    sinks.extend(
+        sink::from_profile(profile)
+            .into_iter()
+            .map(|(s, spec)| (Arc::from(s), spec)),
+    );
+    Dispatcher::start(sinks, store.path(), emit.clone(), stop.clone())
+}
+
+/// What identifies the profile's sinks: when it changes, they restart.
+fn sinks_key(profile: &Profile) -> String {
+    format!("{:?}{:?}", profile.hooks, profile.notify)
+}
+
+/// A running account: its settings and its own stop switch.
+struct Running {
+    config: Account,
     stop: Shutdown,
 }
 
-impl State {
-    fn observe(&mut self, o: Observation, dispatcher: &Dispatcher) -> anyhow::Result<()> {
+struct Daemon {
+    store: Store,
+    dispatcher: Option<Dispatcher>,
+    accounts: HashMap<String, Running>,
+    auth_failed: HashSet<String>,
+    outcome: Outcome,
+    status: Status,
+    stop: Shutdown,
+    tx: Option<mpsc::Sender<Observation>>,
+    once: bool,
+    extra: Sinks,
+    emit: Emit,
+    sinks_key: String,
+    profile: Profile,
+}
+
+impl Daemon {
+    fn mailbox_keys(&self) -> Vec<(String, String)> {
+        self.profile
+            .accounts
+            .iter()
+            .flat_map(|a| a.mailboxes.iter().map(move |m| (a.name.clone(), m.clone())))
+            .collect()
+    }
+
+    /// Starts a watcher thread per mailbox of `account`.
+    fn start_account(&mut self, account: Account) -> anyhow::Result<()> {
+        let tx = self.tx.clone().expect("accounts start while watching");
+        let cursors = self.store.cursors()?;
+        let stop = self.stop.child();
+        let shared = Arc::new(account.clone());
+        let secret = Arc::new(SecretCache::new(account.secret.clone()));
+        for mailbox in &account.mailboxes {
+            let watcher = MailboxWatcher {
+                account: shared.clone(),
+                mailbox: mailbox.clone(),
+                cursor: cursors
+                    .get(&(account.name.clone(), mailbox.clone()))
+                    .copied(),
+                secret: secret.clone(),
+                tx: tx.clone(),
+                stop: stop.clone(),
+                once: self.once,
+            };
+            std::thread::Builder::new()
+                .name(format!("{}/{mailbox}", account.name))
+                .spawn(move || watcher.run())
+                .context("cannot start a watcher thread")?;
+        }
+        self.accounts.insert(
+            account.name.clone(),
+            Running {
+                config: account,
+                stop,
+            },
+        );
+        Ok(())
+    }
+
+    /// SIGHUP: read the profile again; restart only what changed. A broken
+    /// profile is reported and the running one kept.
+    async fn reload(&mut self) -> anyhow::Result<()> {
+        self.status.reloading();
+        let new = match Profile::load(&self.profile.path, &self.profile.name) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!("SIGHUP: the profile is not valid; keeping the running one:\n{e}");
+                self.status.reloaded();
+                return Ok(());
+            }
+        };
+        let mut changes = Vec::new();
+        let names: HashSet<&str> = new.accounts.iter().map(|a| a.name.as_str()).collect();
+        let gone: Vec<String> = self
+            .accounts
+            .keys()
+            .filter(|n| !names.contains(n.as_str()))
+            .cloned()
+            .collect();
+        for name in gone {
+            self.accounts.remove(&name).expect("listed").stop.trigger();
+            changes.push(format!("removed {name}"));
+        }
+        for a in &new.accounts {
+            match self.accounts.get(&a.name) {
+                Some(r) if r.config == *a => {}
+                Some(r) => {
+                    r.stop.trigger();
+                    changes.push(format!("restarted {}", a.name));
+                    self.start_account(a.clone())?;
+                }
+                None => {
+                    changes.push(format!("added {}", a.name));
+                    self.start_account(a.clone())?;
+                }
+            }
+        }
+        let key = sinks_key(&new);
+        self.profile = new;
+        if key != self.sinks_key {
+            if let Some(old) = self.dispatcher.take() {
+                old.finish(RELOAD_SINK_GRACE).await;
+            }
+            self.dispatcher = Some(start_sinks(
+                &self.profile,
+                &self.extra,
+                &self.store,
+                &self.emit,
+                &self.stop,
+            )?);
+            self.sinks_key = key;
+            changes.push("restarted sinks".into());
+        }
+        self.status.watch(self.mailbox_keys());
+        self.status.reloaded();
+        if changes.is_empty() {
+            tracing::info!("SIGHUP: profile reloaded; nothing changed");
+        } else {
+            tracing::info!("SIGHUP: profile reloaded: {}", changes.join(", "));
+        }
+        Ok(())
+    }
+
+    fn observe(&mut self, o: Observation) -> anyhow::Result<()> {
+        let dispatcher = self
+            .dispatcher
+            .take()
+            .expect("the dispatcher runs while watching");
+        let result = self.observe_with(o, &dispatcher);
+        self.dispatcher = Some(dispatcher);
+        result
+    }
+
+    fn observe_with(&mut self, o: Observation, dispatcher: &Dispatcher) -> anyhow::Result<()> {
         match o {
             Observation::Record { events, cursor } => {
                 for e in &events {
@@ -143,7 +321,15 @@ impl State {
                         self.auth_failed.remove(&e.account);
                     }
                 }
-                self.record(events, cursor.as_ref(), dispatcher)
+                self.record_with(events, cursor.as_ref(), dispatcher)
+            }
+            Observation::Health {
+                account,
+                mailbox,
+                up,
+            } => {
+                self.status.health(&account, &mailbox, up);
+                Ok(())
             }
             Observation::AuthFailed { account, reason } => {
                 // One event per outage, not one per mailbox or retry.
@@ -151,7 +337,7 @@ impl State {
                     return Ok(());
                 }
                 tracing::error!("{account}: {reason}");
-                self.record(vec![Event::auth_failed(&account, reason)], None, dispatcher)
+                self.record_with(vec![Event::auth_failed(&account, reason)], None, dispatcher)
             }
             Observation::Failed {
                 account,
@@ -167,8 +353,18 @@ impl State {
         }
     }
 
+    fn record(&mut self, events: Vec<Event>, cursor: Option<&MailboxCursor>) -> anyhow::Result<()> {
+        let dispatcher = self
+            .dispatcher
+            .take()
+            .expect("the dispatcher runs while watching");
+        let result = self.record_with(events, cursor, &dispatcher);
+        self.dispatcher = Some(dispatcher);
+        result
+    }
+
     /// Journal first, then the sinks.
-    fn record(
+    fn record_with(
         &mut self,
         events: Vec<Event>,
         cursor: Option<&MailboxCursor>,
@@ -186,10 +382,16 @@ impl State {
     }
 }
 
-/// SIGINT and SIGTERM.
+enum Signal {
+    Stop(&'static str),
+    Hangup,
+}
+
+/// SIGINT, SIGTERM and SIGHUP.
 struct Signals {
     int: tokio::signal::unix::Signal,
     term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -198,13 +400,15 @@ impl Signals {
         Ok(Signals {
             int: signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
             term: signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+            hup: signal(SignalKind::hangup()).context("cannot handle SIGHUP")?,
         })
     }
 
-    async fn next(&mut self) -> &'static str {
+    async fn next(&mut self) -> Signal {
         tokio::select! {
-            _ = self.int.recv() => "SIGINT",
-            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => Signal::Stop("SIGINT"),
+            _ = self.term.recv() => Signal::Stop("SIGTERM"),
+            _ = self.hup.recv() => Signal::Hangup,
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod shutdown;
 pub mod sink;
 pub mod store;
 pub mod subscription;
+pub mod systemd;
 pub mod utf7;
 pub mod watch;
 pub mod watcher;

@@ -1,60 +1,96 @@
 //! The stop signal every thread watches: set once (SIGINT, SIGTERM, a broken
-//! stdout), seen by sleeping and blocked threads alike.
+//! stdout, an account removed on reload), seen by sleeping and blocked
+//! threads alike. A child stops with its parent, or alone.
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 /// A cloneable, one-way stop flag with interruptible sleeps, for threads
 /// (`sleep`) and async tasks (`wait_timeout`) alike.
 #[derive(Clone, Default)]
-pub struct Shutdown(Arc<(Mutex<bool>, Condvar, tokio::sync::Notify)>);
+pub struct Shutdown(Arc<Inner>);
+
+#[derive(Default)]
+struct Inner {
+    set: Mutex<bool>,
+    cvar: Condvar,
+    notify: tokio::sync::Notify,
+    children: Mutex<Vec<Weak<Inner>>>,
+}
+
+impl Inner {
+    fn trigger(&self) {
+        *self.set.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.cvar.notify_all();
+        self.notify.notify_waiters();
+        let children =
+            std::mem::take(&mut *self.children.lock().unwrap_or_else(|e| e.into_inner()));
+        for c in children.iter().filter_map(Weak::upgrade) {
+            c.trigger();
+        }
+    }
+}
 
 impl Shutdown {
     pub fn new() -> Shutdown {
         Shutdown::default()
     }
 
-    /// Asks every holder to stop.
+    /// A stop flag that is also set when this one is.
+    pub fn child(&self) -> Shutdown {
+        let child = Shutdown::new();
+        let mut children = self.0.children.lock().unwrap_or_else(|e| e.into_inner());
+        if self.is_set() {
+            child.trigger();
+        } else {
+            children.retain(|w| w.strong_count() > 0);
+            children.push(Arc::downgrade(&child.0));
+        }
+        child
+    }
+
+    /// Asks every holder (and every child) to stop.
     pub fn trigger(&self) {
-        let (lock, cvar, notify) = &*self.0;
-        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        cvar.notify_all();
-        notify.notify_waiters();
+        self.0.trigger();
     }
 
     pub fn is_set(&self) -> bool {
-        *self.0.0.lock().unwrap_or_else(|e| e.into_inner())
+        *self.0.set.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Sleeps for `d` or until stopped; true when stopped.
     pub fn sleep(&self, d: Duration) -> bool {
         let deadline = Instant::now() + d;
-        let (lock, cvar, _) = &*self.0;
-        let mut stopped = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stopped = self.0.set.lock().unwrap_or_else(|e| e.into_inner());
         while !*stopped {
             let now = Instant::now();
             if now >= deadline {
                 break;
             }
-            stopped = cvar
+            stopped = self
+                .0
+                .cvar
                 .wait_timeout(stopped, deadline - now)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
         *stopped
     }
-}
 
-impl Shutdown {
     /// Waits for `d` or until stopped; true when stopped.
     pub async fn wait_timeout(&self, d: Duration) -> bool {
-        let notified = self.0.2.notified();
+        tokio::time::timeout(d, self.wait()).await.is_ok()
+    }
+
+    /// Waits until stopped.
+    pub async fn wait(&self) {
+        let notified = self.0.notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
         if self.is_set() {
-            return true;
+            return;
         }
-        tokio::time::timeout(d, notified).await.is_ok() || self.is_set()
+        notified.await;
     }
 }
 
@@ -77,5 +113,22 @@ mod tests {
     fn sleep_runs_out_when_not_triggered() {
         let s = Shutdown::new();
         assert!(!s.sleep(Duration::from_millis(10)));
+    }
+
+    #[test]
+    fn children_stop_with_the_parent_but_not_the_other_way() {
+        let parent = Shutdown::new();
+        let a = parent.child();
+        let b = parent.child();
+        a.trigger();
+        assert!(a.is_set() && !b.is_set() && !parent.is_set());
+        let sleeper = b.clone();
+        let t = std::thread::spawn(move || sleeper.sleep(Duration::from_secs(30)));
+        parent.trigger();
+        assert!(t.join().unwrap());
+        assert!(
+            parent.child().is_set(),
+            "a child of a stopped parent starts stopped"
+        );
     }
 }

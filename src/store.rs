@@ -228,7 +228,8 @@ impl Store {
     }
 
     /// In one transaction: records `events` (skipping ids already recorded)
-    /// and moves `cursor`. Returns the events that were new, with their
+    /// and moves `cursor` (never backwards within one UIDVALIDITY, so two
+    /// watchers overlapping for a moment during a reload cannot rewind it). Returns the events that were new, with their
     /// sequence numbers.
     pub fn record<'e>(
         &mut self,
@@ -269,8 +270,10 @@ impl Store {
                     "INSERT INTO mailbox (account, mailbox, uidvalidity, last_uid, updated)
                      VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (account, mailbox) DO UPDATE SET
+                       last_uid = CASE WHEN uidvalidity = excluded.uidvalidity
+                                       THEN MAX(last_uid, excluded.last_uid)
+                                       ELSE excluded.last_uid END,
                        uidvalidity = excluded.uidvalidity,
-                       last_uid = excluded.last_uid,
                        updated = excluded.updated",
                 )
                 .and_then(|mut s| {

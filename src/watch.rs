@@ -32,7 +32,7 @@ use crate::config::Profile;
 use crate::daemon::{self, Outcome};
 use crate::event::Event;
 use crate::shutdown::Shutdown;
-use crate::sink::{self, Delivery, Sink, SinkError, SinkSpec};
+use crate::sink::{Delivery, Sink, SinkError, SinkSpec};
 use crate::subscription::Subscription;
 
 type Handler = dyn Fn(Arc<Event>) -> Delivery<'static> + Send + Sync;
@@ -41,7 +41,9 @@ type Handler = dyn Fn(Arc<Event>) -> Delivery<'static> + Send + Sync;
 pub struct Watcher {
     profile: Profile,
     state_dir: Option<PathBuf>,
-    sinks: Vec<(Box<dyn Sink>, SinkSpec)>,
+    /// Sinks besides the profile's (which the daemon builds, and rebuilds
+    /// on reload).
+    sinks: Vec<(Arc<dyn Sink>, SinkSpec)>,
     handlers: usize,
     once: bool,
     stop: Shutdown,
@@ -50,11 +52,10 @@ pub struct Watcher {
 impl Watcher {
     /// A watcher for `profile`, with the profile's hooks and notifications.
     pub fn new(profile: Profile) -> Watcher {
-        let sinks = sink::from_profile(&profile);
         Watcher {
             profile,
             state_dir: None,
-            sinks,
+            sinks: Vec::new(),
             handlers: 0,
             once: false,
             stop: Shutdown::new(),
@@ -95,13 +96,13 @@ impl Watcher {
             let fut = handler(e);
             Box::pin(async move { fut.await.map_err(|e| SinkError::Failed(format!("{e:#}"))) })
         });
-        self.sinks.push((Box::new(HandlerSink { name, f }), spec));
+        self.sinks.push((Arc::new(HandlerSink { name, f }), spec));
         self
     }
 
     /// Adds a sink of your own.
     pub fn sink(mut self, sink: Box<dyn Sink>, spec: SinkSpec) -> Watcher {
-        self.sinks.push((sink, spec));
+        self.sinks.push((Arc::from(sink), spec));
         self
     }
 
@@ -117,7 +118,8 @@ impl Watcher {
         self.stop.clone()
     }
 
-    /// Runs until stopped (or caught up, with `once`).
+    /// Runs until stopped (or caught up, with `once`). SIGHUP reloads the
+    /// profile from its file.
     pub async fn run(self) -> anyhow::Result<Outcome> {
         let dir = match self.state_dir {
             Some(d) => d,
@@ -129,7 +131,7 @@ impl Watcher {
             &dir.join(format!("{name}.lock")),
             "watch",
         )?;
-        daemon::run(&self.profile, store, self.sinks, self.once, self.stop).await
+        daemon::run(self.profile, store, self.sinks, self.once, self.stop).await
     }
 }
 

@@ -78,7 +78,7 @@ impl std::fmt::Debug for SecretSource {
 }
 
 /// One `[[account]]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub name: String,
     pub host: String,

@@ -51,7 +51,7 @@ impl Dispatcher {
     /// Starts a runner per sink. Each opens its own connection to the
     /// state database at `db`, to read the journal and keep its cursor.
     pub fn start(
-        sinks: Vec<(Box<dyn Sink>, SinkSpec)>,
+        sinks: Vec<(Arc<dyn Sink>, SinkSpec)>,
         db: &Path,
         emit: Emit,
         stop: Shutdown,

@@ -63,7 +63,7 @@ enum Outcome {
 
 impl Runner {
     pub(super) fn new(
-        sink: Box<dyn Sink>,
+        sink: Arc<dyn Sink>,
         spec: SinkSpec,
         store: Store,
         rx: mpsc::Receiver<Item>,
@@ -75,7 +75,7 @@ impl Runner {
         // Start by reading whatever the journal holds past the cursor.
         missed.flag.store(true, Ordering::SeqCst);
         Ok(Runner {
-            sink: Arc::from(sink),
+            sink,
             spec,
             store,
             rx,

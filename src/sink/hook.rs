@@ -57,6 +57,10 @@ impl HookSink {
                 c
             }
         };
+        // systemd's sockets are for mailreactor itself, not its hooks.
+        for var in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] {
+            cmd.env_remove(var);
+        }
         cmd.envs(variables(events))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -34,6 +34,12 @@ pub enum Observation {
         events: Vec<Event>,
         cursor: Option<MailboxCursor>,
     },
+    /// A connection attempt ended: watching (`up`), or failed.
+    Health {
+        account: String,
+        mailbox: String,
+        up: bool,
+    },
     /// A login was rejected (or no password could be had).
     AuthFailed { account: String, reason: String },
     /// With `--once`: this mailbox could not be caught up.
@@ -137,6 +143,11 @@ impl MailboxWatcher {
         last_error: &mut String,
     ) -> Result<Next, Interrupt> {
         let (account, mailbox) = (&self.account.name, &self.mailbox);
+        self.send(Observation::Health {
+            account: account.clone(),
+            mailbox: mailbox.clone(),
+            up: false,
+        })?;
         let (reason, delay) = match interrupt {
             Interrupt::Auth(reason) => {
                 self.secret.forget();
@@ -234,6 +245,11 @@ impl MailboxWatcher {
             }
         };
         self.send(Observation::Record { events, cursor })?;
+        self.send(Observation::Health {
+            account: account.clone(),
+            mailbox: mailbox.clone(),
+            up: true,
+        })?;
         *watching_since = Some(Instant::now());
         tracing::info!(
             "{account}/{mailbox}: watching ({})",
