@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('emit-test', 'emit-test', [CompletionResultType]::ParameterValue, 'Send a sample new-mail event through the configured sinks, once')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Show or reset what mailreactor remembers per mailbox')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('systemd-unit', 'systemd-unit', [CompletionResultType]::ParameterValue, 'Print a systemd user unit: one instance per profile')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of every event (schema 1)')
             [CompletionResult]::new('manual', 'manual', [CompletionResultType]::ParameterValue, 'Print a man page (roff): `mailreactor manual | man -l -`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -230,6 +231,23 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailreactor;systemd-unit' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mailreactor;schema' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
@@ -271,6 +289,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('emit-test', 'emit-test', [CompletionResultType]::ParameterValue, 'Send a sample new-mail event through the configured sinks, once')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Show or reset what mailreactor remembers per mailbox')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('systemd-unit', 'systemd-unit', [CompletionResultType]::ParameterValue, 'Print a systemd user unit: one instance per profile')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of every event (schema 1)')
             [CompletionResult]::new('manual', 'manual', [CompletionResultType]::ParameterValue, 'Print a man page (roff): `mailreactor manual | man -l -`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -304,6 +323,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             break
         }
         'mailreactor;help;completions' {
+            break
+        }
+        'mailreactor;help;systemd-unit' {
             break
         }
         'mailreactor;help;schema' {

@@ -40,6 +40,9 @@ _mailreactor() {
             mailreactor,state)
                 cmd="mailreactor__subcmd__state"
                 ;;
+            mailreactor,systemd-unit)
+                cmd="mailreactor__subcmd__systemd__subcmd__unit"
+                ;;
             mailreactor,watch)
                 cmd="mailreactor__subcmd__watch"
                 ;;
@@ -66,6 +69,9 @@ _mailreactor() {
                 ;;
             mailreactor__subcmd__help,state)
                 cmd="mailreactor__subcmd__help__subcmd__state"
+                ;;
+            mailreactor__subcmd__help,systemd-unit)
+                cmd="mailreactor__subcmd__help__subcmd__systemd__subcmd__unit"
                 ;;
             mailreactor__subcmd__help,watch)
                 cmd="mailreactor__subcmd__help__subcmd__watch"
@@ -110,7 +116,7 @@ _mailreactor() {
 
     case "${cmd}" in
         mailreactor)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version watch check init emit-test state completions schema manual help"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version watch check init emit-test state completions systemd-unit schema manual help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -266,7 +272,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__help)
-            opts="watch check init emit-test state completions schema manual help"
+            opts="watch check init emit-test state completions systemd-unit schema manual help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -422,6 +428,20 @@ _mailreactor() {
         mailreactor__subcmd__help__subcmd__state__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__help__subcmd__systemd__subcmd__unit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -756,6 +776,44 @@ _mailreactor() {
         mailreactor__subcmd__state__subcmd__show)
             opts="-c -p -v -q -h -V --json --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__systemd__subcmd__unit)
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand emit-test 'Send a sample new-mail event through the configured sinks, once'
             cand state 'Show or reset what mailreactor remembers per mailbox'
             cand completions 'Print the completion script for a shell'
+            cand systemd-unit 'Print a systemd user unit: one instance per profile'
             cand schema 'Print the JSON Schema of every event (schema 1)'
             cand manual 'Print a man page (roff): `mailreactor manual | man -l -`'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -212,6 +213,22 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailreactor;systemd-unit'= {
+            cand -c 'Read the profile from this file instead of the config directory'
+            cand --config 'Read the profile from this file instead of the config directory'
+            cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
+            cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailreactor;schema'= {
             cand -c 'Read the profile from this file instead of the config directory'
             cand --config 'Read the profile from this file instead of the config directory'
@@ -251,6 +268,7 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand emit-test 'Send a sample new-mail event through the configured sinks, once'
             cand state 'Show or reset what mailreactor remembers per mailbox'
             cand completions 'Print the completion script for a shell'
+            cand systemd-unit 'Print a systemd user unit: one instance per profile'
             cand schema 'Print the JSON Schema of every event (schema 1)'
             cand manual 'Print a man page (roff): `mailreactor manual | man -l -`'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -275,6 +293,8 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
         &'mailreactor;help;state;reset'= {
         }
         &'mailreactor;help;completions'= {
+        }
+        &'mailreactor;help;systemd-unit'= {
         }
         &'mailreactor;help;schema'= {
         }

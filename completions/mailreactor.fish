@@ -39,6 +39,7 @@ complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "init" -d 'W
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "emit-test" -d 'Send a sample new-mail event through the configured sinks, once'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "state" -d 'Show or reset what mailreactor remembers per mailbox'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "systemd-unit" -d 'Print a systemd user unit: one instance per profile'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "schema" -d 'Print the JSON Schema of every event (schema 1)'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "manual" -d 'Print a man page (roff): `mailreactor manual | man -l -`'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -139,6 +140,15 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s 
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -s V -l version -d 'Print version'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand schema" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand schema" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand schema" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
@@ -157,15 +167,16 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s v -l 
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s h -l help -d 'Print help'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s V -l version -d 'Print version'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions schema manual help" -f -a "watch" -d 'Watch the profile\'s mailboxes and print an event per new message'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions schema manual help" -f -a "check" -d 'Check the profile, log in to every account, and show each mailbox'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions schema manual help" -f -a "init" -d 'Write a commented starter profile (never overwrites one)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions schema manual help" -f -a "emit-test" -d 'Send a sample new-mail event through the configured sinks, once'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions schema manual help" -f -a "state" -d 'Show or reset what mailreactor remembers per mailbox'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions schema manual help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions schema manual help" -f -a "schema" -d 'Print the JSON Schema of every event (schema 1)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions schema manual help" -f -a "manual" -d 'Print a man page (roff): `mailreactor manual | man -l -`'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions schema manual help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "watch" -d 'Watch the profile\'s mailboxes and print an event per new message'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "check" -d 'Check the profile, log in to every account, and show each mailbox'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "init" -d 'Write a commented starter profile (never overwrites one)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "emit-test" -d 'Send a sample new-mail event through the configured sinks, once'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "state" -d 'Show or reset what mailreactor remembers per mailbox'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "systemd-unit" -d 'Print a systemd user unit: one instance per profile'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "schema" -d 'Print the JSON Schema of every event (schema 1)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "manual" -d 'Print a man page (roff): `mailreactor manual | man -l -`'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Show each mailbox\'s cursor: UIDVALIDITY, last UID announced, events'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "dead-letters" -d 'List deliveries that sinks gave up on (dead letters)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'

@@ -105,6 +105,12 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 
+    /// Print a systemd user unit: one instance per profile.
+    ///
+    /// `mailreactor systemd-unit > ~/.config/systemd/user/mailreactor@.service`,
+    /// then `systemctl --user enable --now mailreactor@default`.
+    SystemdUnit,
+
     /// Print the JSON Schema of every event (schema 1).
     ///
     /// Consumers can validate events with it or generate types from it.

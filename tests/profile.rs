@@ -226,3 +226,24 @@ fn init_writes_a_starter_that_loads_and_never_overwrites() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn usage_errors_exit_2_and_help_needs_no_profile() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mailreactor"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["watch", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-such-flag"));
+    let out = run(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    // Help and completions touch neither a profile nor the network.
+    let out = run(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: mailreactor"));
+    let out = run(&["-c", "/nonexistent.toml", "completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+}

@@ -5,6 +5,7 @@ mod check;
 mod emit_test;
 mod init;
 mod state;
+mod unit;
 mod watch;
 
 use std::path::PathBuf;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::Write::write_all(&mut std::io::stdout(), &crate::manual::completion(*shell))?;
             Ok(())
         }
+        Command::SystemdUnit => unit::run(),
         Command::Schema => {
             std::io::Write::write_all(
                 &mut std::io::stdout(),
