@@ -61,6 +61,7 @@ pub async fn run(
         dispatcher: Some(dispatcher),
         accounts: HashMap::new(),
         auth_failed: HashSet::new(),
+        trouble: Trouble::default(),
         outcome: Outcome::default(),
         status: Status::default(),
         stop: stop.clone(),
@@ -185,6 +186,7 @@ struct Daemon {
     dispatcher: Option<Dispatcher>,
     accounts: HashMap<String, Running>,
     auth_failed: HashSet<String>,
+    trouble: Trouble,
     outcome: Outcome,
     status: Status,
     stop: Shutdown,
@@ -326,9 +328,10 @@ impl Daemon {
             Observation::Health {
                 account,
                 mailbox,
-                up,
+                failure,
             } => {
-                self.status.health(&account, &mailbox, up);
+                self.status.health(&account, &mailbox, failure.is_none());
+                self.trouble.report(&account, &mailbox, failure);
                 Ok(())
             }
             Observation::AuthFailed { account, reason } => {
@@ -379,6 +382,41 @@ impl Daemon {
             dispatcher.dispatch(seq, Arc::new(event.clone()));
         }
         Ok(())
+    }
+}
+
+/// Connection failures per mailbox, logged so that an error repeated on
+/// every retry is said once, then counted.
+#[derive(Default)]
+struct Trouble(HashMap<(String, String), (String, u32)>);
+
+impl Trouble {
+    fn report(&mut self, account: &str, mailbox: &str, failure: Option<String>) {
+        let key = (account.to_string(), mailbox.to_string());
+        let Some(reason) = failure else {
+            if let Some((_, n)) = self.0.remove(&key) {
+                tracing::info!("{account}/{mailbox}: connected again after {n} failed attempts");
+            }
+            return;
+        };
+        match self.0.get_mut(&key) {
+            Some((last, n)) if *last == reason => {
+                *n += 1;
+                tracing::debug!("{account}/{mailbox}: {reason}; retrying (attempt {n})");
+            }
+            Some((last, n)) => {
+                tracing::warn!(
+                    "{account}/{mailbox}: {reason}; retrying (the previous error, {last:?}, \
+                     happened {n} times)"
+                );
+                *last = reason;
+                *n = 1;
+            }
+            None => {
+                tracing::warn!("{account}/{mailbox}: {reason}; retrying");
+                self.0.insert(key, (reason, 1));
+            }
+        }
     }
 }
 

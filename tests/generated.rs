@@ -78,3 +78,36 @@ fn the_binary_prints_what_is_committed() {
         assert!(main.contains(section), "the man page lacks {section}");
     }
 }
+
+/// Drives the committed bash completion as bash would.
+fn bash_complete(words: &str) -> Vec<String> {
+    let script = format!(
+        "source {}/completions/mailreactor.bash\nCOMP_WORDS=({words})\nCOMP_CWORD=$((${{#COMP_WORDS[@]}} - 1))\n\
+         COMP_LINE=\"{words}\"\nCOMP_POINT=${{#COMP_LINE}}\n_mailreactor mailreactor \"${{COMP_WORDS[-1]}}\"\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new("bash").arg("-c").arg(script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn bash_completion_completes_commands_and_values() {
+    let words = bash_complete("mailreactor wa");
+    assert_eq!(words, ["watch"]);
+    let words = bash_complete("mailreactor completions z");
+    assert_eq!(words, ["zsh"]);
+    let words = bash_complete("mailreactor watch --");
+    assert!(
+        words.contains(&"--json".to_string()) && words.contains(&"--once".to_string()),
+        "{words:?}"
+    );
+}

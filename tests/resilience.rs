@@ -32,6 +32,20 @@ fn server_restart_during_a_watch_reconnects_and_announces_what_arrived() {
     watch.wait_for("after", |v| v["subject"] == "after");
     let subjects: Vec<String> = received(&watch.seen).into_iter().map(|(_, s)| s).collect();
     assert_eq!(subjects, ["during the outage", "after"]);
+    // Refused again and again while down: said once, then summed up.
+    let stderr = watch.stderr();
+    let refusals = stderr
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("refused"))
+        .count();
+    assert!(
+        refusals <= 1,
+        "the same error was logged {refusals} times:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("test/INBOX: connected again after"),
+        "{stderr}"
+    );
 }
 
 #[test]

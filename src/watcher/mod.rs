@@ -34,11 +34,12 @@ pub enum Observation {
         events: Vec<Event>,
         cursor: Option<MailboxCursor>,
     },
-    /// A connection attempt ended: watching (`up`), or failed.
+    /// A connection attempt ended: watching (`failure` is `None`), or
+    /// failed, and why. The daemon logs these, summarising repeats.
     Health {
         account: String,
         mailbox: String,
-        up: bool,
+        failure: Option<String>,
     },
     /// A login was rejected (or no password could be had).
     AuthFailed { account: String, reason: String },
@@ -100,7 +101,6 @@ impl MailboxWatcher {
     /// Runs until stopped (or, with `once`, until caught up).
     pub fn run(mut self) {
         let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
-        let mut last_error = String::new();
         while !self.stop.is_set() {
             let mut watching_since = None;
             let interrupt = match self.session(&mut watching_since) {
@@ -112,7 +112,7 @@ impl MailboxWatcher {
             if watching_since.is_some_and(|t: Instant| t.elapsed() >= STABLE) {
                 backoff.reset();
             }
-            let delay = match self.report(interrupt, watching_since.is_some(), &mut last_error) {
+            let delay = match self.report(interrupt, watching_since.is_some()) {
                 Next::Retry(delay) => delay.unwrap_or_else(|| backoff.next_delay()),
                 Next::Quit => return,
             };
@@ -129,25 +129,15 @@ impl MailboxWatcher {
     }
 
     /// Logs and reports a failure, and says what to do next.
-    fn report(&self, interrupt: Interrupt, was_watching: bool, last_error: &mut String) -> Next {
-        match self.report_inner(interrupt, was_watching, last_error) {
+    fn report(&self, interrupt: Interrupt, was_watching: bool) -> Next {
+        match self.report_inner(interrupt, was_watching) {
             Ok(next) => next,
             Err(_) => Next::Quit,
         }
     }
 
-    fn report_inner(
-        &self,
-        interrupt: Interrupt,
-        was_watching: bool,
-        last_error: &mut String,
-    ) -> Result<Next, Interrupt> {
+    fn report_inner(&self, interrupt: Interrupt, was_watching: bool) -> Result<Next, Interrupt> {
         let (account, mailbox) = (&self.account.name, &self.mailbox);
-        self.send(Observation::Health {
-            account: account.clone(),
-            mailbox: mailbox.clone(),
-            up: false,
-        })?;
         let (reason, delay) = match interrupt {
             Interrupt::Auth(reason) => {
                 self.secret.forget();
@@ -178,13 +168,11 @@ impl MailboxWatcher {
             })?;
             return Ok(Next::Quit);
         }
-        // The same error again and again is logged once, then quietly.
-        if *last_error != reason {
-            tracing::warn!("{account}/{mailbox}: {reason}; retrying");
-            *last_error = reason;
-        } else {
-            tracing::debug!("{account}/{mailbox}: {reason}; retrying");
-        }
+        self.send(Observation::Health {
+            account: account.clone(),
+            mailbox: mailbox.clone(),
+            failure: Some(reason),
+        })?;
         Ok(Next::Retry(delay))
     }
 
@@ -248,7 +236,7 @@ impl MailboxWatcher {
         self.send(Observation::Health {
             account: account.clone(),
             mailbox: mailbox.clone(),
-            up: true,
+            failure: None,
         })?;
         *watching_since = Some(Instant::now());
         tracing::info!(
