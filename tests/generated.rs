@@ -111,3 +111,37 @@ fn bash_completion_completes_commands_and_values() {
         "{words:?}"
     );
 }
+
+#[test]
+fn zsh_completion_loads_as_a_completion_function() {
+    let found = Command::new("zsh")
+        .arg("-fc")
+        .arg("true")
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "zsh is needed for this test (apt-get install -y zsh; .ci/run installs it)"
+    );
+    let script = format!(
+        "cd {} && zsh -n completions/_mailreactor && fpath=(completions $fpath) && \
+         autoload -U compinit && compinit -u -D && autoload -U _mailreactor && whence -w _mailreactor",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = Command::new("zsh").arg("-fc").arg(script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "_mailreactor: function"
+    );
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/completions/_mailreactor"
+    ))
+    .unwrap();
+    assert!(text.starts_with("#compdef mailreactor"));
+}
