@@ -153,7 +153,10 @@ impl Read for Stream {
             return self.read_inner(buf).map_err(|e| match e.kind() {
                 io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                     self.ctl.timed_out.store(true, Ordering::Relaxed);
-                    timed_out("the server did not answer in time")
+                    timed_out(&format!(
+                        "no answer from the server within {} s: the connection is dead",
+                        self.io_timeout.as_secs()
+                    ))
                 }
                 _ => e,
             });

@@ -286,7 +286,7 @@ pub fn read(path: &Path) -> String {
 }
 
 /// Waits until `cond` holds, or panics with `what` after [`PATIENCE`].
-pub fn eventually(what: &str, cond: impl Fn() -> bool) {
+pub fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + PATIENCE;
     while !cond() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
