@@ -164,3 +164,154 @@ fn connections_cut_again_and_again_miss_nothing_and_repeat_nothing() {
             >= 2
     );
 }
+
+#[test]
+fn the_server_down_for_30_seconds_is_waited_out() {
+    let mut env = Env::new(&["INBOX"], "");
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    env.dovecot.stop();
+    watch.wait_type("account.disconnected");
+    env.dovecot
+        .deliver_to_maildir(&simple_message("while the server was down", "x"));
+    std::thread::sleep(Duration::from_secs(30));
+    env.dovecot.start_again();
+    // Backoff doubles to at most 60 s (with jitter): it comes back within that.
+    watch.wait_for_within("the reconnect", Duration::from_secs(70), |v| {
+        v["type"] == "account.connected"
+    });
+    watch.wait_for("the mail", |v| v["subject"] == "while the server was down");
+}
+
+#[test]
+fn stopped_like_a_suspended_laptop_then_continued() {
+    let env = Env::new(&["INBOX"], "idle-interval = \"10s\"");
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    signal(&watch.child, "STOP");
+    env.dovecot
+        .append("INBOX", &simple_message("while suspended", "x"));
+    std::thread::sleep(Duration::from_secs(15)); // longer than the IDLE interval
+    signal(&watch.child, "CONT");
+    watch.wait_for("the mail", |v| v["subject"] == "while suspended");
+    env.dovecot
+        .append("INBOX", &simple_message("after resume", "x"));
+    watch.wait_for("more mail", |v| v["subject"] == "after resume");
+}
+
+#[test]
+fn an_unusable_or_damaged_state_is_a_clear_error() {
+    let env = Env::new(&["INBOX"], "");
+    // A state directory that cannot be created.
+    // (Not env.command: that adds a --state-dir of its own.)
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailreactor"))
+        .args([
+            "watch",
+            "--once",
+            "--state-dir",
+            "/proc/mailreactor-test",
+            "-c",
+        ])
+        .arg(&env.profile)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot create the state directory /proc/mailreactor-test"),
+        "{err}"
+    );
+    // A damaged database: say so, and how to recover.
+    std::fs::create_dir_all(&env.state).unwrap();
+    std::fs::write(env.state.join("test.sqlite"), vec![0x42; 8192]).unwrap();
+    let out = env.run(&["watch", "--once"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("test.sqlite") && err.contains("move it aside"),
+        "{err}"
+    );
+}
+
+/// A small filesystem of the test's own (tmpfs), unmounted on drop.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(path: &std::path::Path, size: &str) -> SmallDisk {
+        std::fs::create_dir_all(path).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            ok,
+            "this test mounts a small tmpfs to fill it up, which needs root"
+        );
+        SmallDisk(path.to_path_buf())
+    }
+
+    /// Fills it to the last byte.
+    fn fill(&self) {
+        let _ = std::process::Command::new("dd")
+            .args(["if=/dev/zero", "bs=4k"])
+            .arg(format!("of={}", self.0.join("filler").display()))
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+
+    fn free(&self) {
+        std::fs::remove_file(self.0.join("filler")).unwrap();
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_stops_the_watch_and_loses_nothing() {
+    let env = Env::new(&["INBOX"], "");
+    let disk = SmallDisk::mount(&env.state, "2m");
+    assert!(env.once().is_empty());
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    disk.fill();
+    // An event too big for what the database already has room for.
+    let subject = format!("big {}", "x".repeat(200 * 1024));
+    env.dovecot.append("INBOX", &simple_message(&subject, "x"));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = watch.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < common::PATIENCE,
+            "the watch went on with a full disk:\n{}",
+            watch.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stderr = watch.stderr();
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot record events; stopping so that none is lost"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("full"), "{stderr}");
+    drop(watch);
+
+    // Room again: the message was not skipped.
+    disk.free();
+    let events = env.once();
+    let subjects: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["subject"].as_str())
+        .collect();
+    assert_eq!(subjects, [subject.as_str()]);
+}
