@@ -41,6 +41,8 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('emit-test', 'emit-test', [CompletionResultType]::ParameterValue, 'Send a sample new-mail event through the configured sinks, once')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Show or reset what mailreactor remembers per mailbox')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Send journaled events again, to stdout or through one sink')
+            [CompletionResult]::new('dead-letters', 'dead-letters', [CompletionResultType]::ParameterValue, 'List, retry or drop the deliveries sinks gave up on')
             [CompletionResult]::new('systemd-unit', 'systemd-unit', [CompletionResultType]::ParameterValue, 'Print a systemd user unit: one instance per profile')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of every event (schema 1)')
             [CompletionResult]::new('manual', 'manual', [CompletionResultType]::ParameterValue, 'Print a man page (roff): `mailreactor manual | man -l -`')
@@ -134,31 +136,12 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show each mailbox''s cursor: UIDVALIDITY, last UID announced, events')
-            [CompletionResult]::new('dead-letters', 'dead-letters', [CompletionResultType]::ParameterValue, 'List deliveries that sinks gave up on (dead letters)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters')
             [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Forget cursors, so the next watch takes a new baseline there')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'mailreactor;state;show' {
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
-            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'mailreactor;state;dead-letters' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
@@ -196,16 +179,12 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             break
         }
         'mailreactor;state;help' {
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show each mailbox''s cursor: UIDVALIDITY, last UID announced, events')
-            [CompletionResult]::new('dead-letters', 'dead-letters', [CompletionResultType]::ParameterValue, 'List deliveries that sinks gave up on (dead letters)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters')
             [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Forget cursors, so the next watch takes a new baseline there')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'mailreactor;state;help;show' {
-            break
-        }
-        'mailreactor;state;help;dead-letters' {
             break
         }
         'mailreactor;state;help;reset' {
@@ -229,6 +208,124 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailreactor;replay' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events observed at or after this time: RFC 3339 (2026-11-23T07:00:00Z), a date (2026-11-23), or a duration ago (2h)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only events observed before this time (same forms as --since)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Only these event types; patterns such as message.* work. Repeatable')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Only this account')
+            [CompletionResult]::new('--mailbox', '--mailbox', [CompletionResultType]::ParameterName, 'Only this mailbox')
+            [CompletionResult]::new('--sink', '--sink', [CompletionResultType]::ParameterName, 'Deliver through this sink (a hook''s name or "notify") instead of printing to stdout')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON lines even on a terminal')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailreactor;dead-letters' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List them, oldest first')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Deliver them again through their sink, once each; the ones that succeed are removed')
+            [CompletionResult]::new('drop', 'drop', [CompletionResultType]::ParameterValue, 'Forget them without delivering')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mailreactor;dead-letters;list' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailreactor;dead-letters;retry' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every dead letter')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailreactor;dead-letters;drop' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every dead letter')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailreactor;dead-letters;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List them, oldest first')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Deliver them again through their sink, once each; the ones that succeed are removed')
+            [CompletionResult]::new('drop', 'drop', [CompletionResultType]::ParameterValue, 'Forget them without delivering')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mailreactor;dead-letters;help;list' {
+            break
+        }
+        'mailreactor;dead-letters;help;retry' {
+            break
+        }
+        'mailreactor;dead-letters;help;drop' {
+            break
+        }
+        'mailreactor;dead-letters;help;help' {
             break
         }
         'mailreactor;systemd-unit' {
@@ -289,6 +386,8 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('emit-test', 'emit-test', [CompletionResultType]::ParameterValue, 'Send a sample new-mail event through the configured sinks, once')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Show or reset what mailreactor remembers per mailbox')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Send journaled events again, to stdout or through one sink')
+            [CompletionResult]::new('dead-letters', 'dead-letters', [CompletionResultType]::ParameterValue, 'List, retry or drop the deliveries sinks gave up on')
             [CompletionResult]::new('systemd-unit', 'systemd-unit', [CompletionResultType]::ParameterValue, 'Print a systemd user unit: one instance per profile')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of every event (schema 1)')
             [CompletionResult]::new('manual', 'manual', [CompletionResultType]::ParameterValue, 'Print a man page (roff): `mailreactor manual | man -l -`')
@@ -308,21 +407,35 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             break
         }
         'mailreactor;help;state' {
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show each mailbox''s cursor: UIDVALIDITY, last UID announced, events')
-            [CompletionResult]::new('dead-letters', 'dead-letters', [CompletionResultType]::ParameterValue, 'List deliveries that sinks gave up on (dead letters)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters')
             [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Forget cursors, so the next watch takes a new baseline there')
             break
         }
         'mailreactor;help;state;show' {
             break
         }
-        'mailreactor;help;state;dead-letters' {
-            break
-        }
         'mailreactor;help;state;reset' {
             break
         }
         'mailreactor;help;completions' {
+            break
+        }
+        'mailreactor;help;replay' {
+            break
+        }
+        'mailreactor;help;dead-letters' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List them, oldest first')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Deliver them again through their sink, once each; the ones that succeed are removed')
+            [CompletionResult]::new('drop', 'drop', [CompletionResultType]::ParameterValue, 'Forget them without delivering')
+            break
+        }
+        'mailreactor;help;dead-letters;list' {
+            break
+        }
+        'mailreactor;help;dead-letters;retry' {
+            break
+        }
+        'mailreactor;help;dead-letters;drop' {
             break
         }
         'mailreactor;help;systemd-unit' {

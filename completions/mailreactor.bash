@@ -22,6 +22,9 @@ _mailreactor() {
             mailreactor,completions)
                 cmd="mailreactor__subcmd__completions"
                 ;;
+            mailreactor,dead-letters)
+                cmd="mailreactor__subcmd__dead__subcmd__letters"
+                ;;
             mailreactor,emit-test)
                 cmd="mailreactor__subcmd__emit__subcmd__test"
                 ;;
@@ -33,6 +36,9 @@ _mailreactor() {
                 ;;
             mailreactor,manual)
                 cmd="mailreactor__subcmd__manual"
+                ;;
+            mailreactor,replay)
+                cmd="mailreactor__subcmd__replay"
                 ;;
             mailreactor,schema)
                 cmd="mailreactor__subcmd__schema"
@@ -46,11 +52,38 @@ _mailreactor() {
             mailreactor,watch)
                 cmd="mailreactor__subcmd__watch"
                 ;;
+            mailreactor__subcmd__dead__subcmd__letters,drop)
+                cmd="mailreactor__subcmd__dead__subcmd__letters__subcmd__drop"
+                ;;
+            mailreactor__subcmd__dead__subcmd__letters,help)
+                cmd="mailreactor__subcmd__dead__subcmd__letters__subcmd__help"
+                ;;
+            mailreactor__subcmd__dead__subcmd__letters,list)
+                cmd="mailreactor__subcmd__dead__subcmd__letters__subcmd__list"
+                ;;
+            mailreactor__subcmd__dead__subcmd__letters,retry)
+                cmd="mailreactor__subcmd__dead__subcmd__letters__subcmd__retry"
+                ;;
+            mailreactor__subcmd__dead__subcmd__letters__subcmd__help,drop)
+                cmd="mailreactor__subcmd__dead__subcmd__letters__subcmd__help__subcmd__drop"
+                ;;
+            mailreactor__subcmd__dead__subcmd__letters__subcmd__help,help)
+                cmd="mailreactor__subcmd__dead__subcmd__letters__subcmd__help__subcmd__help"
+                ;;
+            mailreactor__subcmd__dead__subcmd__letters__subcmd__help,list)
+                cmd="mailreactor__subcmd__dead__subcmd__letters__subcmd__help__subcmd__list"
+                ;;
+            mailreactor__subcmd__dead__subcmd__letters__subcmd__help,retry)
+                cmd="mailreactor__subcmd__dead__subcmd__letters__subcmd__help__subcmd__retry"
+                ;;
             mailreactor__subcmd__help,check)
                 cmd="mailreactor__subcmd__help__subcmd__check"
                 ;;
             mailreactor__subcmd__help,completions)
                 cmd="mailreactor__subcmd__help__subcmd__completions"
+                ;;
+            mailreactor__subcmd__help,dead-letters)
+                cmd="mailreactor__subcmd__help__subcmd__dead__subcmd__letters"
                 ;;
             mailreactor__subcmd__help,emit-test)
                 cmd="mailreactor__subcmd__help__subcmd__emit__subcmd__test"
@@ -64,6 +97,9 @@ _mailreactor() {
             mailreactor__subcmd__help,manual)
                 cmd="mailreactor__subcmd__help__subcmd__manual"
                 ;;
+            mailreactor__subcmd__help,replay)
+                cmd="mailreactor__subcmd__help__subcmd__replay"
+                ;;
             mailreactor__subcmd__help,schema)
                 cmd="mailreactor__subcmd__help__subcmd__schema"
                 ;;
@@ -76,17 +112,20 @@ _mailreactor() {
             mailreactor__subcmd__help,watch)
                 cmd="mailreactor__subcmd__help__subcmd__watch"
                 ;;
-            mailreactor__subcmd__help__subcmd__state,dead-letters)
-                cmd="mailreactor__subcmd__help__subcmd__state__subcmd__dead__subcmd__letters"
+            mailreactor__subcmd__help__subcmd__dead__subcmd__letters,drop)
+                cmd="mailreactor__subcmd__help__subcmd__dead__subcmd__letters__subcmd__drop"
+                ;;
+            mailreactor__subcmd__help__subcmd__dead__subcmd__letters,list)
+                cmd="mailreactor__subcmd__help__subcmd__dead__subcmd__letters__subcmd__list"
+                ;;
+            mailreactor__subcmd__help__subcmd__dead__subcmd__letters,retry)
+                cmd="mailreactor__subcmd__help__subcmd__dead__subcmd__letters__subcmd__retry"
                 ;;
             mailreactor__subcmd__help__subcmd__state,reset)
                 cmd="mailreactor__subcmd__help__subcmd__state__subcmd__reset"
                 ;;
             mailreactor__subcmd__help__subcmd__state,show)
                 cmd="mailreactor__subcmd__help__subcmd__state__subcmd__show"
-                ;;
-            mailreactor__subcmd__state,dead-letters)
-                cmd="mailreactor__subcmd__state__subcmd__dead__subcmd__letters"
                 ;;
             mailreactor__subcmd__state,help)
                 cmd="mailreactor__subcmd__state__subcmd__help"
@@ -96,9 +135,6 @@ _mailreactor() {
                 ;;
             mailreactor__subcmd__state,show)
                 cmd="mailreactor__subcmd__state__subcmd__show"
-                ;;
-            mailreactor__subcmd__state__subcmd__help,dead-letters)
-                cmd="mailreactor__subcmd__state__subcmd__help__subcmd__dead__subcmd__letters"
                 ;;
             mailreactor__subcmd__state__subcmd__help,help)
                 cmd="mailreactor__subcmd__state__subcmd__help__subcmd__help"
@@ -116,7 +152,7 @@ _mailreactor() {
 
     case "${cmd}" in
         mailreactor)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version watch check init emit-test state completions systemd-unit schema manual help"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version watch check init emit-test state completions replay dead-letters systemd-unit schema manual help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -229,6 +265,228 @@ _mailreactor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mailreactor__subcmd__dead__subcmd__letters)
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version list retry drop help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__dead__subcmd__letters__subcmd__drop)
+            opts="-c -p -v -q -h -V --all --config --profile --state-dir --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__dead__subcmd__letters__subcmd__help)
+            opts="list retry drop help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__dead__subcmd__letters__subcmd__help__subcmd__drop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__dead__subcmd__letters__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__dead__subcmd__letters__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__dead__subcmd__letters__subcmd__help__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__dead__subcmd__letters__subcmd__list)
+            opts="-c -p -v -q -h -V --json --config --profile --state-dir --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__dead__subcmd__letters__subcmd__retry)
+            opts="-c -p -v -q -h -V --all --config --profile --state-dir --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mailreactor__subcmd__emit__subcmd__test)
             opts="-c -p -v -q -h -V --sink --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -272,7 +530,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__help)
-            opts="watch check init emit-test state completions systemd-unit schema manual help"
+            opts="watch check init emit-test state completions replay dead-letters systemd-unit schema manual help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -302,6 +560,62 @@ _mailreactor() {
         mailreactor__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__help__subcmd__dead__subcmd__letters)
+            opts="list retry drop"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__help__subcmd__dead__subcmd__letters__subcmd__drop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__help__subcmd__dead__subcmd__letters__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__help__subcmd__dead__subcmd__letters__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -369,6 +683,20 @@ _mailreactor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mailreactor__subcmd__help__subcmd__replay)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mailreactor__subcmd__help__subcmd__schema)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -384,22 +712,8 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__help__subcmd__state)
-            opts="show dead-letters reset"
+            opts="show reset"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mailreactor__subcmd__help__subcmd__state__subcmd__dead__subcmd__letters)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -543,6 +857,68 @@ _mailreactor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mailreactor__subcmd__replay)
+            opts="-c -p -v -q -h -V --since --until --type --account --mailbox --sink --json --config --profile --state-dir --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mailbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sink)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mailreactor__subcmd__schema)
             opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -582,7 +958,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__state)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version show dead-letters reset help"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version show reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -619,61 +995,9 @@ _mailreactor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        mailreactor__subcmd__state__subcmd__dead__subcmd__letters)
-            opts="-c -p -v -q -h -V --json --config --profile --state-dir --verbose --quiet --log-format --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -c)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -p)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --state-dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --log-format)
-                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         mailreactor__subcmd__state__subcmd__help)
-            opts="show dead-letters reset help"
+            opts="show reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mailreactor__subcmd__state__subcmd__help__subcmd__dead__subcmd__letters)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

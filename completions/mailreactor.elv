@@ -38,6 +38,8 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand emit-test 'Send a sample new-mail event through the configured sinks, once'
             cand state 'Show or reset what mailreactor remembers per mailbox'
             cand completions 'Print the completion script for a shell'
+            cand replay 'Send journaled events again, to stdout or through one sink'
+            cand dead-letters 'List, retry or drop the deliveries sinks gave up on'
             cand systemd-unit 'Print a systemd user unit: one instance per profile'
             cand schema 'Print the JSON Schema of every event (schema 1)'
             cand manual 'Print a man page (roff): `mailreactor manual | man -l -`'
@@ -126,29 +128,11 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand show 'Show each mailbox''s cursor: UIDVALIDITY, last UID announced, events'
-            cand dead-letters 'List deliveries that sinks gave up on (dead letters)'
+            cand show 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters'
             cand reset 'Forget cursors, so the next watch takes a new baseline there'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailreactor;state;show'= {
-            cand -c 'Read the profile from this file instead of the config directory'
-            cand --config 'Read the profile from this file instead of the config directory'
-            cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
-            cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
-            cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
-            cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
-            cand --json 'Print JSON instead of a table'
-            cand -v 'Log more (-v: debug, -vv: trace)'
-            cand --verbose 'Log more (-v: debug, -vv: trace)'
-            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
-            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'mailreactor;state;dead-letters'= {
             cand -c 'Read the profile from this file instead of the config directory'
             cand --config 'Read the profile from this file instead of the config directory'
             cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
@@ -184,14 +168,11 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand --version 'Print version'
         }
         &'mailreactor;state;help'= {
-            cand show 'Show each mailbox''s cursor: UIDVALIDITY, last UID announced, events'
-            cand dead-letters 'List deliveries that sinks gave up on (dead letters)'
+            cand show 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters'
             cand reset 'Forget cursors, so the next watch takes a new baseline there'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailreactor;state;help;show'= {
-        }
-        &'mailreactor;state;help;dead-letters'= {
         }
         &'mailreactor;state;help;reset'= {
         }
@@ -212,6 +193,114 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'mailreactor;replay'= {
+            cand --since 'Only events observed at or after this time: RFC 3339 (2026-11-23T07:00:00Z), a date (2026-11-23), or a duration ago (2h)'
+            cand --until 'Only events observed before this time (same forms as --since)'
+            cand --type 'Only these event types; patterns such as message.* work. Repeatable'
+            cand --account 'Only this account'
+            cand --mailbox 'Only this mailbox'
+            cand --sink 'Deliver through this sink (a hook''s name or "notify") instead of printing to stdout'
+            cand -c 'Read the profile from this file instead of the config directory'
+            cand --config 'Read the profile from this file instead of the config directory'
+            cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
+            cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
+            cand --json 'Print JSON lines even on a terminal'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailreactor;dead-letters'= {
+            cand -c 'Read the profile from this file instead of the config directory'
+            cand --config 'Read the profile from this file instead of the config directory'
+            cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
+            cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List them, oldest first'
+            cand retry 'Deliver them again through their sink, once each; the ones that succeed are removed'
+            cand drop 'Forget them without delivering'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailreactor;dead-letters;list'= {
+            cand -c 'Read the profile from this file instead of the config directory'
+            cand --config 'Read the profile from this file instead of the config directory'
+            cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
+            cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
+            cand --json 'Print JSON instead of a table'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailreactor;dead-letters;retry'= {
+            cand -c 'Read the profile from this file instead of the config directory'
+            cand --config 'Read the profile from this file instead of the config directory'
+            cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
+            cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
+            cand --all 'Every dead letter'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailreactor;dead-letters;drop'= {
+            cand -c 'Read the profile from this file instead of the config directory'
+            cand --config 'Read the profile from this file instead of the config directory'
+            cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
+            cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
+            cand --all 'Every dead letter'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailreactor;dead-letters;help'= {
+            cand list 'List them, oldest first'
+            cand retry 'Deliver them again through their sink, once each; the ones that succeed are removed'
+            cand drop 'Forget them without delivering'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailreactor;dead-letters;help;list'= {
+        }
+        &'mailreactor;dead-letters;help;retry'= {
+        }
+        &'mailreactor;dead-letters;help;drop'= {
+        }
+        &'mailreactor;dead-letters;help;help'= {
         }
         &'mailreactor;systemd-unit'= {
             cand -c 'Read the profile from this file instead of the config directory'
@@ -268,6 +357,8 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand emit-test 'Send a sample new-mail event through the configured sinks, once'
             cand state 'Show or reset what mailreactor remembers per mailbox'
             cand completions 'Print the completion script for a shell'
+            cand replay 'Send journaled events again, to stdout or through one sink'
+            cand dead-letters 'List, retry or drop the deliveries sinks gave up on'
             cand systemd-unit 'Print a systemd user unit: one instance per profile'
             cand schema 'Print the JSON Schema of every event (schema 1)'
             cand manual 'Print a man page (roff): `mailreactor manual | man -l -`'
@@ -282,17 +373,27 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
         &'mailreactor;help;emit-test'= {
         }
         &'mailreactor;help;state'= {
-            cand show 'Show each mailbox''s cursor: UIDVALIDITY, last UID announced, events'
-            cand dead-letters 'List deliveries that sinks gave up on (dead letters)'
+            cand show 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters'
             cand reset 'Forget cursors, so the next watch takes a new baseline there'
         }
         &'mailreactor;help;state;show'= {
         }
-        &'mailreactor;help;state;dead-letters'= {
-        }
         &'mailreactor;help;state;reset'= {
         }
         &'mailreactor;help;completions'= {
+        }
+        &'mailreactor;help;replay'= {
+        }
+        &'mailreactor;help;dead-letters'= {
+            cand list 'List them, oldest first'
+            cand retry 'Deliver them again through their sink, once each; the ones that succeed are removed'
+            cand drop 'Forget them without delivering'
+        }
+        &'mailreactor;help;dead-letters;list'= {
+        }
+        &'mailreactor;help;dead-letters;retry'= {
+        }
+        &'mailreactor;help;dead-letters;drop'= {
         }
         &'mailreactor;help;systemd-unit'= {
         }

@@ -39,6 +39,8 @@ complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "init" -d 'W
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "emit-test" -d 'Send a sample new-mail event through the configured sinks, once'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "state" -d 'Show or reset what mailreactor remembers per mailbox'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "replay" -d 'Send journaled events again, to stdout or through one sink'
+complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "dead-letters" -d 'List, retry or drop the deliveries sinks gave up on'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "systemd-unit" -d 'Print a systemd user unit: one instance per profile'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "schema" -d 'Print the JSON Schema of every event (schema 1)'
 complete -c mailreactor -n "__fish_mailreactor_needs_command" -f -a "manual" -d 'Print a man page (roff): `mailreactor manual | man -l -`'
@@ -83,19 +85,18 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s v 
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s V -l version -d 'Print version'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
 json\t''"
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s h -l help -d 'Print help'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -s V -l version -d 'Print version'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -f -a "show" -d 'Show each mailbox\'s cursor: UIDVALIDITY, last UID announced, events'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -f -a "dead-letters" -d 'List deliveries that sinks gave up on (dead letters)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show dead-letters reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "show" -d 'Show each mailbox\'s cursor and last activity, and each sink\'s lag and dead letters'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
@@ -106,16 +107,6 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fis
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
-json\t''"
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -l json -d 'Print JSON instead of a table'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s h -l help -d 'Print help'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from dead-letters" -s V -l version -d 'Print version'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -l account -d 'Only this account' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -l mailbox -d 'Only this mailbox (with --account)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
@@ -127,8 +118,7 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fis
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s V -l version -d 'Print version'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show each mailbox\'s cursor: UIDVALIDITY, last UID announced, events'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "dead-letters" -d 'List deliveries that sinks gave up on (dead letters)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show each mailbox\'s cursor and last activity, and each sink\'s lag and dead letters'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
@@ -140,6 +130,69 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s 
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -l since -d 'Only events observed at or after this time: RFC 3339 (2026-11-23T07:00:00Z), a date (2026-11-23), or a duration ago (2h)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -l until -d 'Only events observed before this time (same forms as --since)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -l type -d 'Only these event types; patterns such as message.* work. Repeatable' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -l account -d 'Only this account' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -l mailbox -d 'Only this mailbox' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -l sink -d 'Deliver through this sink (a hook\'s name or "notify") instead of printing to stdout' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -l json -d 'Print JSON lines even on a terminal'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand replay" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -f -a "list" -d 'List them, oldest first'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -f -a "retry" -d 'Deliver them again through their sink, once each; the ones that succeed are removed'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -f -a "drop" -d 'Forget them without delivering'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and not __fish_seen_subcommand_from list retry drop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from list" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from list" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from list" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from list" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from retry" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from retry" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from retry" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from retry" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from retry" -l all -d 'Every dead letter'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from drop" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from drop" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from drop" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from drop" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from drop" -l all -d 'Every dead letter'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from drop" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from drop" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from drop" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from help" -f -a "list" -d 'List them, oldest first'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Deliver them again through their sink, once each; the ones that succeed are removed'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from help" -f -a "drop" -d 'Forget them without delivering'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand dead-letters; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
@@ -167,16 +220,20 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s v -l 
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s h -l help -d 'Print help'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s V -l version -d 'Print version'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "watch" -d 'Watch the profile\'s mailboxes and print an event per new message'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "check" -d 'Check the profile, log in to every account, and show each mailbox'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "init" -d 'Write a commented starter profile (never overwrites one)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "emit-test" -d 'Send a sample new-mail event through the configured sinks, once'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "state" -d 'Show or reset what mailreactor remembers per mailbox'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "systemd-unit" -d 'Print a systemd user unit: one instance per profile'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "schema" -d 'Print the JSON Schema of every event (schema 1)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "manual" -d 'Print a man page (roff): `mailreactor manual | man -l -`'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions systemd-unit schema manual help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Show each mailbox\'s cursor: UIDVALIDITY, last UID announced, events'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "dead-letters" -d 'List deliveries that sinks gave up on (dead letters)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "watch" -d 'Watch the profile\'s mailboxes and print an event per new message'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "check" -d 'Check the profile, log in to every account, and show each mailbox'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "init" -d 'Write a commented starter profile (never overwrites one)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "emit-test" -d 'Send a sample new-mail event through the configured sinks, once'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "state" -d 'Show or reset what mailreactor remembers per mailbox'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "replay" -d 'Send journaled events again, to stdout or through one sink'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "dead-letters" -d 'List, retry or drop the deliveries sinks gave up on'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "systemd-unit" -d 'Print a systemd user unit: one instance per profile'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "schema" -d 'Print the JSON Schema of every event (schema 1)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "manual" -d 'Print a man page (roff): `mailreactor manual | man -l -`'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters systemd-unit schema manual help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Show each mailbox\'s cursor and last activity, and each sink\'s lag and dead letters'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from dead-letters" -f -a "list" -d 'List them, oldest first'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from dead-letters" -f -a "retry" -d 'Deliver them again through their sink, once each; the ones that succeed are removed'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from dead-letters" -f -a "drop" -d 'Forget them without delivering'

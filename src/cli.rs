@@ -105,6 +105,17 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 
+    /// Send journaled events again, to stdout or through one sink.
+    ///
+    /// Events keep their ids, so consumers that de-duplicate on `id` see
+    /// repeats as repeats. With --sink, events the sink does not subscribe
+    /// to are skipped, and each is delivered once (no retries).
+    Replay(ReplayArgs),
+
+    /// List, retry or drop the deliveries sinks gave up on.
+    #[command(subcommand)]
+    DeadLetters(DeadLetterCommand),
+
     /// Print a systemd user unit: one instance per profile.
     ///
     /// `mailreactor systemd-unit > ~/.config/systemd/user/mailreactor@.service`,
@@ -134,16 +145,67 @@ pub struct WatchArgs {
     pub once: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Only events observed at or after this time: RFC 3339
+    /// (2026-11-23T07:00:00Z), a date (2026-11-23), or a duration ago (2h).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only events observed before this time (same forms as --since).
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Only these event types; patterns such as message.* work. Repeatable.
+    #[arg(long = "type", value_name = "PATTERN")]
+    pub types: Vec<String>,
+    /// Only this account.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Only this mailbox.
+    #[arg(long)]
+    pub mailbox: Option<String>,
+    /// Deliver through this sink (a hook's name or "notify") instead of
+    /// printing to stdout.
+    #[arg(long, value_name = "NAME")]
+    pub sink: Option<String>,
+    /// Print JSON lines even on a terminal.
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Subcommand)]
-pub enum StateCommand {
-    /// Show each mailbox's cursor: UIDVALIDITY, last UID announced, events.
-    Show {
+pub enum DeadLetterCommand {
+    /// List them, oldest first.
+    List {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
-    /// List deliveries that sinks gave up on (dead letters).
-    DeadLetters {
+    /// Deliver them again through their sink, once each; the ones that
+    /// succeed are removed.
+    Retry {
+        /// Dead-letter ids (from `list`).
+        #[arg(required_unless_present = "all")]
+        ids: Vec<i64>,
+        /// Every dead letter.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+    },
+    /// Forget them without delivering.
+    Drop {
+        /// Dead-letter ids (from `list`).
+        #[arg(required_unless_present = "all")]
+        ids: Vec<i64>,
+        /// Every dead letter.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Show each mailbox's cursor and last activity, and each sink's lag
+    /// and dead letters.
+    Show {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,

@@ -32,6 +32,8 @@ const WATCHER_GRACE: Duration = Duration::from_millis(1200);
 const SINK_GRACE: Duration = Duration::from_millis(500);
 /// On reload, how long the old sinks may take before they are replaced.
 const RELOAD_SINK_GRACE: Duration = Duration::from_secs(2);
+/// How often delivered journal entries past the retention are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Sinks that are not in the profile (stdout, library handlers): kept
 /// across reloads.
@@ -83,6 +85,8 @@ pub async fn run(
 
     let mut signals = Signals::new()?;
     let mut watchdog = systemd::watchdog_interval().map(tokio::time::interval);
+    // The first tick is at once: prune at start, then every hour.
+    let mut prune = tokio::time::interval(PRUNE_EVERY);
     let mut watchers_done = false;
     while !stop.is_set() {
         tokio::select! {
@@ -104,6 +108,7 @@ pub async fn run(
             },
             _ = stop.wait() => {}
             _ = tick(&mut watchdog) => systemd::watchdog_ping(),
+            _ = prune.tick() => d.prune(),
         }
     }
     systemd::stopping();
@@ -205,6 +210,26 @@ impl Daemon {
             .iter()
             .flat_map(|a| a.mailboxes.iter().map(move |m| (a.name.clone(), m.clone())))
             .collect()
+    }
+
+    /// Drops delivered journal entries past the retention.
+    fn prune(&mut self) {
+        let Some(dispatcher) = &self.dispatcher else {
+            return;
+        };
+        let names: Vec<&str> = dispatcher.names().iter().map(String::as_str).collect();
+        let cutoff = std::time::SystemTime::now()
+            .checked_sub(self.profile.journal.max_age)
+            .unwrap_or(std::time::UNIX_EPOCH);
+        let cutoff = humantime::format_rfc3339_millis(cutoff).to_string();
+        match self
+            .store
+            .prune(&names, &cutoff, self.profile.journal.max_events)
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("journal: pruned {n} delivered events past the retention"),
+            Err(e) => tracing::warn!("journal: cannot prune: {e}"),
+        }
     }
 
     /// Starts a watcher thread per mailbox of `account`.

@@ -39,8 +39,33 @@ pub struct MailboxState {
     pub mailbox: String,
     pub uidvalidity: u32,
     pub last_uid: u32,
+    /// When the cursor last moved.
     pub updated: String,
+    /// When the last event of this mailbox was observed.
+    pub last_event: Option<String>,
     pub events: u64,
+}
+
+/// A sink's row, for `state show`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SinkState {
+    pub sink: String,
+    /// The last journal entry it finished.
+    pub delivered: i64,
+    /// Journal entries after that.
+    pub lag: i64,
+    pub dead_letters: u64,
+}
+
+/// Which journal entries `replay` wants.
+#[derive(Debug, Clone, Default)]
+pub struct JournalQuery {
+    /// RFC 3339, inclusive.
+    pub since: Option<String>,
+    /// RFC 3339, exclusive.
+    pub until: Option<String>,
+    pub account: Option<String>,
+    pub mailbox: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -393,6 +418,8 @@ impl Store {
     pub fn mailboxes(&self) -> Result<Vec<MailboxState>, StoreError> {
         self.rows(
             "SELECT m.account, m.mailbox, m.uidvalidity, m.last_uid, m.updated,
+                    (SELECT MAX(time) FROM event e
+                      WHERE e.account = m.account AND e.mailbox = m.mailbox),
                     (SELECT COUNT(*) FROM event e
                       WHERE e.account = m.account AND e.mailbox = m.mailbox)
              FROM mailbox m ORDER BY m.account, m.mailbox",
@@ -404,10 +431,98 @@ impl Store {
                     uidvalidity: r.get(2)?,
                     last_uid: r.get(3)?,
                     updated: r.get(4)?,
-                    events: r.get(5)?,
+                    last_event: r.get(5)?,
+                    events: r.get(6)?,
                 })
             },
         )
+    }
+
+    /// Every sink that has a delivery cursor, with its lag and dead letters.
+    pub fn sinks(&self) -> Result<Vec<SinkState>, StoreError> {
+        let last = self.last_seq()?;
+        self.rows(
+            "SELECT d.sink, d.seq, (SELECT COUNT(*) FROM dead_letter l WHERE l.sink = d.sink)
+             FROM delivery d ORDER BY d.sink",
+            [],
+            |r| {
+                let delivered: i64 = r.get(1)?;
+                Ok(SinkState {
+                    sink: r.get(0)?,
+                    delivered,
+                    lag: (last - delivered).max(0),
+                    dead_letters: r.get(2)?,
+                })
+            },
+        )
+    }
+
+    /// Journal entries matching `q`, oldest first, as (seq, JSON).
+    pub fn journal(&self, q: &JournalQuery) -> Result<Vec<(i64, String)>, StoreError> {
+        self.rows(
+            "SELECT seq, json FROM event
+             WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)
+               AND (?3 IS NULL OR account = ?3) AND (?4 IS NULL OR mailbox = ?4)
+             ORDER BY seq",
+            params![q.since, q.until, q.account, q.mailbox],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    /// One journal entry by sequence number.
+    pub fn event(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT json FROM event WHERE seq = ?1", [seq], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Removes dead letters (all when `ids` is empty); returns how many.
+    pub fn drop_dead_letters(&self, ids: &[i64]) -> Result<usize, StoreError> {
+        if ids.is_empty() {
+            return self
+                .conn
+                .execute("DELETE FROM dead_letter", [])
+                .map_err(|e| self.sql(e));
+        }
+        let mut n = 0;
+        for id in ids {
+            n += self
+                .conn
+                .execute("DELETE FROM dead_letter WHERE id = ?1", [id])
+                .map_err(|e| self.sql(e))?;
+        }
+        Ok(n)
+    }
+
+    /// Notes another failed attempt at a dead letter.
+    pub fn dead_letter_failed_again(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE dead_letter SET attempts = attempts + 1, error = ?2, time = ?3 WHERE id = ?1",
+                params![id, error, crate::event::now_rfc3339()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Removes journal entries older than `before` (RFC 3339) or beyond the
+    /// newest `keep`, but never one that one of `sinks` has not delivered,
+    /// nor one a dead letter refers to. Returns how many were removed.
+    pub fn prune(&self, sinks: &[&str], before: &str, keep: u64) -> Result<usize, StoreError> {
+        let mut low = self.last_seq()?;
+        for sink in sinks {
+            low = low.min(self.delivery_cursor(sink)?);
+        }
+        self.conn
+            .execute(
+                "DELETE FROM event
+                 WHERE seq <= ?1
+                   AND (time < ?2 OR seq <= (SELECT MAX(seq) FROM event) - ?3)
+                   AND seq NOT IN (SELECT seq FROM dead_letter)",
+                params![low, before, keep as i64],
+            )
+            .map_err(|e| self.sql(e))
     }
 
     /// Forgets cursors (all, one account's, or one mailbox's): the next
@@ -480,6 +595,37 @@ mod tests {
         assert_eq!(s.events_between(0, 2, 1).unwrap().len(), 1);
         s.dead_letter("hook", 3, "id", "exit 1", 5).unwrap();
         assert_eq!(s.dead_letters().unwrap()[0].attempts, 5);
+    }
+
+    #[test]
+    fn pruning_keeps_the_undelivered_and_the_dead_lettered() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("db")).unwrap();
+        let events: Vec<Event> = (1..=10).map(msg).collect();
+        s.record(&events, None).unwrap();
+        s.ack("fast", 10).unwrap();
+        s.ack("slow", 4).unwrap();
+        s.dead_letter("fast", 2, "id", "boom", 1).unwrap();
+        // Keep only the newest 1 by count: still nothing past the slow sink's 4,
+        // and not entry 2.
+        let n = s.prune(&["fast", "slow"], "0000", 1).unwrap();
+        assert_eq!(n, 3, "1, 3 and 4 go");
+        let left: Vec<i64> = s
+            .events_between(0, i64::MAX, 100)
+            .unwrap()
+            .iter()
+            .map(|r| r.0)
+            .collect();
+        assert_eq!(left, [2, 5, 6, 7, 8, 9, 10]);
+        // By age: everything is newer than the year 2000.
+        assert_eq!(
+            s.prune(&["fast"], "2000-01-01T00:00:00.000Z", 1000)
+                .unwrap(),
+            0
+        );
+        let sinks = s.sinks().unwrap();
+        assert_eq!((sinks[1].sink.as_str(), sinks[1].lag), ("slow", 6));
+        assert_eq!(sinks[0].dead_letters, 1);
     }
 
     #[test]

@@ -54,11 +54,15 @@ fn state_show_and_reset() {
 
     let out = env.run(&["state", "show", "--json"]);
     assert!(out.status.success(), "{:?}", text(&out));
-    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = &state["mailboxes"];
     assert_eq!(rows[0]["account"], "test");
     assert_eq!(rows[0]["mailbox"], "INBOX");
     assert_eq!(rows[0]["last_uid"], 1);
     assert_eq!(rows[0]["events"], 1);
+    assert!(rows[0]["last_event"].as_str().is_some());
+    assert_eq!(state["sinks"][0]["sink"], "stdout");
+    assert_eq!(state["sinks"][0]["lag"], 0);
     let out = env.run(&["state", "show"]);
     assert!(
         text(&out).0.lines().nth(1).unwrap().starts_with("test"),

@@ -171,7 +171,7 @@ fn a_failing_hook_is_retried_then_dead_lettered_and_listed() {
     let event_id = dl["event_id"].as_str().unwrap().to_string();
     assert!(watch.stderr().contains("no route to mars"));
     drop(watch);
-    let out = env.run(&["state", "dead-letters", "--json"]);
+    let out = env.run(&["dead-letters", "list", "--json"]);
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows[0]["sink"], "fail");
     assert_eq!(rows[0]["event_id"], event_id.as_str());

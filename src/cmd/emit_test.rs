@@ -9,32 +9,16 @@ use anyhow::Context as _;
 
 use super::Context;
 use crate::event::{Address, Attachment, Event, MessageInfo};
-use crate::sink::{self, Format, SinkSpec, StdoutSink};
-use crate::subscription::Subscription;
 
 pub fn run(ctx: &Context, only: Option<&str>) -> anyhow::Result<()> {
     let profile = ctx.profile()?;
     let account = profile.accounts[0].name.clone();
     let mailbox = profile.accounts[0].mailboxes[0].clone();
     let event = Arc::new(sample(&account, &mailbox));
-    let mut sinks = sink::from_profile(&profile);
-    sinks.push((
-        Box::new(StdoutSink::new(Format::Json)),
-        SinkSpec::new(Subscription::all(&["*"])),
-    ));
-    if let Some(name) = only {
-        sinks.retain(|(s, _)| s.name() == name);
-        if sinks.is_empty() {
-            let known: Vec<String> = sink::from_profile(&profile)
-                .iter()
-                .map(|(s, _)| s.name().to_string())
-                .collect();
-            anyhow::bail!(
-                "no sink named {name:?}; configured: stdout {}",
-                known.join(" ")
-            );
-        }
-    }
+    let sinks = match only {
+        Some(name) => vec![super::sink_named(&profile, name)?],
+        None => super::all_sinks(&profile),
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -4,6 +4,7 @@
 mod check;
 mod emit_test;
 mod init;
+mod replay;
 mod state;
 mod unit;
 mod watch;
@@ -20,6 +21,36 @@ use crate::store::Store;
 #[error("{0}")]
 pub struct ConnectFailure(pub String);
 
+/// The sink of `profile` named `name`: a hook, "notify" or "stdout".
+pub(crate) fn sink_named(
+    profile: &Profile,
+    name: &str,
+) -> anyhow::Result<(Box<dyn crate::sink::Sink>, crate::sink::SinkSpec)> {
+    let mut sinks = all_sinks(profile);
+    let names: Vec<String> = sinks.iter().map(|(s, _)| s.name().to_string()).collect();
+    let i = sinks
+        .iter()
+        .position(|(s, _)| s.name() == name)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no sink named {name:?}; this profile has: {}",
+                names.join(", ")
+            )
+        })?;
+    Ok(sinks.swap_remove(i))
+}
+
+/// The profile's sinks and stdout (as JSON lines), as `watch` runs them.
+pub(crate) fn all_sinks(
+    profile: &Profile,
+) -> Vec<(Box<dyn crate::sink::Sink>, crate::sink::SinkSpec)> {
+    use crate::sink::{Format, SinkSpec, StdoutSink};
+    let mut sinks = crate::sink::from_profile(profile);
+    let stdout = SinkSpec::new(crate::subscription::Subscription::all(&["*"]));
+    sinks.push((Box::new(StdoutSink::new(Format::Json)), stdout));
+    sinks
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = Context { cli: &cli };
@@ -34,6 +65,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SystemdUnit => unit::run(),
+        Command::Replay(args) => replay::replay(&ctx, args),
+        Command::DeadLetters(cmd) => replay::dead_letters(&ctx, cmd),
         Command::Schema => {
             std::io::Write::write_all(
                 &mut std::io::stdout(),

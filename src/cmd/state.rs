@@ -14,62 +14,42 @@ pub fn run(ctx: &Context, cmd: &StateCommand) -> anyhow::Result<()> {
             if !db.exists() {
                 eprintln!("no state yet for profile {name} ({})", db.display());
                 if *json {
-                    writeln!(std::io::stdout(), "[]")?;
+                    writeln!(std::io::stdout(), "{{\"mailboxes\": [], \"sinks\": []}}")?;
                 }
                 return Ok(());
             }
-            let rows = Store::open(&db)?.mailboxes()?;
+            let store = Store::open(&db)?;
+            let (mailboxes, sinks) = (store.mailboxes()?, store.sinks()?);
+            let mut out = std::io::stdout();
             if *json {
-                writeln!(
-                    std::io::stdout(),
-                    "{}",
-                    serde_json::to_string_pretty(&rows)?
-                )?;
+                let v = serde_json::json!({ "mailboxes": mailboxes, "sinks": sinks });
+                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
                 return Ok(());
             }
             writeln!(
-                std::io::stdout(),
-                "{:<16} {:<20} {:>12} {:>10} {:>8}  updated",
-                "account",
-                "mailbox",
-                "uidvalidity",
-                "last uid",
-                "events"
+                out,
+                "{:<16} {:<20} {:>12} {:>10} {:>8}  last event",
+                "account", "mailbox", "uidvalidity", "last uid", "events"
             )?;
-            for r in rows {
-                writeln!(
-                    std::io::stdout(),
-                    "{:<16} {:<20} {:>12} {:>10} {:>8}  {}",
-                    r.account,
-                    r.mailbox,
-                    r.uidvalidity,
-                    r.last_uid,
-                    r.events,
-                    r.updated
-                )?;
-            }
-            Ok(())
-        }
-        StateCommand::DeadLetters { json } => {
-            let (db, _) = ctx.state_paths(&name)?;
-            let rows = if db.exists() {
-                Store::open(&db)?.dead_letters()?
-            } else {
-                Vec::new()
-            };
-            let mut out = std::io::stdout();
-            if *json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
-                return Ok(());
-            }
-            if rows.is_empty() {
-                eprintln!("no dead letters");
-            }
-            for d in rows {
+            for r in mailboxes {
+                let last = r.last_event.as_deref().unwrap_or("-");
                 writeln!(
                     out,
-                    "{}  {}  {}  after {} attempts: {}",
-                    d.time, d.sink, d.event_id, d.attempts, d.error
+                    "{:<16} {:<20} {:>12} {:>10} {:>8}  {last}",
+                    r.account, r.mailbox, r.uidvalidity, r.last_uid, r.events
+                )?;
+            }
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{:<24} {:>10} {:>8} {:>13}",
+                "sink", "delivered", "lag", "dead letters"
+            )?;
+            for s in sinks {
+                writeln!(
+                    out,
+                    "{:<24} {:>10} {:>8} {:>13}",
+                    s.sink, s.delivered, s.lag, s.dead_letters
                 )?;
             }
             Ok(())

@@ -30,6 +30,25 @@ pub struct Profile {
     pub hooks: Vec<HookConfig>,
     /// Desktop notifications, when a `[notify]` table is present and enabled.
     pub notify: Option<NotifyConfig>,
+    pub journal: Journal,
+}
+
+/// `[journal]`: how long delivered events are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Journal {
+    /// Delivered events older than this are pruned (default 30 days).
+    pub max_age: Duration,
+    /// Beyond this many events, the oldest delivered ones are pruned.
+    pub max_events: u64,
+}
+
+impl Default for Journal {
+    fn default() -> Journal {
+        Journal {
+            max_age: Duration::from_secs(30 * 24 * 3600),
+            max_events: 100_000,
+        }
+    }
 }
 
 /// How the connection to the server is secured.
@@ -109,6 +128,7 @@ impl Profile {
         let raw: raw::RawProfile =
             toml::from_str(text).map_err(|e| ProfileError::from_toml(path, text, &e))?;
         let (hooks, notify) = (raw.hook, raw.notify);
+        let journal = validate::journal(raw.journal, text, path)?;
         let accounts = validate::accounts(raw.account, text, path)?;
         let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
         let hooks = sinks::hooks(hooks, &names, text, path)?;
@@ -119,6 +139,7 @@ impl Profile {
             accounts,
             hooks,
             notify,
+            journal,
         })
     }
 }

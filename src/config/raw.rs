@@ -15,6 +15,14 @@ pub struct RawProfile {
     #[serde(default)]
     pub hook: Vec<Spanned<RawHook>>,
     pub notify: Option<Spanned<RawNotify>>,
+    pub journal: Option<RawJournal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawJournal {
+    pub max_age: Option<Spanned<HumanDuration>>,
+    pub max_events: Option<Spanned<u64>>,
 }
 
 /// What every sink table shares: which events it wants.
@@ -111,7 +119,9 @@ pub const ACCOUNT_KEYS: &[&str] = &[
 ];
 
 /// Every top-level key.
-pub const TOP_KEYS: &[&str] = &["account", "hook", "notify"];
+pub const TOP_KEYS: &[&str] = &["account", "hook", "notify", "journal"];
+
+pub const JOURNAL_KEYS: &[&str] = &["max-age", "max-events"];
 
 pub const HOOK_KEYS: &[&str] = &[
     "name",
@@ -159,6 +169,8 @@ pub fn keys_of(path: Option<&str>) -> &'static [&'static str] {
         HOOK_KEYS
     } else if path.starts_with("notify") {
         NOTIFY_KEYS
+    } else if path == "journal" {
+        JOURNAL_KEYS
     } else {
         TOP_KEYS
     }

@@ -244,3 +244,30 @@ pub(crate) fn is_loopback(host: &str) -> bool {
             .parse::<IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
 }
+
+pub(super) fn journal(
+    raw: Option<super::raw::RawJournal>,
+    text: &str,
+    path: &Path,
+) -> Result<super::Journal, ProfileError> {
+    let mut j = super::Journal::default();
+    let Some(raw) = raw else { return Ok(j) };
+    let err = |span: std::ops::Range<usize>, key: &str, msg: String, help: Option<String>| {
+        ProfileError::at(path, text, span, Some(key), msg, help)
+    };
+    if let Some(age) = interval(&raw.max_age, "max-age", Duration::from_secs(60), None, &err)? {
+        j.max_age = age;
+    }
+    if let Some(n) = raw.max_events {
+        if *n.get_ref() == 0 {
+            return Err(err(
+                n.span(),
+                "max-events",
+                "max-events must be at least 1".into(),
+                None,
+            ));
+        }
+        j.max_events = *n.get_ref();
+    }
+    Ok(j)
+}

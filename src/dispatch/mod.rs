@@ -30,6 +30,7 @@ const QUEUE: usize = 1024;
 pub type Emit = mpsc::UnboundedSender<Event>;
 
 pub struct Dispatcher {
+    names: Vec<String>,
     lanes: Vec<Lane>,
     tasks: JoinSet<()>,
 }
@@ -58,6 +59,7 @@ impl Dispatcher {
     ) -> anyhow::Result<Dispatcher> {
         let mut lanes = Vec::new();
         let mut tasks = JoinSet::new();
+        let names = sinks.iter().map(|(s, _)| s.name().to_string()).collect();
         for (sink, spec) in sinks {
             let store = Store::open(db)?;
             let (tx, rx) = mpsc::channel(QUEUE);
@@ -74,7 +76,16 @@ impl Dispatcher {
             tasks.spawn(runner.run());
             lanes.push(Lane { tx, missed });
         }
-        Ok(Dispatcher { lanes, tasks })
+        Ok(Dispatcher {
+            names,
+            lanes,
+            tasks,
+        })
+    }
+
+    /// The sinks' names (their delivery cursors' keys).
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 
     /// Hands a recorded event to every sink; never waits.
