@@ -22,6 +22,34 @@ fn journal(env: &Env) -> (i64, i64) {
     .unwrap()
 }
 
+/// Waits until the journal holds `n` messages; on timeout says how many
+/// it holds and what the watch logged.
+fn wait_journal(env: &Env, n: i64, watch: &common::Watch, patience: Duration) {
+    let deadline = std::time::Instant::now() + patience;
+    while journal(env).0 < n {
+        if std::time::Instant::now() >= deadline {
+            // Where is it stuck? Every thread's stack, if gdb is at hand.
+            let stacks = std::process::Command::new("gdb")
+                .args([
+                    "-p",
+                    &watch.child.id().to_string(),
+                    "-batch",
+                    "-ex",
+                    "thread apply all bt",
+                ])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            panic!(
+                "the journal holds {:?} of {n} messages; stderr:\n{}\nstacks:\n{stacks}",
+                journal(env),
+                watch.stderr()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Appends `n` messages from a thread of its own, as fast as it can.
 fn burst(env: &Env, n: usize, prefix: &str) -> std::thread::JoinHandle<()> {
     let mut c = env.dovecot.client();
@@ -66,7 +94,7 @@ fn kill_9_in_a_burst_loses_nothing() {
     appender.join().unwrap();
 
     let mut watch = env.watch();
-    eventually("500 messages in the journal", || journal(&env).0 == 500);
+    wait_journal(&env, 500, &watch, Duration::from_secs(60));
     let (count, distinct) = journal(&env);
     assert_eq!(
         (count, distinct),
@@ -117,7 +145,8 @@ fn connections_cut_again_and_again_miss_nothing_and_repeat_nothing() {
         ),
     )
     .unwrap();
-    let mut watch = env.watch();
+    // -v: every attempt is logged, so a failure here explains itself.
+    let mut watch = common::Watch::spawn(env.command(&["watch", "--json", "-v"]));
     watch.wait_type("account.connected");
     let appender = burst(&env, 300, "cut");
     let cutter = {
@@ -139,7 +168,9 @@ fn connections_cut_again_and_again_miss_nothing_and_repeat_nothing() {
     cutter.0.store(true, std::sync::atomic::Ordering::SeqCst);
     let cuts = cutter.1.join().unwrap();
     assert!(cuts >= 5, "only {cuts} cuts");
-    eventually("300 messages in the journal", || journal(&env).0 == 300);
+    // Cut again and again, the reconnect backoff may have grown to its cap
+    // (60 s, jittered) by the time the cuts stop: allow for it.
+    wait_journal(&env, 300, &watch, Duration::from_secs(100));
     let received: Vec<String> = loop {
         let _ = watch.drain(Duration::from_millis(300));
         let r: Vec<String> = watch

@@ -326,3 +326,41 @@ fn min_interval_holds_runs_apart_and_batches_what_waits() {
     assert_eq!(runs[1].1, 2, "the two held back came in one run");
     assert!(runs[1].0 - runs[0].0 >= 2.9, "{runs:?}");
 }
+
+#[test]
+fn a_reader_that_stops_reading_stdout_stalls_no_other_sink() {
+    let env = Env::new(&["INBOX"], "");
+    let ids = env.path("ids");
+    env.append_profile(&format!(
+        "[[hook]]\nname = \"ids\"\nshell = 'echo \"$MR_UID\" >> {}'\n",
+        ids.display()
+    ));
+    env.once();
+    // stdout is a pipe nobody reads: it fills after 64 KiB.
+    let mut child = env
+        .command(&["watch", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut c = env.dovecot.client();
+    let body = "a preview long enough to make each JSON line big ".repeat(5);
+    for i in 0..300 {
+        common::dovecot::append_with(
+            &mut c,
+            "INBOX",
+            &simple_message(&format!("s{i} {}", "x".repeat(400)), &body),
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while read(&ids).lines().count() < 300 {
+        assert!(
+            Instant::now() < deadline,
+            "the hook got {} of 300 while stdout was blocked",
+            read(&ids).lines().count()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}

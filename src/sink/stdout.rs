@@ -1,7 +1,7 @@
 //! Events on standard output: a JSON line each (for pipes and `--json`),
 //! or one readable line each on a terminal.
 
-use std::io::{self, Write};
+use std::io;
 use std::sync::Arc;
 
 use super::{Delivery, Sink, SinkError};
@@ -22,16 +22,21 @@ impl StdoutSink {
         StdoutSink { format }
     }
 
-    fn write(&self, events: &[Arc<Event>]) -> Result<(), SinkError> {
-        let mut out = io::stdout().lock();
+    /// Async, so that a reader who does not keep up stalls this sink's
+    /// task only, never the daemon or the other sinks.
+    async fn write(&self, events: &[Arc<Event>]) -> Result<(), SinkError> {
+        use tokio::io::AsyncWriteExt;
+        let mut text = String::new();
         for event in events {
-            let line = match self.format {
-                Format::Json => event.to_json(),
-                Format::Human => human(event),
-            };
-            writeln!(out, "{line}").map_err(map_io)?;
+            match self.format {
+                Format::Json => text.push_str(&event.to_json()),
+                Format::Human => text.push_str(&human(event)),
+            }
+            text.push('\n');
         }
-        out.flush().map_err(map_io)
+        let mut out = tokio::io::stdout();
+        out.write_all(text.as_bytes()).await.map_err(map_io)?;
+        out.flush().await.map_err(map_io)
     }
 }
 
@@ -49,7 +54,7 @@ impl Sink for StdoutSink {
     }
 
     fn deliver<'a>(&'a self, events: &'a [Arc<Event>]) -> Delivery<'a> {
-        Box::pin(async move { self.write(events) })
+        Box::pin(self.write(events))
     }
 }
 
