@@ -236,7 +236,8 @@ service anvil {{
 
 impl Dovecot {
     /// Delivers `raw` to alice's INBOX by writing it into the maildir, as a
-    /// local delivery agent would: works while the server is down.
+    /// local delivery agent would: works while the server is down, and for
+    /// bytes IMAP APPEND refuses (NUL).
     pub fn deliver_to_maildir(&self, raw: &[u8]) {
         let new = self.dir.path().join("mail").join(USER).join("new");
         assert!(new.is_dir(), "alice's maildir does not exist yet");
@@ -249,9 +250,12 @@ impl Dovecot {
             fastrand::u32(..),
             std::process::id()
         );
-        let path = new.join(name);
-        fs::write(&path, raw).unwrap();
-        chown_dovecot(&path);
+        // Written in tmp/ and renamed into new/, as a delivery agent does,
+        // so a running server never sees half a message.
+        let tmp = new.parent().unwrap().join("tmp").join(&name);
+        fs::write(&tmp, raw).unwrap();
+        chown_dovecot(&tmp);
+        fs::rename(&tmp, new.join(&name)).unwrap();
     }
 }
 

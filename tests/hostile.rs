@@ -1,0 +1,132 @@
+//! Hostile and broken mail, generated here and delivered for real: each
+//! yields one event with what could be decoded, nothing crashes, and the
+//! watcher's memory stays bounded (nothing is downloaded whole).
+
+mod common;
+
+use std::time::Duration;
+
+use common::Env;
+
+/// (what it is, the raw message)
+fn corpus() -> Vec<(&'static str, Vec<u8>)> {
+    let mut c: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    c.push((
+        "broken boundaries",
+        b"Subject: broken boundaries\r\nContent-Type: multipart/mixed; boundary=\"AAA\"\r\n\r\n\
+          --BBB\r\nContent-Type: text/plain\r\n\r\nnever closed\r\n--AAA\r\nContent-Type: text/html\r\n\r\n<p>x"
+            .to_vec(),
+    ));
+    c.push((
+        "lying charsets",
+        b"Subject: =?x-unknown-charset?q?caf=E9?= and =?utf-8?b?////?=\r\n\
+          From: =?koi8-r?b?8NLJ18XU?= <a@b>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\xff\xfe not utf-8 \xe9\r\n"
+            .to_vec(),
+    ));
+    c.push((
+        "8-bit and NUL in headers",
+        b"Subject: bytes \xe4\xf6\xfc \x00 nul \x01\x02\r\nFrom: \"\xff\" <x\x00@y>\r\n\r\nbody\r\n".to_vec(),
+    ));
+    let mut huge = b"Subject: a 1 MB header line\r\nX-Long: ".to_vec();
+    huge.extend(std::iter::repeat_n(b'h', 1024 * 1024));
+    huge.extend_from_slice(b"\r\n\r\nafter the long header\r\n");
+    c.push(("1 MB header line", huge));
+    let mut nested =
+        b"Subject: 100 levels deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n".to_vec();
+    for i in 0..100 {
+        nested.extend(
+            format!(
+                "--b{i}\r\nContent-Type: multipart/mixed; boundary=b{}\r\n\r\n",
+                i + 1
+            )
+            .as_bytes(),
+        );
+    }
+    nested.extend_from_slice(b"--b100\r\nContent-Type: text/plain\r\n\r\nat the bottom\r\n");
+    for i in (0..=100).rev() {
+        nested.extend(format!("--b{i}--\r\n").as_bytes());
+    }
+    c.push(("100 nested multiparts", nested));
+    let mut big = b"Subject: a 50 MB attachment\r\nMIME-Version: 1.0\r\n\
+                    Content-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\nContent-Type: text/plain\r\n\r\n\
+                    see attached\r\n--z\r\nContent-Type: application/octet-stream; name=big.bin\r\n\
+                    Content-Disposition: attachment; filename=big.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        .to_vec();
+    let line = [b'A'; 76];
+    for _ in 0..(50 * 1024 * 1024 / 78) {
+        big.extend_from_slice(&line);
+        big.extend_from_slice(b"\r\n");
+    }
+    big.extend_from_slice(b"--z--\r\n");
+    c.push(("50 MB attachment", big));
+    c.push((
+        "no headers at all",
+        b"\r\njust a body, no headers\r\n".to_vec(),
+    ));
+    c.push(("empty", Vec::new()));
+    c
+}
+
+#[test]
+fn hostile_mail_yields_one_event_each_with_bounded_memory() {
+    let env = Env::new(&["INBOX"], "");
+    env.dovecot
+        .append("INBOX", &common::dovecot::simple_message("first", "x"));
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    let corpus = corpus();
+    for (_, raw) in &corpus {
+        env.dovecot.deliver_to_maildir(raw);
+    }
+    let mut got = Vec::new();
+    while got.len() < corpus.len() {
+        let e = watch.wait_for_within("a hostile message", Duration::from_secs(60), |v| {
+            v["type"] == "message.received"
+        });
+        got.push(e);
+    }
+    let by_subject = |s: &str| {
+        got.iter()
+            .find(|e| e["subject"].as_str().is_some_and(|x| x.contains(s)))
+    };
+    let big = by_subject("50 MB").expect("the 50 MB message");
+    assert!(big["size"].as_u64().unwrap() > 50_000_000);
+    assert_eq!(big["attachments"][0]["filename"], "big.bin");
+    assert_eq!(big["preview"], "see attached");
+    assert!(by_subject("1 MB header").is_some());
+    assert_eq!(
+        by_subject("100 levels").expect("nested")["subject"],
+        "100 levels deep"
+    );
+    assert!(
+        by_subject("bytes").is_some(),
+        "NUL and 8-bit in headers still give a subject"
+    );
+    assert!(by_subject("broken boundaries").is_some());
+    // No headers: fields are null or empty, never invented.
+    let bare: Vec<_> = got.iter().filter(|e| e["subject"].is_null()).collect();
+    assert_eq!(bare.len(), 2, "no headers, and empty: {got:#?}");
+    assert!(
+        bare.iter()
+            .all(|e| e["from"] == serde_json::json!([]) && e["date"].is_null())
+    );
+    // Every event is one valid JSON line with text, never raw bytes.
+    for e in &got {
+        assert!(e["subject"].is_null() || !e["subject"].as_str().unwrap().contains('\0'));
+    }
+    // Memory: the 50 MB message was never downloaded whole.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", watch.child.id())).unwrap();
+    let peak_kb: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(peak_kb < 40 * 1024, "peak RSS {peak_kb} kB");
+    // Still watching.
+    env.dovecot.append(
+        "INBOX",
+        &common::dovecot::simple_message("after the storm", "x"),
+    );
+    watch.wait_for("after the storm", |v| v["subject"] == "after the storm");
+}
