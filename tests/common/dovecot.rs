@@ -108,6 +108,9 @@ first_valid_gid = 1
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
+# Many test servers share the inotify instances of the dovecot user; when
+# they run out, Dovecot polls for changes at this interval instead.
+mailbox_idle_check_interval = 1 secs
 ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
