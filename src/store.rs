@@ -105,6 +105,21 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Creates the directory `path` lives in (mode 0700) when it is missing.
+fn private_parent(path: &Path) -> Result<(), StoreError> {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| StoreError::Dir {
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
 /// Opens the database at `db` for a writer, holding the lock at `lock`
 /// (creating the directory, 0700, when missing). A second writer is
 /// refused with the first one named.
@@ -113,16 +128,7 @@ pub fn open_locked(
     lock: &Path,
     what: &str,
 ) -> anyhow::Result<(Store, crate::lock::StateLock)> {
-    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|source| StoreError::Dir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-    }
+    private_parent(db)?;
     let held = crate::lock::acquire(lock, what)?;
     Ok((Store::open(db)?, held))
 }
@@ -176,16 +182,7 @@ impl Store {
     /// Opens (creating when missing) the database at `path`, mode 0600 in a
     /// 0700 directory.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|source| StoreError::Dir {
-                    path: dir.to_path_buf(),
-                    source,
-                })?;
-        }
+        private_parent(path)?;
         // Create the file ourselves so it is never world-readable.
         OpenOptions::new()
             .create(true)
