@@ -112,25 +112,27 @@ pub async fn run(
         }
     }
     systemd::stopping();
-    let mut dispatcher = d
-        .dispatcher
-        .take()
-        .expect("the dispatcher runs until the end");
     if !watchers_done {
         // Stopping: take what the watchers still send while they log out.
         d.tx = None;
         let _ = tokio::time::timeout(WATCHER_GRACE, async {
             while let Some(o) = rx.recv().await {
-                if d.observe_with(o, &dispatcher).is_err() {
+                if d.observe(o).is_err() {
                     break;
                 }
             }
         })
         .await;
-        dispatcher.finish(SINK_GRACE).await;
+        if let Some(dispatcher) = d.dispatcher.take() {
+            dispatcher.finish(SINK_GRACE).await;
+        }
         return Ok(d.outcome);
     }
     // Once: let every sink deliver what it has (a signal cuts this short).
+    let mut dispatcher = d
+        .dispatcher
+        .take()
+        .expect("the dispatcher runs until the end");
     dispatcher.close();
     loop {
         tokio::select! {
@@ -331,16 +333,6 @@ impl Daemon {
     }
 
     fn observe(&mut self, o: Observation) -> anyhow::Result<()> {
-        let dispatcher = self
-            .dispatcher
-            .take()
-            .expect("the dispatcher runs while watching");
-        let result = self.observe_with(o, &dispatcher);
-        self.dispatcher = Some(dispatcher);
-        result
-    }
-
-    fn observe_with(&mut self, o: Observation, dispatcher: &Dispatcher) -> anyhow::Result<()> {
         match o {
             Observation::Record { events, cursor } => {
                 for e in &events {
@@ -348,7 +340,7 @@ impl Daemon {
                         self.auth_failed.remove(&e.account);
                     }
                 }
-                self.record_with(events, cursor.as_ref(), dispatcher)
+                self.record(events, cursor.as_ref())
             }
             Observation::Health {
                 account,
@@ -365,7 +357,7 @@ impl Daemon {
                     return Ok(());
                 }
                 tracing::error!("{account}: {reason}");
-                self.record_with(vec![Event::auth_failed(&account, reason)], None, dispatcher)
+                self.record(vec![Event::auth_failed(&account, reason)], None)
             }
             Observation::Failed {
                 account,
@@ -381,28 +373,17 @@ impl Daemon {
         }
     }
 
-    fn record(&mut self, events: Vec<Event>, cursor: Option<&MailboxCursor>) -> anyhow::Result<()> {
-        let dispatcher = self
-            .dispatcher
-            .take()
-            .expect("the dispatcher runs while watching");
-        let result = self.record_with(events, cursor, &dispatcher);
-        self.dispatcher = Some(dispatcher);
-        result
-    }
-
     /// Journal first, then the sinks.
-    fn record_with(
-        &mut self,
-        events: Vec<Event>,
-        cursor: Option<&MailboxCursor>,
-        dispatcher: &Dispatcher,
-    ) -> anyhow::Result<()> {
+    fn record(&mut self, events: Vec<Event>, cursor: Option<&MailboxCursor>) -> anyhow::Result<()> {
         let fresh = self.store.record(&events, cursor).map_err(|e| {
             // Without the journal nothing can be promised: stop, loudly.
             self.stop.trigger();
             anyhow::Error::new(e).context("cannot record events; stopping so that none is lost")
         })?;
+        let dispatcher = self
+            .dispatcher
+            .as_ref()
+            .expect("the dispatcher runs while watching");
         for (seq, event) in fresh {
             dispatcher.dispatch(seq, Arc::new(event.clone()));
         }
