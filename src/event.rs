@@ -48,6 +48,16 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every event type of this schema.
+    pub const ALL: [EventKind; 6] = [
+        EventKind::MessageReceived,
+        EventKind::MailboxReset,
+        EventKind::AccountConnected,
+        EventKind::AccountDisconnected,
+        EventKind::AccountAuthFailed,
+        EventKind::SinkDeadLettered,
+    ];
+
     /// The name used in the `type` field.
     pub fn as_str(self) -> &'static str {
         match self {

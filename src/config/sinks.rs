@@ -11,7 +11,7 @@ use super::ProfileError;
 use super::duration::HumanDuration;
 use super::raw::{RawHook, RawMatch, RawNotify};
 use super::validate::{ErrFn, interval};
-use crate::event::Event;
+use crate::event::{Event, EventKind};
 use crate::subscription::{Conditions, Subscription};
 
 /// How a failing delivery is retried, dead-lettered and paused.
@@ -186,16 +186,6 @@ impl Template {
             .collect()
     }
 }
-
-/// The event types a pattern may name.
-const TYPES: &[&str] = &[
-    "message.received",
-    "mailbox.reset",
-    "account.connected",
-    "account.disconnected",
-    "account.auth-failed",
-    "sink.dead-lettered",
-];
 
 pub(super) fn hooks(
     raw: Vec<Spanned<RawHook>>,
@@ -374,9 +364,9 @@ fn subscription(
         sub.types.clear();
         for p in on.get_ref() {
             let pat = p.get_ref().trim();
-            let known = TYPES
+            let known = EventKind::ALL
                 .iter()
-                .any(|t| crate::subscription::type_matches(pat, t));
+                .any(|t| crate::subscription::type_matches(pat, t.as_str()));
             if !known {
                 return Err(err(
                     p.span(),
@@ -384,7 +374,7 @@ fn subscription(
                     format!("\"{pat}\" matches no event type"),
                     Some(format!(
                         "event types: {}; patterns like \"message.*\" and \"*\" work",
-                        TYPES.join(", ")
+                        EventKind::ALL.map(EventKind::as_str).join(", ")
                     )),
                 ));
             }
