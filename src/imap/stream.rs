@@ -121,7 +121,7 @@ impl Stream {
         })
     }
 
-    /// TLS protocol version, for diagnostics; `None` on a plain connection.
+    /// Whether the connection is encrypted.
     pub fn is_tls(&self) -> bool {
         matches!(self.inner, Inner::Tls(_))
     }
