@@ -66,6 +66,37 @@ fn wait_journal(env: &Env, n: i64, watch: &common::Watch, patience: Duration) {
                 .collect();
             uids.sort();
             let missing: Vec<i64> = (1..=n).filter(|u| uids.binary_search(u).is_err()).collect();
+            // What a fresh session of our own sees, beside the watcher's.
+            let fresh = {
+                let mut c = env.dovecot.client();
+                let mb = c.examine("INBOX").unwrap();
+                let mut found: Vec<u32> = c.uid_search("ALL").unwrap().into_iter().collect();
+                found.sort();
+                let above: Vec<u32> = found
+                    .iter()
+                    .copied()
+                    .filter(|&u| i64::from(u) > cursor.1)
+                    .collect();
+                format!(
+                    "exists {} uidnext {:?}; {} uids, above the cursor: {:?}",
+                    mb.exists,
+                    mb.uid_next,
+                    found.len(),
+                    &above[..above.len().min(20)]
+                )
+            };
+            let mail = env.dovecot.dir().join("mail/alice");
+            let files = |d: &str| {
+                std::fs::read_dir(mail.join(d))
+                    .map(|r| r.count())
+                    .unwrap_or(0)
+            };
+            let maildir = format!(
+                "new {} cur {} tmp {}",
+                files("new"),
+                files("cur"),
+                files("tmp")
+            );
             let log = env.dovecot.log();
             let log_tail: Vec<&str> = log
                 .lines()
@@ -73,9 +104,19 @@ fn wait_journal(env: &Env, n: i64, watch: &common::Watch, patience: Duration) {
                 .rev()
                 .take(15)
                 .collect();
+            let dump = std::env::temp_dir().join(format!("mr-fault-{}.log", std::process::id()));
+            let _ = std::fs::write(
+                &dump,
+                format!(
+                    "{log}\n--- stderr\n{}\n--- stacks\n{stacks}",
+                    watch.stderr()
+                ),
+            );
             panic!(
-                "the journal holds {:?} of {n} messages; cursor {cursor:?}; missing uids {missing:?}\n\
+                "(full logs: {})\nthe journal holds {:?} of {n} messages; cursor {cursor:?}; missing uids {missing:?}\n\
+                 a fresh session sees: {fresh}\nmaildir: {maildir}\n\
                  dovecot log (tail):\n{log_tail:#?}\nstderr:\n{}\nstacks:\n{stacks}",
+                dump.display(),
                 journal(env),
                 watch.stderr()
             );
