@@ -247,7 +247,7 @@ impl Daemon {
                 mailbox: mailbox.clone(),
                 cursor: cursors
                     .get(&(account.name.clone(), mailbox.clone()))
-                    .copied(),
+                    .cloned(),
                 secret: secret.clone(),
                 tx: tx.clone(),
                 stop: stop.clone(),

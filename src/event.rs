@@ -35,6 +35,10 @@ pub struct Event {
 pub enum EventKind {
     #[serde(rename = "message.received")]
     MessageReceived,
+    #[serde(rename = "message.deleted")]
+    MessageDeleted,
+    #[serde(rename = "message.flags-changed")]
+    MessageFlagsChanged,
     #[serde(rename = "mailbox.reset")]
     MailboxReset,
     #[serde(rename = "account.connected")]
@@ -49,8 +53,10 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every event type of this schema.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::MessageReceived,
+        EventKind::MessageDeleted,
+        EventKind::MessageFlagsChanged,
         EventKind::MailboxReset,
         EventKind::AccountConnected,
         EventKind::AccountDisconnected,
@@ -62,6 +68,8 @@ impl EventKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::MessageReceived => "message.received",
+            EventKind::MessageDeleted => "message.deleted",
+            EventKind::MessageFlagsChanged => "message.flags-changed",
             EventKind::MailboxReset => "mailbox.reset",
             EventKind::AccountConnected => "account.connected",
             EventKind::AccountDisconnected => "account.disconnected",
@@ -79,6 +87,18 @@ pub enum EventData {
     Reset {
         uidvalidity: u32,
         previous_uidvalidity: u32,
+    },
+    FlagsChanged {
+        uidvalidity: u32,
+        uid: u32,
+        /// The flags now (`\Recent` left out).
+        flags: Vec<String>,
+        /// The message's MODSEQ after the change (RFC 7162).
+        modseq: u64,
+    },
+    Deleted {
+        uidvalidity: u32,
+        uid: u32,
     },
     Connected {
         /// "idle" or "poll": how this connection watches.
@@ -161,6 +181,39 @@ impl Event {
         );
         let data = EventData::Message(Box::new(info));
         Event::new(EventKind::MessageReceived, id, account, Some(mailbox), data)
+    }
+
+    /// A message was expunged; the id is `account/mailbox/uidvalidity/uid/deleted`.
+    pub fn deleted(account: &str, mailbox: &str, uidvalidity: u32, uid: u32) -> Event {
+        let id = format!("{account}/{mailbox}/{uidvalidity}/{uid}/deleted");
+        let data = EventData::Deleted { uidvalidity, uid };
+        Event::new(EventKind::MessageDeleted, id, account, Some(mailbox), data)
+    }
+
+    /// A message's flags changed; the id names the MODSEQ of the change,
+    /// so the same change seen twice has one id, and a later one another.
+    pub fn flags_changed(
+        account: &str,
+        mailbox: &str,
+        uidvalidity: u32,
+        uid: u32,
+        flags: Vec<String>,
+        modseq: u64,
+    ) -> Event {
+        let id = format!("{account}/{mailbox}/{uidvalidity}/{uid}/flags/{modseq}");
+        let data = EventData::FlagsChanged {
+            uidvalidity,
+            uid,
+            flags,
+            modseq,
+        };
+        Event::new(
+            EventKind::MessageFlagsChanged,
+            id,
+            account,
+            Some(mailbox),
+            data,
+        )
     }
 
     /// UIDVALIDITY changed: every remembered UID is void. The id names the
@@ -292,6 +345,14 @@ mod tests {
         let back: Event = serde_json::from_str(&e.to_json()).unwrap();
         assert_eq!(back, e);
         let e = Event::auth_failed("w", "bad password".into());
+        let back: Event = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(back, e);
+        let e = Event::deleted("w", "INBOX", 3, 9);
+        assert_eq!(e.id, "w/INBOX/3/9/deleted");
+        let back: Event = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(back, e);
+        let e = Event::flags_changed("w", "INBOX", 3, 9, vec!["\\Seen".into()], 77);
+        assert_eq!(e.id, "w/INBOX/3/9/flags/77");
         let back: Event = serde_json::from_str(&e.to_json()).unwrap();
         assert_eq!(back, e);
     }

@@ -182,13 +182,21 @@ fn extra_sections() -> Roff {
     ]);
     r.control("SH", ["EVENTS"]).text([roman(
         "One JSON object per line, schema 1 (see mailreactor schema). A message event's id is \
-         account/mailbox/uidvalidity/uid/received, the same after a restart, so consumers can \
-         de-duplicate on it. Types:",
+         account/mailbox/uidvalidity/uid/received (or .../deleted, .../flags/MODSEQ), the same \
+         after a restart, so consumers can de-duplicate on it. Types:",
     )]);
     for (k, v) in [
         (
             "message.received",
             "a new message in a watched mailbox, with decoded subject, addresses, date, size, flags, preview and attachments",
+        ),
+        (
+            "message.deleted",
+            "a message was expunged (QRESYNC, or changes = \"uid-set\")",
+        ),
+        (
+            "message.flags-changed",
+            "a message's flags changed (CONDSTORE); flags are the flags now",
         ),
         (
             "mailbox.reset",

@@ -23,6 +23,8 @@ pub struct Fetched {
     /// The first bytes of the body (after the header).
     pub text: Vec<u8>,
     pub attachments: Vec<Attachment>,
+    /// The message's MODSEQ, when CONDSTORE is enabled.
+    pub modseq: Option<u64>,
 }
 
 /// Decodes `fetched` into event fields.

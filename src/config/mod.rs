@@ -75,6 +75,21 @@ pub enum Mode {
     Auto,
 }
 
+/// Which changes besides new mail are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeTracking {
+    /// Flag changes and deletions where the server has CONDSTORE/QRESYNC
+    /// (RFC 7162); new mail only where it does not.
+    Auto,
+    /// As `auto`, and deletions also found by comparing the mailbox's UIDs
+    /// with the ones known, on every connect and after the server reports
+    /// an expunge: for servers without QRESYNC (it costs a UID SEARCH).
+    UidSet,
+    /// New mail only.
+    Off,
+}
+
 /// Where the password comes from. Exactly one per account.
 #[derive(Clone, PartialEq, Eq)]
 pub enum SecretSource {
@@ -107,6 +122,7 @@ pub struct Account {
     pub secret: SecretSource,
     pub mailboxes: Vec<String>,
     pub mode: Mode,
+    pub changes: ChangeTracking,
     pub poll_interval: Duration,
     /// How long one IDLE lasts before it is renewed (and the connection
     /// checked); at most 29 minutes (RFC 2177).

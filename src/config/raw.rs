@@ -2,7 +2,7 @@
 //! `validate` needs to point at a line when a rule is broken.
 
 use super::duration::HumanDuration;
-use super::{Mode, Tls};
+use super::{ChangeTracking, Mode, Tls};
 use serde::Deserialize;
 use std::path::PathBuf;
 use toml::Spanned;
@@ -93,6 +93,7 @@ pub struct RawAccount {
     pub password_env: Option<Spanned<String>>,
     pub mailboxes: Option<Spanned<Vec<Spanned<String>>>>,
     pub mode: Option<Mode>,
+    pub changes: Option<ChangeTracking>,
     pub poll_interval: Option<Spanned<HumanDuration>>,
     pub idle_interval: Option<Spanned<HumanDuration>>,
     #[serde(default)]
@@ -112,6 +113,7 @@ pub const ACCOUNT_KEYS: &[&str] = &[
     "password-env",
     "mailboxes",
     "mode",
+    "changes",
     "poll-interval",
     "idle-interval",
     "allow-insecure",

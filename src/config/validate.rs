@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::raw::RawAccount;
-use super::{Account, Mode, ProfileError, SecretSource, Tls};
+use super::{Account, ChangeTracking, Mode, ProfileError, SecretSource, Tls};
 
 const MIN_POLL: Duration = Duration::from_secs(1);
 const DEFAULT_POLL: Duration = Duration::from_secs(60);
@@ -99,6 +99,7 @@ pub(super) fn accounts(
             secret,
             mailboxes,
             mode: a.mode.unwrap_or(Mode::Auto),
+            changes: a.changes.unwrap_or(ChangeTracking::Auto),
             poll_interval,
             idle_interval,
             allow_insecure: a.allow_insecure,

@@ -91,6 +91,15 @@ pub fn human(e: &Event) -> String {
         } => format!(
             "mailbox reset (UIDVALIDITY {previous_uidvalidity} → {uidvalidity}): new baseline"
         ),
+        EventData::FlagsChanged { uid, flags, .. } => {
+            let flags = if flags.is_empty() {
+                "(none)".to_string()
+            } else {
+                flags.join(" ")
+            };
+            format!("flags     UID {uid}: {flags}")
+        }
+        EventData::Deleted { uid, .. } => format!("deleted   UID {uid}"),
         EventData::Connected { watch_mode } => format!("connected ({watch_mode})"),
         EventData::DeadLettered {
             sink,

@@ -6,15 +6,16 @@
 //! daemon, which records events and the moved cursor in one transaction.
 
 mod backoff;
+mod changes;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::Sender;
 
-use crate::config::{Account, Mode};
+use crate::config::{Account, ChangeTracking, Mode};
 use crate::event::Event;
-use crate::imap::{BATCH, Connection, ImapError, Wake};
+use crate::imap::{BATCH, ChangeSupport, Connection, ImapError, Wake};
 use crate::message;
 use crate::secret::{SecretCache, SecretError};
 use crate::shutdown::Shutdown;
@@ -180,6 +181,10 @@ impl MailboxWatcher {
     fn session(&mut self, watching_since: &mut Option<Instant>) -> Result<(), Interrupt> {
         let secret = self.secret.get()?;
         let mut conn = Connection::open(&self.account, &secret, &self.stop)?;
+        let support = match self.account.changes {
+            ChangeTracking::Off => ChangeSupport::None,
+            _ => conn.enable_changes()?,
+        };
         let status = conn.examine(&self.mailbox)?;
         let idle = match self.account.mode {
             Mode::Poll => false,
@@ -204,7 +209,7 @@ impl MailboxWatcher {
                 if idle { "idle" } else { "poll" },
             ));
         }
-        let cursor = match self.cursor {
+        let cursor = match &self.cursor {
             Some(c) if c.uidvalidity == status.uidvalidity => None,
             previous => {
                 let last_uid = conn.highest_uid(&status)?;
@@ -227,12 +232,14 @@ impl MailboxWatcher {
                 let c = Cursor {
                     uidvalidity: status.uidvalidity,
                     last_uid,
+                    ..Cursor::default()
                 };
-                self.cursor = Some(c);
+                self.cursor = Some(c.clone());
                 Some(self.mailbox_cursor(c))
             }
         };
         self.send(Observation::Record { events, cursor })?;
+        let mut changes = changes::Tracker::start(self, &mut conn, support, &status)?;
         self.send(Observation::Health {
             account: account.clone(),
             mailbox: mailbox.clone(),
@@ -244,13 +251,19 @@ impl MailboxWatcher {
             if idle { "IDLE" } else { "polling" }
         );
 
+        // Look for changes at the start, and after every wake or news.
+        let mut look = true;
         loop {
             if self.stop.is_set() {
                 conn.logout();
                 return Ok(());
             }
-            self.catch_up(&mut conn)?;
+            self.catch_up(&mut conn, &mut changes)?;
+            if look {
+                changes.look(self, &mut conn)?;
+            }
             if conn.take_news()? {
+                look = true;
                 continue;
             }
             if self.once {
@@ -269,7 +282,15 @@ impl MailboxWatcher {
                 conn.logout();
                 return Ok(());
             }
+            look = true;
         }
+    }
+
+    /// The cursor, which a session has from its start.
+    fn cursor(&self) -> &Cursor {
+        self.cursor
+            .as_ref()
+            .expect("baseline taken at the start of a session")
     }
 
     fn mailbox_cursor(&self, cursor: Cursor) -> MailboxCursor {
@@ -281,22 +302,33 @@ impl MailboxWatcher {
     }
 
     /// Announces every UID above the cursor, a batch per command.
-    fn catch_up(&mut self, conn: &mut Connection) -> Result<(), Interrupt> {
-        let mut cursor = self.cursor.expect("baseline taken before catching up");
-        let uids = conn.uids_after(cursor.last_uid)?;
+    fn catch_up(
+        &mut self,
+        conn: &mut Connection,
+        changes: &mut changes::Tracker,
+    ) -> Result<(), Interrupt> {
+        let last = self.cursor().last_uid;
+        let uids = conn.uids_after(last)?;
         for chunk in uids.chunks(BATCH) {
             let fetched = conn.fetch(chunk)?;
+            let uidvalidity = self.cursor().uidvalidity;
             let events = fetched
                 .into_iter()
                 .map(|f| {
-                    let info = message::decode(cursor.uidvalidity, f);
+                    changes.arrived(f.uid, f.modseq);
+                    let info = message::decode(uidvalidity, f);
                     Event::received(&self.account.name, &self.mailbox, info)
                 })
                 .collect();
             // UIDs that vanished between SEARCH and FETCH are passed over.
+            let cursor = self
+                .cursor
+                .as_mut()
+                .expect("baseline taken before catching up");
             cursor.last_uid = *chunk.last().expect("chunks are never empty");
-            self.cursor = Some(cursor);
-            let mc = self.mailbox_cursor(cursor);
+            // The known UIDs are recorded only when they are compared.
+            let recorded = cursor.without_known();
+            let mc = self.mailbox_cursor(recorded);
             self.send(Observation::Record {
                 events,
                 cursor: Some(mc),

@@ -52,6 +52,11 @@ fn need(program: &str, package: &str) {
 impl Dovecot {
     /// Starts a fresh instance and waits until both listeners accept.
     pub fn start() -> Dovecot {
+        Dovecot::start_with("")
+    }
+
+    /// [`Dovecot::start`] with `extra` lines of configuration at the end.
+    pub fn start_with(extra: &str) -> Dovecot {
         need("dovecot", "dovecot-imapd");
         need("openssl", "openssl");
         let dir = tempfile::Builder::new()
@@ -135,6 +140,7 @@ service imap-login {{
 service anvil {{
   chroot =
 }}
+{extra}
 "#,
                 cert = cert.display(),
                 key = key.display(),

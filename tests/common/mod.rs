@@ -31,7 +31,11 @@ impl Env {
     /// Dovecot plus a profile with one plain-IMAP account watching `mailboxes`,
     /// with `extra` lines added to the account table.
     pub fn new(mailboxes: &[&str], extra: &str) -> Env {
-        let dovecot = Dovecot::start();
+        Env::with_server(Dovecot::start(), mailboxes, extra)
+    }
+
+    /// [`Env::new`] with a server of the test's own making.
+    pub fn with_server(dovecot: Dovecot, mailboxes: &[&str], extra: &str) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let profile = dir.path().join("test.toml");
         let state = dir.path().join("state");

@@ -7,7 +7,6 @@
 //! and the event id (unique in the table) keeps a repeat from being
 //! recorded twice.
 
-use std::collections::HashMap;
 use std::fs::{self, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -16,35 +15,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::event::Event;
 
-/// Where a mailbox stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    pub uidvalidity: u32,
-    /// The highest UID announced (or taken as the baseline).
-    pub last_uid: u32,
-}
-
-/// A cursor and whose it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailboxCursor {
-    pub account: String,
-    pub mailbox: String,
-    pub cursor: Cursor,
-}
-
-/// A mailbox's row, for `state show`.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct MailboxState {
-    pub account: String,
-    pub mailbox: String,
-    pub uidvalidity: u32,
-    pub last_uid: u32,
-    /// When the cursor last moved.
-    pub updated: String,
-    /// When the last event of this mailbox was observed.
-    pub last_event: Option<String>,
-    pub events: u64,
-}
+mod mailbox;
+pub use mailbox::{Cursor, Known, MailboxCursor, MailboxState};
 
 /// A sink's row, for `state show`.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -202,6 +174,7 @@ impl Store {
             .map_err(open_err)?;
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
             .and_then(|_| conn.execute_batch(SCHEMA))
+            .and_then(|_| mailbox::migrate(&conn))
             .map_err(open_err)?;
         Ok(Store {
             conn,
@@ -231,22 +204,6 @@ impl Store {
         stmt.query_map(params, map)
             .and_then(|rows| rows.collect())
             .map_err(|e| self.sql(e))
-    }
-
-    /// Every mailbox cursor, by (account, mailbox).
-    pub fn cursors(&self) -> Result<HashMap<(String, String), Cursor>, StoreError> {
-        let rows = self.rows(
-            "SELECT account, mailbox, uidvalidity, last_uid FROM mailbox",
-            [],
-            |r| {
-                let cursor = Cursor {
-                    uidvalidity: r.get(2)?,
-                    last_uid: r.get(3)?,
-                };
-                Ok(((r.get(0)?, r.get(1)?), cursor))
-            },
-        )?;
-        Ok(rows.into_iter().collect())
     }
 
     /// In one transaction: records `events` (skipping ids already recorded)
@@ -288,26 +245,7 @@ impl Store {
                 }
             }
             if let Some(c) = cursor {
-                tx.prepare_cached(
-                    "INSERT INTO mailbox (account, mailbox, uidvalidity, last_uid, updated)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (account, mailbox) DO UPDATE SET
-                       last_uid = CASE WHEN uidvalidity = excluded.uidvalidity
-                                       THEN MAX(last_uid, excluded.last_uid)
-                                       ELSE excluded.last_uid END,
-                       uidvalidity = excluded.uidvalidity,
-                       updated = excluded.updated",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        c.account,
-                        c.mailbox,
-                        c.cursor.uidvalidity,
-                        c.cursor.last_uid,
-                        crate::event::now_rfc3339()
-                    ])
-                })
-                .map_err(sql)?;
+                mailbox::upsert(&tx, c).map_err(sql)?;
             }
         }
         tx.commit().map_err(sql)?;
@@ -411,30 +349,6 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    /// Every mailbox row with its event count, for `state show`.
-    pub fn mailboxes(&self) -> Result<Vec<MailboxState>, StoreError> {
-        self.rows(
-            "SELECT m.account, m.mailbox, m.uidvalidity, m.last_uid, m.updated,
-                    (SELECT MAX(time) FROM event e
-                      WHERE e.account = m.account AND e.mailbox = m.mailbox),
-                    (SELECT COUNT(*) FROM event e
-                      WHERE e.account = m.account AND e.mailbox = m.mailbox)
-             FROM mailbox m ORDER BY m.account, m.mailbox",
-            [],
-            |r| {
-                Ok(MailboxState {
-                    account: r.get(0)?,
-                    mailbox: r.get(1)?,
-                    uidvalidity: r.get(2)?,
-                    last_uid: r.get(3)?,
-                    updated: r.get(4)?,
-                    last_event: r.get(5)?,
-                    events: r.get(6)?,
-                })
-            },
-        )
-    }
-
     /// Every sink that has a delivery cursor, with its lag and dead letters.
     pub fn sinks(&self) -> Result<Vec<SinkState>, StoreError> {
         let last = self.last_seq()?;
@@ -521,18 +435,6 @@ impl Store {
             )
             .map_err(|e| self.sql(e))
     }
-
-    /// Forgets cursors (all, one account's, or one mailbox's): the next
-    /// watch takes a new baseline there. Returns how many were forgotten.
-    pub fn reset(&self, account: Option<&str>, mailbox: Option<&str>) -> Result<usize, StoreError> {
-        self.conn
-            .execute(
-                "DELETE FROM mailbox WHERE (?1 IS NULL OR account = ?1)
-                                       AND (?2 IS NULL OR mailbox = ?2)",
-                params![account, mailbox],
-            )
-            .map_err(|e| self.sql(e))
-    }
 }
 
 #[cfg(test)]
@@ -556,6 +458,7 @@ mod tests {
             cursor: Cursor {
                 uidvalidity: 1,
                 last_uid,
+                ..Cursor::default()
             },
         }
     }

@@ -1,0 +1,183 @@
+//! Flag changes and deletions, for one session of one mailbox.
+//!
+//! Where the server has CONDSTORE (RFC 7162), every look asks for what
+//! changed since the cursor's mod-sequence: `UID FETCH 1:last (UID FLAGS)
+//! (CHANGEDSINCE m VANISHED)`, the `VANISHED` part with QRESYNC. With
+//! `changes = "uid-set"` and no QRESYNC, deletions are found instead by
+//! comparing `UID SEARCH ALL` with the UIDs known present, at the start of
+//! a session and whenever the server reports an expunge.
+//!
+//! A message's own arrival raises its MODSEQ. Messages announced after the
+//! cursor's mod-sequence was taken (UIDs above `modseq_uid`) are therefore
+//! reported as changed only when their MODSEQ moved past the one they
+//! arrived with. That is known for the messages this session announced; a
+//! change to one announced just before a crash goes unreported.
+
+use std::collections::HashMap;
+
+use super::{Interrupt, MailboxWatcher, Observation};
+use crate::config::ChangeTracking;
+use crate::event::Event;
+use crate::imap::{ChangeSupport, Connection, Status};
+use crate::store::{Cursor, Known};
+
+pub(super) struct Tracker {
+    support: ChangeSupport,
+    /// Find deletions by comparing UIDs (asked for, and no QRESYNC).
+    compare_uids: bool,
+    /// MODSEQ at arrival of messages this session announced.
+    arrived: HashMap<u32, u64>,
+    /// The next look is the session's first.
+    first: bool,
+}
+
+impl Tracker {
+    /// Takes what the server supports, and starts tracking where the
+    /// cursor does not yet (a new baseline, or state from before).
+    pub fn start(
+        w: &mut MailboxWatcher,
+        conn: &mut Connection,
+        mut support: ChangeSupport,
+        status: &Status,
+    ) -> Result<Tracker, Interrupt> {
+        if support != ChangeSupport::None && status.highest_modseq.is_none() {
+            // The mailbox has no mod-sequences (NOMODSEQ).
+            support = ChangeSupport::None;
+        }
+        let compare_uids =
+            w.account.changes == ChangeTracking::UidSet && support != ChangeSupport::Qresync;
+        if w.account.changes != ChangeTracking::Off {
+            tracing::debug!(
+                account = %w.account.name, mailbox = %w.mailbox,
+                "changes: {}",
+                match (support, compare_uids) {
+                    (ChangeSupport::Qresync, _) => "flags and deletions (QRESYNC)",
+                    (ChangeSupport::Condstore, true) => "flags (CONDSTORE), deletions by UID",
+                    (ChangeSupport::Condstore, false) => "flags (CONDSTORE); no deletions",
+                    (ChangeSupport::None, true) => "deletions by UID; no flags",
+                    (ChangeSupport::None, false) => "none: the server has no CONDSTORE",
+                }
+            );
+        }
+        let cursor = w.cursor.as_mut().expect("baseline taken before tracking");
+        let mut moved = false;
+        if let Some(now) = status.highest_modseq
+            && support != ChangeSupport::None
+        {
+            if cursor.modseq == 0 {
+                cursor.modseq = now;
+                cursor.modseq_uid = cursor.last_uid;
+                moved = true;
+            } else if now < cursor.modseq {
+                tracing::warn!(
+                    "{}/{}: the server's HIGHESTMODSEQ went back ({} → {now}); changes are \
+                     looked for from there",
+                    w.account.name,
+                    w.mailbox,
+                    cursor.modseq
+                );
+                cursor.modseq = now;
+            }
+        }
+        if compare_uids && cursor.known.is_none() {
+            let last = cursor.last_uid;
+            let uids = conn
+                .all_uids()?
+                .into_iter()
+                .filter(|&u| u <= last)
+                .collect();
+            cursor.known = Some(Known { upto: last, uids });
+            moved = true;
+        }
+        if moved {
+            let mc = w.mailbox_cursor(w.cursor().clone());
+            w.send(Observation::Record {
+                events: Vec::new(),
+                cursor: Some(mc),
+            })?;
+        }
+        Ok(Tracker {
+            support,
+            compare_uids,
+            arrived: HashMap::new(),
+            first: true,
+        })
+    }
+
+    /// Notes a message announced in this session and its MODSEQ.
+    pub fn arrived(&mut self, uid: u32, modseq: Option<u64>) {
+        if let Some(m) = modseq {
+            self.arrived.insert(uid, m);
+        }
+    }
+
+    /// Reports what changed since the cursor, and moves it.
+    pub fn look(&mut self, w: &mut MailboxWatcher, conn: &mut Connection) -> Result<(), Interrupt> {
+        let (account, mailbox) = (w.account.name.clone(), w.mailbox.clone());
+        let mut events = Vec::new();
+        let mut moved = false;
+        let compare = self.compare_uids && (std::mem::take(&mut self.first) | conn.take_expunged());
+        let cursor = w.cursor.as_mut().expect("baseline taken before tracking");
+        let uidvalidity = cursor.uidvalidity;
+        if self.support != ChangeSupport::None {
+            let now = conn.highest_modseq(&mailbox)?.unwrap_or(0);
+            if now > cursor.modseq {
+                let changes = conn.changes_since(cursor.last_uid, cursor.modseq)?;
+                for (uid, flags, modseq) in changes.flags {
+                    let changed = uid <= cursor.modseq_uid
+                        || self.arrived.get(&uid).is_some_and(|&at| modseq > at);
+                    if changed {
+                        events.push(Event::flags_changed(
+                            &account,
+                            &mailbox,
+                            uidvalidity,
+                            uid,
+                            flags,
+                            modseq,
+                        ));
+                    }
+                }
+                for uid in changes.vanished {
+                    events.push(Event::deleted(&account, &mailbox, uidvalidity, uid));
+                }
+            }
+            if now > cursor.modseq || cursor.modseq_uid < cursor.last_uid {
+                cursor.modseq = cursor.modseq.max(now);
+                cursor.modseq_uid = cursor.last_uid;
+                self.arrived.clear();
+                moved = true;
+            }
+        }
+        if compare {
+            let present = conn.all_uids()?;
+            let last = cursor.last_uid;
+            let known = cursor.known.take().unwrap_or_default();
+            let was_known = known
+                .uids
+                .iter()
+                .copied()
+                .chain(known.upto.saturating_add(1)..=last);
+            for uid in was_known {
+                if present.binary_search(&uid).is_err() {
+                    events.push(Event::deleted(&account, &mailbox, uidvalidity, uid));
+                }
+            }
+            let uids = present.into_iter().filter(|&u| u <= last).collect();
+            cursor.known = Some(Known { upto: last, uids });
+            moved = true;
+        }
+        if moved || !events.is_empty() {
+            // The known UIDs are written only when they were compared.
+            let record = Cursor {
+                known: if compare { cursor.known.clone() } else { None },
+                ..cursor.without_known()
+            };
+            let mc = w.mailbox_cursor(record);
+            w.send(Observation::Record {
+                events,
+                cursor: Some(mc),
+            })?;
+        }
+        Ok(())
+    }
+}
