@@ -133,3 +133,41 @@ fn retention_prunes_only_what_every_sink_has_delivered() {
         .collect();
     assert_eq!(kept, ["m3", "m4"]);
 }
+
+/// Another process reading the state while `watch` runs (`state show`, a
+/// monitoring script) must never cut the watch off from its own database.
+/// SQLite's locks are POSIX locks, dropped when any descriptor of the file
+/// is closed in the process; an extra open-and-close of the database file
+/// once let a reader think it was the last user, checkpoint and delete the
+/// WAL under the running watch, whose later writes then went nowhere.
+#[test]
+fn readers_in_other_processes_never_hide_what_the_watch_records() {
+    let env = Env::new(&["INBOX"], "");
+    // Two sinks: the dispatcher opens the database once per sink.
+    env.append_profile("[[hook]]\nname = \"t\"\ncommand = [\"true\"]\n");
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    let show = || -> serde_json::Value {
+        let out = env.run(&["state", "show", "--json"]);
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    for round in 1..=3u64 {
+        assert_eq!(
+            show()["mailboxes"][0]["last_uid"],
+            round - 1,
+            "round {round}: a reader sees what the watch recorded"
+        );
+        let uid = env
+            .dovecot
+            .append("INBOX", &simple_message(&format!("r{round}"), "x"));
+        watch.wait_for("the new message", |e| {
+            e["type"] == "message.received" && e["uid"] == uid
+        });
+    }
+    assert_eq!(show()["mailboxes"][0]["last_uid"], 3);
+    assert!(
+        env.state.join("test.sqlite-wal").exists(),
+        "the running watch's WAL was deleted by a reader"
+    );
+}

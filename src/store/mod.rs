@@ -155,16 +155,27 @@ impl Store {
     /// 0700 directory.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         private_parent(path)?;
-        // Create the file ourselves so it is never world-readable.
-        OpenOptions::new()
-            .create(true)
-            .append(true)
+        // Create the file ourselves so it is never world-readable; SQLite
+        // gives its -wal and -shm files the same mode. Only when missing:
+        // SQLite's locks are POSIX locks, which closing *any* descriptor of
+        // the file drops for the whole process. Opening and closing an open
+        // database here once let another process's reader take itself for
+        // the last user and delete the WAL under the running watch.
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
             .mode(0o600)
             .open(path)
-            .map_err(|source| StoreError::Dir {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => {
+                return Err(StoreError::Dir {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,
