@@ -84,10 +84,10 @@ fn wait_journal(env: &Env, n: i64, watch: &common::Watch, patience: Duration) {
                     &above[..above.len().min(20)]
                 )
             };
-            // The journal as another process sees it, and the files.
+            // The state as another process sees it, and its files.
             let other = env.run(&["state", "show", "--json"]);
             let other = String::from_utf8_lossy(&other.stdout).into_owned();
-            let files = std::process::Command::new("ls")
+            let state_files = std::process::Command::new("ls")
                 .arg("-la")
                 .arg(&env.state)
                 .output()
@@ -116,7 +116,8 @@ fn wait_journal(env: &Env, n: i64, watch: &common::Watch, patience: Duration) {
             let _ = std::fs::write(
                 &dump,
                 format!(
-                    "{log}\n--- stderr\n{}\n--- stacks\n{stacks}",
+                    "{log}\n--- state show\n{other}\n--- state files\n{state_files}\n\
+                     --- stderr\n{}\n--- stacks\n{stacks}",
                     watch.stderr()
                 ),
             );
