@@ -1,0 +1,143 @@
+//! (f) of BENCHMARKS.md: the cost of one event inside mailreactor, with
+//! no network: decode a raw message (mail-parser), record it in the SQLite
+//! journal in batches of 100 as the watcher does, and dispatch it through
+//! the real dispatcher to a sink that counts.
+//!
+//! `cargo bench --bench core`
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use mailreactor::Shutdown;
+use mailreactor::dispatch::Dispatcher;
+use mailreactor::event::Event;
+use mailreactor::sink::{Delivery, Sink, SinkSpec};
+use mailreactor::store::Store;
+use mailreactor::subscription::Subscription;
+
+const EVENTS: usize = 20_000;
+const BATCH: usize = 100;
+
+struct Count(Arc<AtomicUsize>);
+
+impl Sink for Count {
+    fn name(&self) -> &str {
+        "count"
+    }
+    fn deliver<'a>(&'a self, events: &'a [Arc<Event>]) -> Delivery<'a> {
+        self.0.fetch_add(events.len(), Ordering::SeqCst);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Four kinds of everyday mail, rotated.
+fn corpus() -> Vec<Vec<u8>> {
+    let plain = b"From: Ann Example <ann@example.com>\r\nTo: me@example.com\r\n\
+        Subject: Lunch on Thursday?\r\nDate: Mon, 23 Nov 2026 07:39:58 +0000\r\n\
+        Message-ID: <a1@example.com>\r\n\r\nShall we meet at noon? I booked a table.\r\n"
+        .to_vec();
+    let encoded = "From: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <jm@example.de>\r\n\
+        To: =?utf-8?b?5bGx55Sw?= <yamada@example.jp>, b@example.com\r\n\
+        Cc: c@example.com\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe_aus_M=C3=BCnchen?=\r\n\
+        Date: Sun, 22 Nov 2026 18:00:00 +0100\r\nMessage-ID: <b2@example.de>\r\n\
+        Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+        Sch=F6ne Gr=FC=DFe, bis bald.\r\n"
+        .as_bytes()
+        .to_vec();
+    let mut with_attachment = b"From: billing@example.com\r\nTo: me@example.com\r\n\
+        Subject: Your invoice\r\nMIME-Version: 1.0\r\nMessage-ID: <c3@example.com>\r\n\
+        Content-Type: multipart/mixed; boundary=xyz\r\n\r\n--xyz\r\n\
+        Content-Type: multipart/alternative; boundary=alt\r\n\r\n--alt\r\n\
+        Content-Type: text/plain\r\n\r\nYour invoice is attached.\r\n--alt\r\n\
+        Content-Type: text/html\r\n\r\n<p>Your invoice is <b>attached</b>.</p>\r\n--alt--\r\n\
+        --xyz\r\nContent-Type: application/pdf; name=invoice.pdf\r\n\
+        Content-Disposition: attachment; filename=invoice.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        .to_vec();
+    for _ in 0..200 {
+        with_attachment.extend_from_slice(&[b'Q'; 76]);
+        with_attachment.extend_from_slice(b"\r\n");
+    }
+    with_attachment.extend_from_slice(b"--xyz--\r\n");
+    let mut newsletter = b"From: News <news@lists.example.org>\r\nTo: me@example.com\r\n\
+        Subject: This week: 12 links\r\nList-Id: <news.lists.example.org>\r\n\
+        List-Unsubscribe: <mailto:unsub@lists.example.org>\r\nMessage-ID: <d4@lists.example.org>\r\n"
+        .to_vec();
+    for i in 0..30 {
+        newsletter
+            .extend(format!("Received: from relay{i}.example.net by mx.example.com\r\n").bytes());
+    }
+    newsletter.extend_from_slice(b"Content-Type: text/html; charset=utf-8\r\n\r\n");
+    for i in 0..200 {
+        newsletter.extend(
+            format!("<p>Item {i}: <a href=\"https://example.org/{i}\">read</a></p>\r\n").bytes(),
+        );
+    }
+    vec![plain, encoded, with_attachment, newsletter]
+}
+
+fn main() {
+    let corpus = corpus();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("core.sqlite");
+    let mut store = Store::open(&db).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let delivered = Arc::new(AtomicUsize::new(0));
+    let (emit, _emitted) = tokio::sync::mpsc::unbounded_channel();
+    let sink: Arc<dyn Sink> = Arc::new(Count(delivered.clone()));
+    let spec = SinkSpec::new(Subscription::all(&["*"]));
+    let dispatcher = rt.block_on(async {
+        Dispatcher::start(vec![(sink, spec)], &db, emit, Shutdown::new()).unwrap()
+    });
+
+    // Decoding alone, for the breakdown.
+    let start = Instant::now();
+    for i in 0..EVENTS {
+        std::hint::black_box(mailreactor::message::decode_raw(
+            1,
+            i as u32,
+            &corpus[i % 4],
+        ));
+    }
+    let decode = start.elapsed();
+
+    let start = Instant::now();
+    let _guard = rt.enter();
+    for batch in 0..EVENTS / BATCH {
+        let events: Vec<Event> = (0..BATCH)
+            .map(|j| {
+                let uid = (batch * BATCH + j + 1) as u32;
+                let info = mailreactor::message::decode_raw(1, uid, &corpus[uid as usize % 4]);
+                Event::received("bench", "INBOX", info)
+            })
+            .collect();
+        for (seq, e) in store.record(&events, None).unwrap() {
+            dispatcher.dispatch(seq, Arc::new(e.clone()));
+        }
+    }
+    let recorded = start.elapsed();
+    while delivered.load(Ordering::SeqCst) < EVENTS {
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let total = start.elapsed();
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / EVENTS as f64;
+    eprintln!(
+        "decode {:.1} µs, decode+journal+dispatch {:.1} µs, to the sink {:.1} µs per event",
+        per(decode),
+        per(recorded),
+        per(total)
+    );
+    println!("| row | result | notes | command |");
+    println!("|---|---|---|---|");
+    println!(
+        "| (f) core cost per event, {EVENTS} events | {:.1} µs | decode alone {:.1} µs; decode + journal (batches of {BATCH}) + dispatch {:.1} µs; delivered to a counting sink {:.1} µs | `cargo bench --bench core` |",
+        per(total),
+        per(decode),
+        per(recorded),
+        per(total)
+    );
+}

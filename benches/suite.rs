@@ -1,0 +1,284 @@
+//! The end-to-end rows of BENCHMARKS.md, against a local Dovecot and the
+//! release binary: (a) latency, (b) burst, (c) catch-up, (d) idle
+//! footprint, (e) big mailbox; with imapfilter as a peer where installed.
+//!
+//! `cargo bench --bench suite` runs every row; `-- latency burst` runs
+//! some. Results are printed as Markdown table rows.
+
+#[path = "../tests/common/dovecot.rs"]
+mod dovecot;
+#[path = "support/mod.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{Bare, Imapfilter, Mr, Stats, Table};
+
+fn main() {
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let run = |row: &str| wanted.is_empty() || wanted.iter().any(|w| w == row);
+    let mut table = Table::default();
+    if run("latency") {
+        latency(&mut table, "idle");
+        latency(&mut table, "poll");
+    }
+    if run("burst") {
+        burst(&mut table);
+    }
+    if run("catchup") {
+        catch_up(&mut table);
+    }
+    if run("idle") {
+        idle(&mut table);
+    }
+    if run("big") {
+        big(&mut table);
+    }
+    table.print();
+}
+
+/// (a) APPEND acknowledged → event line on stdout, beside the floor of a
+/// bare IDLE client (and imapfilter) watching the same mailbox.
+fn latency(table: &mut Table, mode: &str) {
+    const N: u32 = 200;
+    let server = support::server("");
+    let extra = if mode == "poll" {
+        "mode = \"poll\"\npoll-interval = \"1s\"\n"
+    } else {
+        "mode = \"idle\"\n"
+    };
+    let mut mr = Mr::start(&server, &["INBOX"], extra);
+    mr.wait_connected(1);
+    let bare = Bare::start(&server, "INBOX", "EXAMINE");
+    let bare_select = Bare::start(&server, "INBOX", "SELECT");
+    let mut peer = (mode == "idle")
+        .then(|| Imapfilter::start(&server))
+        .flatten();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut client = server.client();
+    let (mut ours, mut floor, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut floor_select = Vec::new();
+    for k in 1..=N {
+        let raw = dovecot::simple_message(&format!("latency {k}"), "x");
+        let uid = dovecot::append_with(&mut client, "INBOX", &raw);
+        let acked = Instant::now();
+        let seen = mr.wait_uid(uid);
+        let exists = bare.wait_exists(k);
+        ours.push(seen.saturating_duration_since(acked));
+        floor.push(exists.saturating_duration_since(acked));
+        floor_select.push(bare_select.wait_exists(k).saturating_duration_since(acked));
+        if let Some(p) = peer.as_mut() {
+            theirs.push(p.wait_uid(uid).saturating_duration_since(acked));
+        }
+        // A random pause, so that appends do not fall in step with a
+        // poll interval or a server timer.
+        std::thread::sleep(Duration::from_millis(20 + fastrand::u64(..500)));
+    }
+    let (ours, floor) = (Stats::of(&ours), Stats::of(&floor));
+    let floor_select = Stats::of(&floor_select);
+    let cmd = "cargo bench --bench suite -- latency";
+    table.row(
+        &format!("(a) latency, {mode} mode: p50 / p99 over {N}"),
+        &format!("{} / {}", ms(ours.p50), ms(ours.p99)),
+        &format!(
+            "bare IDLE client (EXAMINE, as mailreactor) {} / {}: added {} / {}; \
+             bare IDLE client (SELECT) {} / {}",
+            ms(floor.p50),
+            ms(floor.p99),
+            ms_signed(ours.p50, floor.p50),
+            ms_signed(ours.p99, floor.p99),
+            ms(floor_select.p50),
+            ms(floor_select.p99),
+        ),
+        cmd,
+    );
+    if !theirs.is_empty() {
+        let t = Stats::of(&theirs);
+        table.row(
+            "(a) latency, peer: imapfilter enter_idle() loop",
+            &format!("{} / {}", ms(t.p50), ms(t.p99)),
+            &format!(
+                "mailreactor/imapfilter p50 {:.2}, p99 {:.2}",
+                ratio(ours.p50, t.p50),
+                ratio(ours.p99, t.p99)
+            ),
+            cmd,
+        );
+    }
+}
+
+/// (b) 10,000 messages appended while watching.
+fn burst(table: &mut Table) {
+    const N: usize = 10_000;
+    let server = support::server("");
+    let mut mr = Mr::start(&server, &["INBOX"], "");
+    mr.wait_connected(1);
+    let start = Instant::now();
+    let appender = {
+        let port = server.port;
+        std::thread::spawn(move || {
+            support::multiappend(port, "INBOX", N, "burst");
+            start.elapsed()
+        })
+    };
+    let last = mr.wait_messages(N, Duration::from_secs(300));
+    let appended = appender.join().unwrap();
+    let took = last - start;
+    let peak = mr.peak_rss_kb();
+    table.row(
+        &format!("(b) burst: {N} appended while watching"),
+        &format!("{:.0} events/s", N as f64 / took.as_secs_f64()),
+        &format!(
+            "all out {:.2} s after the first APPEND (appending took {:.2} s); peak RSS {:.1} MB",
+            took.as_secs_f64(),
+            appended.as_secs_f64(),
+            peak as f64 / 1024.0
+        ),
+        "cargo bench --bench suite -- burst",
+    );
+}
+
+/// (c) 10,000 messages that arrived while mailreactor was stopped.
+fn catch_up(table: &mut Table) {
+    const N: usize = 10_000;
+    let server = support::server("");
+    let mut first = Mr::start(&server, &["INBOX"], "");
+    first.wait_connected(1);
+    let state = first.state_dir();
+    support::multiappend(server.port, "INBOX", N, "catch-up");
+    let start = Instant::now();
+    let mut mr = Mr::start_with_state(&server, &["INBOX"], "", state);
+    let last = mr.wait_messages(N, Duration::from_secs(300));
+    let took = last - start;
+    table.row(
+        &format!("(c) catch-up: {N} arrived while stopped"),
+        &format!("{:.0} events/s", N as f64 / took.as_secs_f64()),
+        &format!(
+            "start to last event {:.2} s; peak RSS {:.1} MB",
+            took.as_secs_f64(),
+            mr.peak_rss_kb() as f64 / 1024.0
+        ),
+        "cargo bench --bench suite -- catchup",
+    );
+}
+
+/// (d) RSS, threads and CPU over 60 s of idling, side by side.
+fn idle(table: &mut Table) {
+    const WINDOW: Duration = Duration::from_secs(60);
+    let server = support::server("");
+    let names: Vec<String> = (0..100).map(|i| format!("box{i:03}")).collect();
+    {
+        let mut c = server.client();
+        for n in &names {
+            c.create(n).unwrap();
+        }
+        let _ = c.logout();
+    }
+    let five: Vec<&str> = names[..5].iter().map(String::as_str).collect();
+    let hundred: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut one = Mr::start(&server, &["INBOX"], "");
+    let mut m5 = Mr::start(&server, &five, "");
+    let mut m100 = Mr::start(&server, &hundred, "");
+    one.wait_connected(1);
+    m5.wait_connected(5);
+    m100.wait_connected(100);
+    let mut peer = Imapfilter::start(&server);
+    // Let start-up settle before the window opens.
+    std::thread::sleep(Duration::from_secs(3));
+    let pids: Vec<(String, u32)> = [
+        ("1 account × 1 mailbox", one.pid()),
+        ("1 account × 5 mailboxes", m5.pid()),
+        ("1 account × 100 mailboxes", m100.pid()),
+    ]
+    .into_iter()
+    .map(|(n, p)| (n.to_string(), p))
+    .chain(
+        peer.as_ref()
+            .map(|p| ("peer: imapfilter, 1 mailbox".to_string(), p.pid())),
+    )
+    .collect();
+    let before: Vec<f64> = pids.iter().map(|(_, p)| support::cpu_secs(*p)).collect();
+    std::thread::sleep(WINDOW);
+    let mut ours_one = None;
+    for ((name, pid), cpu0) in pids.iter().zip(before) {
+        let cpu = support::cpu_secs(*pid) - cpu0;
+        let rss = support::rss_kb(*pid) as f64 / 1024.0;
+        let threads = support::threads(*pid);
+        if name.starts_with("1 account × 1 ") {
+            ours_one = Some((rss, cpu));
+        }
+        let mut note = format!("{threads} threads; {cpu:.3} CPU-s in 60 s");
+        if name.starts_with("peer")
+            && let Some((r, c)) = ours_one
+        {
+            note.push_str(&format!(
+                "; mailreactor/imapfilter RSS {:.2}, CPU {}",
+                r / rss,
+                if cpu > 0.0 {
+                    format!("{:.2}", c / cpu)
+                } else {
+                    "n/a (both 0)".into()
+                }
+            ));
+        }
+        table.row(
+            &format!("(d) idle 60 s, {name}"),
+            &format!("{rss:.1} MB RSS"),
+            &note,
+            "cargo bench --bench suite -- idle",
+        );
+    }
+    if let Some(p) = peer.as_mut() {
+        p.stop();
+    }
+}
+
+/// (e) Start to watching on a 100,000-message mailbox.
+fn big(table: &mut Table) {
+    const N: usize = 100_000;
+    let server = support::server("");
+    support::fill_maildir(&server, N);
+    // The server indexes the mailbox once, as it would have long ago.
+    {
+        let mut c = server.client();
+        let mb = c.examine("INBOX").unwrap();
+        assert_eq!(mb.exists as usize, N, "the server did not see every file");
+        let _ = c.logout();
+    }
+    let start = Instant::now();
+    let mut mr = Mr::start(&server, &["INBOX"], "");
+    let first = mr.wait_connected(1) - start;
+    let state = mr.state_dir();
+    let start = Instant::now();
+    let mut mr = Mr::start_with_state(&server, &["INBOX"], "", state);
+    let again = mr.wait_connected(1) - start;
+    let fetched = mr.messages_seen();
+    table.row(
+        &format!("(e) big mailbox: {N} messages, start → watching"),
+        &format!(
+            "{:.0} ms first start, {:.0} ms with state",
+            first.as_secs_f64() * 1e3,
+            again.as_secs_f64() * 1e3
+        ),
+        &format!(
+            "{fetched} old messages fetched; RSS {:.1} MB",
+            mr.peak_rss_kb() as f64 / 1024.0
+        ),
+        "cargo bench --bench suite -- big",
+    );
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn ms_signed(a: Duration, b: Duration) -> String {
+    format!("{:+.1} ms", (a.as_secs_f64() - b.as_secs_f64()) * 1e3)
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(1e-9)
+}

@@ -1,0 +1,489 @@
+//! What the benchmark rows share: the server, the mailreactor child with
+//! timestamped stdout, a bare IDLE client, the imapfilter peer, fast
+//! appending, /proc readings and the results table.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::dovecot::{Dovecot, PASSWORD, USER, simple_message};
+
+/// How long any single expected thing may take before the row fails.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A Dovecot that allows a connection per mailbox for 100+ mailboxes.
+pub fn server(extra: &str) -> Dovecot {
+    Dovecot::start_with(&format!(
+        "protocol imap {{\n  mail_max_userip_connections = 400\n}}\n{extra}"
+    ))
+}
+
+/// `mailreactor watch --json` (the binary cargo built for this bench),
+/// each stdout line stamped when it was read.
+pub struct Mr {
+    child: Child,
+    dir: Option<tempfile::TempDir>,
+    lines: Receiver<(Instant, Value)>,
+    messages: usize,
+}
+
+impl Mr {
+    pub fn start(server: &Dovecot, mailboxes: &[&str], extra: &str) -> Mr {
+        Mr::start_with_state(server, mailboxes, extra, tempfile::tempdir().unwrap())
+    }
+
+    /// Starts on the state left in `dir` by an earlier run.
+    pub fn start_with_state(
+        server: &Dovecot,
+        mailboxes: &[&str],
+        extra: &str,
+        dir: tempfile::TempDir,
+    ) -> Mr {
+        let list: Vec<String> = mailboxes.iter().map(|m| format!("{m:?}")).collect();
+        let profile = dir.path().join("bench.toml");
+        std::fs::write(
+            &profile,
+            format!(
+                "[[account]]\nname = \"bench\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
+                 username = \"{USER}\"\npassword = \"{PASSWORD}\"\nmailboxes = [{}]\n{extra}\n",
+                server.port,
+                list.join(", ")
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mailreactor"))
+            .args(["watch", "--json", "-q", "-c"])
+            .arg(&profile)
+            .arg("--state-dir")
+            .arg(dir.path().join("state"))
+            .env_remove("MAILREACTOR_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start mailreactor");
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            let mut out = BufReader::new(out);
+            let mut line = String::new();
+            while out.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                let at = Instant::now();
+                if let Ok(v) = serde_json::from_str(&line)
+                    && tx.send((at, v)).is_err()
+                {
+                    return;
+                }
+                line.clear();
+            }
+        });
+        Mr {
+            child,
+            dir: Some(dir),
+            lines,
+            messages: 0,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The next event (with when it was read) that satisfies `pred`.
+    fn wait(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Instant {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (at, v) = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("mailreactor: no {what} within {PATIENCE:?}"));
+            if v["type"] == "message.received" {
+                self.messages += 1;
+            }
+            if pred(&v) {
+                return at;
+            }
+        }
+    }
+
+    /// When the `n`th `account.connected` came.
+    pub fn wait_connected(&mut self, n: usize) -> Instant {
+        let mut at = Instant::now();
+        for _ in 0..n {
+            at = self.wait("account.connected", |v| v["type"] == "account.connected");
+        }
+        at
+    }
+
+    pub fn wait_uid(&mut self, uid: u32) -> Instant {
+        self.wait(&format!("event for UID {uid}"), |v| {
+            v["type"] == "message.received" && v["uid"] == uid
+        })
+    }
+
+    /// When the `n`th message event (counting from the start) came.
+    pub fn wait_messages(&mut self, n: usize, patience: Duration) -> Instant {
+        let deadline = Instant::now() + patience;
+        let mut last = Instant::now();
+        while self.messages < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (at, v) = self.lines.recv_timeout(left).unwrap_or_else(|_| {
+                panic!(
+                    "only {} of {n} message events within {patience:?}",
+                    self.messages
+                )
+            });
+            if v["type"] == "message.received" {
+                self.messages += 1;
+                last = at;
+            }
+        }
+        last
+    }
+
+    /// Message events so far (after a moment for stragglers).
+    pub fn messages_seen(&mut self) -> usize {
+        while let Ok((_, v)) = self.lines.recv_timeout(Duration::from_millis(300)) {
+            if v["type"] == "message.received" {
+                self.messages += 1;
+            }
+        }
+        self.messages
+    }
+
+    pub fn peak_rss_kb(&self) -> u64 {
+        status_kb(self.pid(), "VmHWM:")
+    }
+
+    /// Stops it (SIGTERM, as systemd would) and hands over its state.
+    pub fn state_dir(mut self) -> tempfile::TempDir {
+        self.stop();
+        self.dir.take().unwrap()
+    }
+
+    fn stop(&mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Mr {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The floor: a few lines of IMAP that IDLE and note each `* n EXISTS`.
+pub struct Bare {
+    exists: Receiver<(Instant, u32)>,
+    last: std::cell::Cell<(u32, Option<Instant>)>,
+}
+
+impl Bare {
+    /// `verb` is SELECT or EXAMINE (mailreactor EXAMINEs).
+    pub fn start(server: &Dovecot, mailbox: &str, verb: &str) -> Bare {
+        let stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream.set_nodelay(true).unwrap();
+        let mut w = stream.try_clone().unwrap();
+        let mut r = BufReader::new(stream);
+        let mut line = String::new();
+        let mut until = |r: &mut BufReader<TcpStream>, prefix: &str| loop {
+            line.clear();
+            r.read_line(&mut line).unwrap();
+            assert!(!line.is_empty(), "the server hung up");
+            if line.starts_with(prefix) {
+                return;
+            }
+        };
+        until(&mut r, "* OK");
+        write!(w, "a LOGIN {USER} \"{PASSWORD}\"\r\n").unwrap();
+        until(&mut r, "a OK");
+        write!(w, "b {verb} \"{mailbox}\"\r\n").unwrap();
+        until(&mut r, "b OK");
+        write!(w, "c IDLE\r\n").unwrap();
+        until(&mut r, "+");
+        let (tx, exists) = channel();
+        std::thread::spawn(move || {
+            let _keep = w;
+            let mut line = String::new();
+            while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                let at = Instant::now();
+                let words: Vec<&str> = line.split_whitespace().collect();
+                if let ["*", n, "EXISTS"] = words[..]
+                    && tx.send((at, n.parse().unwrap())).is_err()
+                {
+                    return;
+                }
+                line.clear();
+            }
+        });
+        Bare {
+            exists,
+            last: std::cell::Cell::new((0, None)),
+        }
+    }
+
+    /// When the server first said the mailbox holds at least `n`.
+    pub fn wait_exists(&self, n: u32) -> Instant {
+        loop {
+            if let (count, Some(at)) = self.last.get()
+                && count >= n
+            {
+                return at;
+            }
+            let (at, count) = self
+                .exists
+                .recv_timeout(PATIENCE)
+                .unwrap_or_else(|_| panic!("bare client: no EXISTS {n} within {PATIENCE:?}"));
+            self.last.set((count, Some(at)));
+        }
+    }
+}
+
+/// The peer: imapfilter (Debian's package) in an `enter_idle()` loop that
+/// prints UIDNEXT when it changes. `None` when it is not installed.
+pub struct Imapfilter {
+    child: Child,
+    _dir: tempfile::TempDir,
+    lines: Receiver<(Instant, u32)>,
+    uidnext: u32,
+}
+
+impl Imapfilter {
+    pub fn start(server: &Dovecot) -> Option<Imapfilter> {
+        if Command::new("imapfilter").arg("-V").output().is_err() {
+            eprintln!("imapfilter is not installed (apt-get install imapfilter): no peer rows");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.lua");
+        std::fs::write(
+            &config,
+            format!(
+                "options.timeout = 60\noptions.starttls = false\noptions.certificates = false\n\
+                 options.info = false\n\
+                 local acc = IMAP {{ server = '127.0.0.1', port = {}, username = '{USER}', \
+                 password = '{PASSWORD}' }}\n\
+                 local box = acc.INBOX\n\
+                 local _, _, _, seen = box:check_status()\n\
+                 io.stdout:write('uidnext ' .. seen .. '\\n') io.stdout:flush()\n\
+                 while true do\n\
+                   box:enter_idle()\n\
+                   local _, _, _, n = box:check_status()\n\
+                   if n ~= seen then seen = n io.stdout:write('uidnext ' .. n .. '\\n') io.stdout:flush() end\n\
+                 end\n",
+                server.port
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new("imapfilter")
+            .arg("-c")
+            .arg(&config)
+            .env("HOME", dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let at = Instant::now();
+                if let Some(n) = line.strip_prefix("uidnext ").and_then(|n| n.parse().ok())
+                    && tx.send((at, n)).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        let mut p = Imapfilter {
+            child,
+            _dir: dir,
+            lines,
+            uidnext: 0,
+        };
+        // Its first line says it is logged in and watching.
+        let (_, n) = p.lines.recv_timeout(PATIENCE).ok()?;
+        p.uidnext = n;
+        Some(p)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// When it first reported a UIDNEXT past `uid`.
+    pub fn wait_uid(&mut self, uid: u32) -> Instant {
+        let mut at = Instant::now();
+        while self.uidnext <= uid {
+            let (t, n) = self.lines.recv_timeout(PATIENCE).unwrap_or_else(|_| {
+                panic!("imapfilter: nothing for UID {uid} within {PATIENCE:?}")
+            });
+            self.uidnext = n;
+            at = t;
+        }
+        at
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Imapfilter {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Appends `n` small messages over one connection, 500 per MULTIAPPEND
+/// command with non-synchronising literals: as fast as the server takes them.
+pub fn multiappend(port: u16, mailbox: &str, n: usize, prefix: &str) {
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut w = stream.try_clone().unwrap();
+    let mut r = BufReader::new(stream);
+    let mut line = String::new();
+    let mut expect = |r: &mut BufReader<TcpStream>, tag: &str| loop {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        assert!(!line.is_empty(), "the server hung up");
+        if let Some(rest) = line.strip_prefix(tag) {
+            assert!(rest.trim_start().starts_with("OK"), "{line}");
+            return;
+        }
+    };
+    expect(&mut r, "*");
+    write!(w, "l LOGIN {USER} \"{PASSWORD}\"\r\n").unwrap();
+    expect(&mut r, "l ");
+    let mut done = 0;
+    let mut tag = 0;
+    while done < n {
+        let count = (n - done).min(500);
+        let mut cmd = format!("m{tag} APPEND \"{mailbox}\"").into_bytes();
+        for i in done..done + count {
+            let raw = simple_message(&format!("{prefix} {i}"), "benchmark body");
+            write!(cmd, " {{{}+}}\r\n", raw.len()).unwrap();
+            cmd.extend_from_slice(&raw);
+        }
+        cmd.extend_from_slice(b"\r\n");
+        w.write_all(&cmd).unwrap();
+        expect(&mut r, &format!("m{tag} "));
+        done += count;
+        tag += 1;
+    }
+    let _ = w.write_all(b"z LOGOUT\r\n");
+    let mut rest = Vec::new();
+    let _ = r.read_to_end(&mut rest);
+}
+
+/// Writes `n` messages straight into alice's maildir (as a delivery agent
+/// would, but without a server round trip each): for the big mailbox.
+pub fn fill_maildir(server: &Dovecot, n: usize) {
+    // Logging in once creates the maildir.
+    let mut c = server.client();
+    c.examine("INBOX").unwrap();
+    let _ = c.logout();
+    let new = server.dir().join("mail").join(USER).join("new");
+    let id = |what: &str| {
+        let out = Command::new("id")
+            .arg(what)
+            .arg("dovecot")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<u32>()
+            .unwrap()
+    };
+    let (uid, gid) = (id("-u"), id("-g"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for i in 0..n {
+        let path = new.join(format!("{now}.M{i}P1.bench"));
+        std::fs::write(&path, simple_message(&format!("old {i}"), "x")).unwrap();
+        std::os::unix::fs::chown(&path, Some(uid), Some(gid)).unwrap();
+    }
+}
+
+fn status_kb(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+pub fn rss_kb(pid: u32) -> u64 {
+    status_kb(pid, "VmRSS:")
+}
+
+pub fn threads(pid: u32) -> u64 {
+    status_kb(pid, "Threads:")
+}
+
+/// User + system CPU seconds the process has used.
+pub fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<u64> = after
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 / ticks
+}
+
+/// p50 and p99 of a sample.
+pub struct Stats {
+    pub p50: Duration,
+    pub p99: Duration,
+}
+
+impl Stats {
+    pub fn of(sample: &[Duration]) -> Stats {
+        let mut s = sample.to_vec();
+        s.sort();
+        let at = |q: f64| s[((q * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1];
+        Stats {
+            p50: at(0.50),
+            p99: at(0.99),
+        }
+    }
+}
+
+/// The results, as the Markdown rows BENCHMARKS.md shows.
+#[derive(Default)]
+pub struct Table {
+    rows: Vec<[String; 4]>,
+}
+
+impl Table {
+    pub fn row(&mut self, what: &str, result: &str, notes: &str, command: &str) {
+        eprintln!("{what}: {result} ({notes})");
+        self.rows.push([
+            what.into(),
+            result.into(),
+            notes.into(),
+            format!("`{command}`"),
+        ]);
+    }
+
+    pub fn print(&self) {
+        println!("| row | result | notes | command |");
+        println!("|---|---|---|---|");
+        for r in &self.rows {
+            println!("| {} | {} | {} | {} |", r[0], r[1], r[2], r[3]);
+        }
+    }
+}
