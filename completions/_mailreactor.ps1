@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Send journaled events again, to stdout or through one sink')
             [CompletionResult]::new('dead-letters', 'dead-letters', [CompletionResultType]::ParameterValue, 'List, retry or drop the deliveries sinks gave up on')
+            [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Sign in to OAuth2 accounts (Gmail, Outlook, ...)')
             [CompletionResult]::new('systemd-unit', 'systemd-unit', [CompletionResultType]::ParameterValue, 'Print a systemd user unit: one instance per profile')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of every event (schema 1)')
             [CompletionResult]::new('manual', 'manual', [CompletionResultType]::ParameterValue, 'Print a man page (roff): `mailreactor manual | man -l -`')
@@ -328,6 +329,56 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
         'mailreactor;dead-letters;help;help' {
             break
         }
+        'mailreactor;auth' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in with a browser and keep the refresh token')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mailreactor;auth;login' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the browser')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
+            [CompletionResult]::new('--print', '--print', [CompletionResultType]::ParameterName, 'Print the refresh token on stdout (for a password manager) instead of saving it')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Only print the URL; do not try to open a browser')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailreactor;auth;help' {
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in with a browser and keep the refresh token')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mailreactor;auth;help;login' {
+            break
+        }
+        'mailreactor;auth;help;help' {
+            break
+        }
         'mailreactor;systemd-unit' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
@@ -388,6 +439,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Send journaled events again, to stdout or through one sink')
             [CompletionResult]::new('dead-letters', 'dead-letters', [CompletionResultType]::ParameterValue, 'List, retry or drop the deliveries sinks gave up on')
+            [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Sign in to OAuth2 accounts (Gmail, Outlook, ...)')
             [CompletionResult]::new('systemd-unit', 'systemd-unit', [CompletionResultType]::ParameterValue, 'Print a systemd user unit: one instance per profile')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of every event (schema 1)')
             [CompletionResult]::new('manual', 'manual', [CompletionResultType]::ParameterValue, 'Print a man page (roff): `mailreactor manual | man -l -`')
@@ -436,6 +488,13 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             break
         }
         'mailreactor;help;dead-letters;drop' {
+            break
+        }
+        'mailreactor;help;auth' {
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in with a browser and keep the refresh token')
+            break
+        }
+        'mailreactor;help;auth;login' {
             break
         }
         'mailreactor;help;systemd-unit' {

@@ -16,6 +16,9 @@ _mailreactor() {
             ",$1")
                 cmd="mailreactor"
                 ;;
+            mailreactor,auth)
+                cmd="mailreactor__subcmd__auth"
+                ;;
             mailreactor,check)
                 cmd="mailreactor__subcmd__check"
                 ;;
@@ -52,6 +55,18 @@ _mailreactor() {
             mailreactor,watch)
                 cmd="mailreactor__subcmd__watch"
                 ;;
+            mailreactor__subcmd__auth,help)
+                cmd="mailreactor__subcmd__auth__subcmd__help"
+                ;;
+            mailreactor__subcmd__auth,login)
+                cmd="mailreactor__subcmd__auth__subcmd__login"
+                ;;
+            mailreactor__subcmd__auth__subcmd__help,help)
+                cmd="mailreactor__subcmd__auth__subcmd__help__subcmd__help"
+                ;;
+            mailreactor__subcmd__auth__subcmd__help,login)
+                cmd="mailreactor__subcmd__auth__subcmd__help__subcmd__login"
+                ;;
             mailreactor__subcmd__dead__subcmd__letters,drop)
                 cmd="mailreactor__subcmd__dead__subcmd__letters__subcmd__drop"
                 ;;
@@ -75,6 +90,9 @@ _mailreactor() {
                 ;;
             mailreactor__subcmd__dead__subcmd__letters__subcmd__help,retry)
                 cmd="mailreactor__subcmd__dead__subcmd__letters__subcmd__help__subcmd__retry"
+                ;;
+            mailreactor__subcmd__help,auth)
+                cmd="mailreactor__subcmd__help__subcmd__auth"
                 ;;
             mailreactor__subcmd__help,check)
                 cmd="mailreactor__subcmd__help__subcmd__check"
@@ -111,6 +129,9 @@ _mailreactor() {
                 ;;
             mailreactor__subcmd__help,watch)
                 cmd="mailreactor__subcmd__help__subcmd__watch"
+                ;;
+            mailreactor__subcmd__help__subcmd__auth,login)
+                cmd="mailreactor__subcmd__help__subcmd__auth__subcmd__login"
                 ;;
             mailreactor__subcmd__help__subcmd__dead__subcmd__letters,drop)
                 cmd="mailreactor__subcmd__help__subcmd__dead__subcmd__letters__subcmd__drop"
@@ -152,12 +173,134 @@ _mailreactor() {
 
     case "${cmd}" in
         mailreactor)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version watch check init emit-test state completions replay dead-letters systemd-unit schema manual help"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version watch check init emit-test state completions replay dead-letters auth systemd-unit schema manual help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__auth)
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version login help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__auth__subcmd__help)
+            opts="login help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__auth__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__auth__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__auth__subcmd__login)
+            opts="-c -p -v -q -h -V --print --no-browser --timeout --config --profile --state-dir --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -530,8 +673,36 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__help)
-            opts="watch check init emit-test state completions replay dead-letters systemd-unit schema manual help"
+            opts="watch check init emit-test state completions replay dead-letters auth systemd-unit schema manual help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__help__subcmd__auth)
+            opts="login"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__help__subcmd__auth__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

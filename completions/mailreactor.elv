@@ -40,6 +40,7 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand completions 'Print the completion script for a shell'
             cand replay 'Send journaled events again, to stdout or through one sink'
             cand dead-letters 'List, retry or drop the deliveries sinks gave up on'
+            cand auth 'Sign in to OAuth2 accounts (Gmail, Outlook, ...)'
             cand systemd-unit 'Print a systemd user unit: one instance per profile'
             cand schema 'Print the JSON Schema of every event (schema 1)'
             cand manual 'Print a man page (roff): `mailreactor manual | man -l -`'
@@ -302,6 +303,51 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
         }
         &'mailreactor;dead-letters;help;help'= {
         }
+        &'mailreactor;auth'= {
+            cand -c 'Read the profile from this file instead of the config directory'
+            cand --config 'Read the profile from this file instead of the config directory'
+            cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
+            cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Sign in with a browser and keep the refresh token'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailreactor;auth;login'= {
+            cand --timeout 'How long to wait for the browser'
+            cand -c 'Read the profile from this file instead of the config directory'
+            cand --config 'Read the profile from this file instead of the config directory'
+            cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
+            cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
+            cand --print 'Print the refresh token on stdout (for a password manager) instead of saving it'
+            cand --no-browser 'Only print the URL; do not try to open a browser'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailreactor;auth;help'= {
+            cand login 'Sign in with a browser and keep the refresh token'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailreactor;auth;help;login'= {
+        }
+        &'mailreactor;auth;help;help'= {
+        }
         &'mailreactor;systemd-unit'= {
             cand -c 'Read the profile from this file instead of the config directory'
             cand --config 'Read the profile from this file instead of the config directory'
@@ -359,6 +405,7 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand completions 'Print the completion script for a shell'
             cand replay 'Send journaled events again, to stdout or through one sink'
             cand dead-letters 'List, retry or drop the deliveries sinks gave up on'
+            cand auth 'Sign in to OAuth2 accounts (Gmail, Outlook, ...)'
             cand systemd-unit 'Print a systemd user unit: one instance per profile'
             cand schema 'Print the JSON Schema of every event (schema 1)'
             cand manual 'Print a man page (roff): `mailreactor manual | man -l -`'
@@ -394,6 +441,11 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
         &'mailreactor;help;dead-letters;retry'= {
         }
         &'mailreactor;help;dead-letters;drop'= {
+        }
+        &'mailreactor;help;auth'= {
+            cand login 'Sign in with a browser and keep the refresh token'
+        }
+        &'mailreactor;help;auth;login'= {
         }
         &'mailreactor;help;systemd-unit'= {
         }

@@ -116,6 +116,10 @@ pub enum Command {
     #[command(subcommand)]
     DeadLetters(DeadLetterCommand),
 
+    /// Sign in to OAuth2 accounts (Gmail, Outlook, ...).
+    #[command(subcommand)]
+    Auth(AuthCommand),
+
     /// Print a systemd user unit: one instance per profile.
     ///
     /// `mailreactor systemd-unit > ~/.config/systemd/user/mailreactor@.service`,
@@ -198,6 +202,31 @@ pub enum DeadLetterCommand {
         /// Every dead letter.
         #[arg(long, conflicts_with = "ids")]
         all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Sign in with a browser and keep the refresh token.
+    ///
+    /// The authorization-code flow with PKCE: prints a URL (and opens a
+    /// browser when one is at hand), waits on 127.0.0.1 for the provider to
+    /// send the browser back, and saves the refresh token in the state
+    /// directory (mode 0600), where `watch` finds it. The account needs an
+    /// [account.oauth2] table with client-id (and auth-url, or a provider).
+    Login {
+        /// The account's name in the profile.
+        account: String,
+        /// Print the refresh token on stdout (for a password manager)
+        /// instead of saving it.
+        #[arg(long)]
+        print: bool,
+        /// Only print the URL; do not try to open a browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// How long to wait for the browser.
+        #[arg(long, default_value = "5m", value_parser = crate::config::parse_duration)]
+        timeout: std::time::Duration,
     },
 }
 

@@ -240,7 +240,8 @@ impl Daemon {
         let cursors = self.store.cursors()?;
         let stop = self.stop.child();
         let shared = Arc::new(account.clone());
-        let secret = Arc::new(SecretCache::new(account.secret.clone()));
+        let tokens = crate::oauth2::TokenFile::beside(self.store.path(), &account.name);
+        let secret = Arc::new(SecretCache::new(account.secret.clone(), Some(tokens)));
         for mailbox in &account.mailboxes {
             let watcher = MailboxWatcher {
                 account: shared.clone(),

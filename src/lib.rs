@@ -27,6 +27,7 @@ pub mod lock;
 pub mod logging;
 pub mod manual;
 pub mod message;
+pub mod oauth2;
 pub mod secret;
 pub mod shutdown;
 pub mod sink;

@@ -1,4 +1,5 @@
-//! Passwords: fetched from the profile, a command or the environment, kept
+//! Credentials: passwords from the profile, a command or the environment,
+//! and OAuth2 access tokens from a `token-command` or a refresh token, kept
 //! in a type that never prints them.
 
 use std::io::Read;
@@ -15,6 +16,10 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Secret(String);
 
 impl Secret {
+    pub(crate) fn new(s: String) -> Secret {
+        Secret(s)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -31,21 +36,32 @@ impl std::fmt::Debug for Secret {
 pub enum SecretError {
     #[error("environment variable {0} is not set (password-env)")]
     EnvMissing(String),
-    #[error("password-command {program:?} could not be run: {error}")]
+    #[error("{key} {program:?} could not be run: {error}")]
     Spawn {
+        key: &'static str,
         program: String,
         error: std::io::Error,
     },
-    #[error("password-command {program:?} failed ({status}){stderr}")]
+    #[error("{key} {program:?} failed ({status}){stderr}")]
     Failed {
+        key: &'static str,
         program: String,
         status: String,
         stderr: String,
     },
-    #[error("password-command {program:?} did not finish within {secs} s")]
-    Timeout { program: String, secs: u64 },
-    #[error("password-command {program:?} printed no password")]
-    Empty { program: String },
+    #[error("{key} {program:?} did not finish within {secs} s")]
+    Timeout {
+        key: &'static str,
+        program: String,
+        secs: u64,
+    },
+    #[error("{key} {program:?} printed nothing")]
+    Empty { key: &'static str, program: String },
+    /// Getting an OAuth2 token failed; says why, never a token.
+    #[error("{0}")]
+    OAuth(String),
+    #[error("no refresh token: none is configured and none was saved by `mailreactor auth login`")]
+    NoRefreshToken,
 }
 
 /// Gets the password from its source.
@@ -55,12 +71,16 @@ pub fn resolve(source: &SecretSource) -> Result<Secret, SecretError> {
         SecretSource::Env(var) => std::env::var(var)
             .map(Secret)
             .map_err(|_| SecretError::EnvMissing(var.clone())),
-        SecretSource::Command(argv) => run(argv),
+        SecretSource::Command(argv) => run(argv, "password-command"),
+        SecretSource::TokenCommand(argv) => run(argv, "token-command"),
+        SecretSource::OAuth2(_) => Err(SecretError::OAuth(
+            "an OAuth2 refresh needs the state directory (SecretCache)".into(),
+        )),
     }
 }
 
 /// Runs `argv` without a shell and takes the first line it prints.
-fn run(argv: &[String]) -> Result<Secret, SecretError> {
+fn run(argv: &[String], key: &'static str) -> Result<Secret, SecretError> {
     let program = argv[0].clone();
     let mut child = Command::new(&argv[0])
         .args(&argv[1..])
@@ -69,6 +89,7 @@ fn run(argv: &[String]) -> Result<Secret, SecretError> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|error| SecretError::Spawn {
+            key,
             program: program.clone(),
             error,
         })?;
@@ -94,6 +115,7 @@ fn run(argv: &[String]) -> Result<Secret, SecretError> {
             let _ = child.kill();
             let _ = child.wait();
             return Err(SecretError::Timeout {
+                key,
                 program,
                 secs: COMMAND_TIMEOUT.as_secs(),
             });
@@ -111,6 +133,7 @@ fn run(argv: &[String]) -> Result<Secret, SecretError> {
             format!(": {}", first.chars().take(200).collect::<String>())
         };
         return Err(SecretError::Failed {
+            key,
             program,
             status: status.to_string(),
             stderr,
@@ -119,42 +142,90 @@ fn run(argv: &[String]) -> Result<Secret, SecretError> {
     let text = String::from_utf8_lossy(&stdout);
     let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if line.is_empty() {
-        return Err(SecretError::Empty { program });
+        return Err(SecretError::Empty { key, program });
     }
     Ok(Secret(line.to_string()))
 }
 
-/// One account's password, resolved once and shared by its mailbox
-/// threads (so `pass` runs once, not once per mailbox). Forgotten after a
-/// rejected login, so a changed password is picked up on the next try.
+/// One account's credential, shared by its mailbox threads.
+///
+/// A password is resolved once (so `pass` runs once, not once per mailbox)
+/// and forgotten after a rejected login, so a changed one is picked up. A
+/// `token-command` runs on every connect. An OAuth2 access token is kept
+/// until shortly before it expires, then refreshed; after a rejection the
+/// next one is refreshed whatever its expiry.
 #[derive(Debug)]
 pub struct SecretCache {
     source: SecretSource,
-    cached: std::sync::Mutex<Option<Secret>>,
+    tokens: Option<TokenFile>,
+    cached: std::sync::Mutex<Cached>,
+}
+
+#[derive(Debug, Default)]
+struct Cached {
+    secret: Option<Secret>,
+    /// The last OAuth2 token was rejected: refresh before the next use.
+    rejected: bool,
 }
 
 impl SecretCache {
-    pub fn new(source: SecretSource) -> SecretCache {
+    /// `tokens` is where OAuth2 tokens are kept (needed for `[account.oauth2]`).
+    pub fn new(source: SecretSource, tokens: Option<TokenFile>) -> SecretCache {
         SecretCache {
             source,
-            cached: std::sync::Mutex::new(None),
+            tokens,
+            cached: std::sync::Mutex::new(Cached::default()),
         }
     }
 
     pub fn get(&self) -> Result<Secret, SecretError> {
         let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(s) = &*cached {
-            return Ok(s.clone());
+        match &self.source {
+            SecretSource::TokenCommand(_) => resolve(&self.source),
+            SecretSource::OAuth2(client) => {
+                let file = self.tokens.as_ref().ok_or_else(|| {
+                    SecretError::OAuth("no state directory for OAuth2 tokens".into())
+                })?;
+                let token = crate::oauth2::access_token(client, file, cached.rejected)?;
+                cached.rejected = false;
+                Ok(token.access)
+            }
+            _ => {
+                if let Some(s) = &cached.secret {
+                    return Ok(s.clone());
+                }
+                let s = resolve(&self.source)?;
+                cached.secret = Some(s.clone());
+                Ok(s)
+            }
         }
-        let s = resolve(&self.source)?;
-        *cached = Some(s.clone());
-        Ok(s)
     }
 
-    pub fn forget(&self) {
-        *self.cached.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    /// The server rejected `used`: forget it (once, however many mailbox
+    /// threads report the same rejection).
+    pub fn rejected(&self, used: &Secret) {
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        if cached.secret.as_ref().is_none_or(|s| s.0 == used.0) {
+            cached.secret = None;
+        }
+        if let (SecretSource::OAuth2(_), Some(file)) = (&self.source, &self.tokens) {
+            // Only if no other thread has refreshed since `used` was had.
+            let current = file.current_access();
+            cached.rejected = current.is_none_or(|c| c == used.0);
+        }
+    }
+
+    /// Whether a fresh credential might succeed where the last failed: an
+    /// OAuth2 account (one refresh, or one more run of token-command).
+    pub fn is_token(&self) -> bool {
+        matches!(
+            self.source,
+            SecretSource::TokenCommand(_) | SecretSource::OAuth2(_)
+        )
     }
 }
+
+use crate::oauth2::TokenFile;
 
 #[cfg(test)]
 mod tests {
@@ -192,7 +263,10 @@ mod tests {
             .to_string();
         assert!(e.contains("could not be run"), "{e}");
         let e = resolve(&cmd(&["true"])).unwrap_err().to_string();
-        assert!(e.contains("printed no password"), "{e}");
+        assert!(
+            e.contains("password-command \"true\" printed nothing"),
+            "{e}"
+        );
     }
 
     #[test]

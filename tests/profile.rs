@@ -123,7 +123,10 @@ fn account_rules() {
         ],
     );
     let e = refused(&BASE.replace("host = \"imap.example.com\"\n", ""));
-    assert_has(&e, &[":1:1:", "account[0].host", "missing key `host`"]);
+    assert_has(
+        &e,
+        &[":1:1:", "account[0].host", "has no host", "provider = "],
+    );
     let e = refused(&format!("{BASE}mailboxes = [\"INBOX\", \"inbox\"]\n"));
     assert_has(&e, &["listed twice"]);
     let e = refused("# nothing here\n");

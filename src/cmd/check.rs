@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{ConnectFailure, Context};
 use crate::config::{Account, Tls};
 use crate::imap::{Connection, ImapError, Peer};
-use crate::secret;
+use crate::secret::SecretCache;
 use crate::shutdown::Shutdown;
 
 /// The capabilities worth showing a user.
@@ -22,6 +22,10 @@ pub struct AccountReport {
     pub host: String,
     pub port: u16,
     pub tls: &'static str,
+    /// The sign-in mechanism: login, xoauth2 or oauthbearer.
+    pub auth: &'static str,
+    /// When the OAuth2 access token used expires (refresh-token accounts).
+    pub token_expires: Option<String>,
     pub ok: bool,
     pub error: Option<String>,
     pub hint: Option<String>,
@@ -43,11 +47,13 @@ pub struct MailboxReport {
 
 pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
     let profile = ctx.profile()?;
+    let (db, _) = ctx.state_paths(&profile.name)?;
+    let db = &db;
     let reports: Vec<AccountReport> = std::thread::scope(|s| {
         let handles: Vec<_> = profile
             .accounts
             .iter()
-            .map(|a| s.spawn(move || check(a)))
+            .map(|a| s.spawn(move || check(a, db)))
             .collect();
         handles
             .into_iter()
@@ -89,12 +95,14 @@ fn tls_name(tls: Tls) -> &'static str {
     }
 }
 
-fn check(a: &Account) -> AccountReport {
+fn check(a: &Account, db: &std::path::Path) -> AccountReport {
     let mut r = AccountReport {
         account: a.name.clone(),
         host: a.host.clone(),
         port: a.port,
         tls: tls_name(a.tls),
+        auth: a.auth.as_str(),
+        token_expires: None,
         ok: false,
         error: None,
         hint: None,
@@ -104,7 +112,16 @@ fn check(a: &Account) -> AccountReport {
         mailboxes: Vec::new(),
     };
     let started = Instant::now();
-    let conn = match secret::resolve(&a.secret) {
+    // An OAuth2 refresh here saves what it gets (a rotated refresh token
+    // must not be lost); a password account leaves the state alone.
+    let tokens = crate::oauth2::TokenFile::beside(db, &a.name);
+    let credential = SecretCache::new(a.secret.clone(), Some(tokens.clone())).get();
+    if matches!(a.secret, crate::config::SecretSource::OAuth2(_)) {
+        r.token_expires = tokens
+            .expiry()
+            .map(|t| humantime::format_rfc3339_seconds(t).to_string());
+    }
+    let conn = match credential {
         Err(e) => Err((e.to_string(), None)),
         Ok(pw) => Connection::open(a, &pw, &Shutdown::new()).map_err(|e| {
             let hint = hint(a, &e);
@@ -210,9 +227,13 @@ fn text(r: &AccountReport) -> String {
                 format!("{} (no IDLE: will poll)", r.capabilities.join(" "))
             };
             s += &format!(
-                "  ok, logged in in {} ms; {caps}\n",
+                "  ok, logged in ({}) in {} ms; {caps}\n",
+                r.auth,
                 r.login_ms.unwrap_or(0)
             );
+            if let Some(t) = &r.token_expires {
+                s += &format!("  access token valid until {t}\n");
+            }
         }
     }
     if let Some(c) = &r.certificate {

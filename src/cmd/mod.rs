@@ -1,6 +1,7 @@
 //! The commands behind the CLI, one file each, plus what they share:
 //! finding the profile and the state files, and the exit-code errors.
 
+mod auth;
 mod check;
 mod emit_test;
 mod init;
@@ -65,6 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SystemdUnit => unit::run(),
+        Command::Auth(cmd) => auth::run(&ctx, cmd),
         Command::Replay(args) => replay::replay(&ctx, args),
         Command::DeadLetters(cmd) => replay::dead_letters(&ctx, cmd),
         Command::Schema => {

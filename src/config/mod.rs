@@ -6,8 +6,10 @@
 //! names, secret sources, TLS rules) and builds [`Profile`]. Every failure
 //! is a [`ProfileError`] that names the file, line, column and key.
 
+mod auth;
 mod duration;
 mod error;
+mod provider;
 mod raw;
 mod sinks;
 mod validate;
@@ -90,7 +92,8 @@ pub enum ChangeTracking {
     Off,
 }
 
-/// Where the password comes from. Exactly one per account.
+/// Where the password (or, for OAuth2, the access token) comes from.
+/// Exactly one per account.
 #[derive(Clone, PartialEq, Eq)]
 pub enum SecretSource {
     /// Written in the profile.
@@ -99,6 +102,11 @@ pub enum SecretSource {
     Command(Vec<String>),
     /// The value of this environment variable.
     Env(String),
+    /// An access token: the first line this program prints, run on every
+    /// connect (`token-command`).
+    TokenCommand(Vec<String>),
+    /// An access token from a refresh token (`[account.oauth2]`).
+    OAuth2(Box<OAuth2Client>),
 }
 
 impl std::fmt::Debug for SecretSource {
@@ -107,7 +115,69 @@ impl std::fmt::Debug for SecretSource {
             SecretSource::Inline(_) => f.write_str("Inline(<redacted>)"),
             SecretSource::Command(argv) => f.debug_tuple("Command").field(argv).finish(),
             SecretSource::Env(var) => f.debug_tuple("Env").field(var).finish(),
+            SecretSource::TokenCommand(argv) => f.debug_tuple("TokenCommand").field(argv).finish(),
+            SecretSource::OAuth2(c) => f.debug_tuple("OAuth2").field(c).finish(),
         }
+    }
+}
+
+/// How an account logs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mechanism {
+    /// IMAP LOGIN with a password.
+    Login,
+    /// SASL XOAUTH2 (Gmail, Outlook) with an access token.
+    Xoauth2,
+    /// SASL OAUTHBEARER (RFC 7628) with an access token.
+    Oauthbearer,
+}
+
+impl Mechanism {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mechanism::Login => "login",
+            Mechanism::Xoauth2 => "xoauth2",
+            Mechanism::Oauthbearer => "oauthbearer",
+        }
+    }
+}
+
+/// Well-known providers whose settings a profile need not spell out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provider {
+    Gmail,
+    Outlook,
+    Fastmail,
+    Icloud,
+    Yahoo,
+}
+
+/// An OAuth2 client that turns a refresh token into access tokens.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuth2Client {
+    pub token_url: String,
+    /// The authorization endpoint, for `mailreactor auth login`.
+    pub auth_url: Option<String>,
+    pub client_id: String,
+    pub client_secret: Option<SecretSource>,
+    /// Configured; a refresh token saved by `auth login` (or rotated by
+    /// the server) in the state directory takes precedence.
+    pub refresh_token: Option<SecretSource>,
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for OAuth2Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth2Client")
+            .field("token_url", &self.token_url)
+            .field("auth_url", &self.auth_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("refresh_token", &self.refresh_token)
+            .field("scopes", &self.scopes)
+            .finish()
     }
 }
 
@@ -119,6 +189,7 @@ pub struct Account {
     pub port: u16,
     pub tls: Tls,
     pub username: String,
+    pub auth: Mechanism,
     pub secret: SecretSource,
     pub mailboxes: Vec<String>,
     pub mode: Mode,

@@ -2,7 +2,7 @@
 //! `validate` needs to point at a line when a rule is broken.
 
 use super::duration::HumanDuration;
-use super::{ChangeTracking, Mode, Tls};
+use super::{ChangeTracking, Mechanism, Mode, Provider, Tls};
 use serde::Deserialize;
 use std::path::PathBuf;
 use toml::Spanned;
@@ -84,13 +84,17 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawAccount {
     pub name: Spanned<String>,
-    pub host: Spanned<String>,
+    pub provider: Option<Spanned<Provider>>,
+    pub host: Option<Spanned<String>>,
     pub port: Option<Spanned<u16>>,
     pub tls: Option<Spanned<Tls>>,
     pub username: Spanned<String>,
     pub password: Option<Spanned<String>>,
     pub password_command: Option<Spanned<Vec<String>>>,
     pub password_env: Option<Spanned<String>>,
+    pub auth: Option<Spanned<Mechanism>>,
+    pub token_command: Option<Spanned<Vec<String>>>,
+    pub oauth2: Option<Spanned<RawOAuth2>>,
     pub mailboxes: Option<Spanned<Vec<Spanned<String>>>>,
     pub mode: Option<Mode>,
     pub changes: Option<ChangeTracking>,
@@ -101,9 +105,35 @@ pub struct RawAccount {
     pub ca_file: Option<Spanned<PathBuf>>,
 }
 
+/// `[account.oauth2]`: built-in token refresh (RFC 6749 §6).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawOAuth2 {
+    pub token_url: Option<Spanned<String>>,
+    pub auth_url: Option<Spanned<String>>,
+    pub client_id: Option<Spanned<String>>,
+    pub client_secret: Option<Spanned<String>>,
+    pub client_secret_command: Option<Spanned<Vec<String>>>,
+    pub refresh_token: Option<Spanned<String>>,
+    pub refresh_token_command: Option<Spanned<Vec<String>>>,
+    pub scopes: Option<Spanned<Vec<String>>>,
+}
+
+pub const OAUTH2_KEYS: &[&str] = &[
+    "token-url",
+    "auth-url",
+    "client-id",
+    "client-secret",
+    "client-secret-command",
+    "refresh-token",
+    "refresh-token-command",
+    "scopes",
+];
+
 /// Every key an `[[account]]` accepts, for "did you mean" hints.
 pub const ACCOUNT_KEYS: &[&str] = &[
     "name",
+    "provider",
     "host",
     "port",
     "tls",
@@ -111,6 +141,9 @@ pub const ACCOUNT_KEYS: &[&str] = &[
     "password",
     "password-command",
     "password-env",
+    "auth",
+    "token-command",
+    "oauth2",
     "mailboxes",
     "mode",
     "changes",
@@ -165,6 +198,8 @@ pub fn keys_of(path: Option<&str>) -> &'static [&'static str] {
     let Some(path) = path else { return TOP_KEYS };
     if path.ends_with(".match") {
         MATCH_KEYS
+    } else if path.ends_with(".oauth2") {
+        OAUTH2_KEYS
     } else if path.starts_with("account[") {
         ACCOUNT_KEYS
     } else if path.starts_with("hook[") {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::raw::RawAccount;
 use super::{Account, ChangeTracking, Mode, ProfileError, SecretSource, Tls};
+use super::{auth, provider};
 
 const MIN_POLL: Duration = Duration::from_secs(1);
 const DEFAULT_POLL: Duration = Duration::from_secs(60);
@@ -52,12 +53,32 @@ pub(super) fn accounts(
                 Some("every [[account]] needs its own name".into()),
             ));
         }
-        let secret = secret(&a, table_span.clone(), &err)?;
-        let tls = a.tls.as_ref().map_or(Tls::Implicit, |t| *t.get_ref());
-        let host = a.host.get_ref().trim().to_string();
-        if host.is_empty() {
-            return Err(err(a.host.span(), "host", "the host is empty".into(), None));
-        }
+        let preset = a.provider.as_ref().map(|p| provider::preset(*p.get_ref()));
+        let (mechanism, secret) = auth::credentials(&a, table_span.clone(), preset.as_ref(), &err)?;
+        let tls = match (&a.tls, &preset) {
+            (Some(t), _) => *t.get_ref(),
+            (None, Some(p)) => p.tls,
+            (None, None) => Tls::Implicit,
+        };
+        let host = match (&a.host, &preset) {
+            (Some(h), _) if h.get_ref().trim().is_empty() => {
+                return Err(err(h.span(), "host", "the host is empty".into(), None));
+            }
+            (Some(h), _) => h.get_ref().trim().to_string(),
+            (None, Some(p)) => p.host.to_string(),
+            (None, None) => {
+                return Err(err(
+                    table_span,
+                    "host",
+                    format!("account \"{name}\" has no host"),
+                    Some(
+                        "write host = \"imap.example.com\", or a provider = \"gmail\" | \
+                         \"outlook\" | \"fastmail\" | \"icloud\" | \"yahoo\""
+                            .into(),
+                    ),
+                ));
+            }
+        };
         if tls == Tls::None && !a.allow_insecure && !is_loopback(&host) {
             let span = a.tls.as_ref().map(|t| t.span()).unwrap_or(table_span);
             return Err(err(
@@ -76,6 +97,7 @@ pub(super) fn accounts(
                 return Err(err(p.span(), "port", "port 0 is not a port".into(), None));
             }
             Some(p) => *p.get_ref(),
+            None if a.tls.is_none() && preset.is_some() => preset.as_ref().map_or(993, |p| p.port),
             None if tls == Tls::Implicit => 993,
             None => 143,
         };
@@ -96,6 +118,7 @@ pub(super) fn accounts(
             port,
             tls,
             username: a.username.into_inner(),
+            auth: mechanism,
             secret,
             mailboxes,
             mode: a.mode.unwrap_or(Mode::Auto),
@@ -112,7 +135,8 @@ pub(super) fn accounts(
 pub(super) type ErrFn<'a> =
     dyn Fn(std::ops::Range<usize>, &str, String, Option<String>) -> ProfileError + 'a;
 
-fn secret(
+/// The one password source of an `auth = "login"` account.
+pub(super) fn password(
     a: &RawAccount,
     table: std::ops::Range<usize>,
     err: &ErrFn,

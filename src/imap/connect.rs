@@ -13,7 +13,7 @@ use socket2::{SockRef, TcpKeepalive};
 
 use super::ImapError;
 use super::stream::{Control, Inner, Peer, Stream};
-use crate::config::{Account, Tls};
+use crate::config::{Account, Mechanism, Tls};
 use crate::secret::Secret;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -29,17 +29,91 @@ pub fn login(
     ctl: Arc<Control>,
 ) -> Result<imap::Session<Stream>, ImapError> {
     let client = connect(account, ctl)?;
-    client
-        .login(&account.username, secret.expose())
-        .map_err(|(e, _)| match e {
-            imap::Error::No(no) => ImapError::Auth(no.information),
-            imap::Error::Bad(bad) => ImapError::Auth(bad.information),
-            // Never pass on a validation error: it would quote the input.
-            imap::Error::Validate(_) => {
-                ImapError::Auth("the password contains characters IMAP cannot send".into())
+    let auth_error = |e: imap::Error, what: &str| match e {
+        imap::Error::No(no) => ImapError::Auth(no.information),
+        imap::Error::Bad(bad) => ImapError::Auth(bad.information),
+        // Never pass on a validation error: it would quote the input.
+        imap::Error::Validate(_) => {
+            ImapError::Auth(format!("the {what} contains characters IMAP cannot send"))
+        }
+        other => ImapError::from(other),
+    };
+    match account.auth {
+        Mechanism::Login => client
+            .login(&account.username, secret.expose())
+            .map_err(|(e, _)| auth_error(e, "password")),
+        Mechanism::Xoauth2 | Mechanism::Oauthbearer => {
+            let sasl = Bearer::new(account.auth, &account.username, secret.expose());
+            let name = sasl.mechanism();
+            client.authenticate(name, &sasl).map_err(|(e, _)| {
+                let e = auth_error(e, "token");
+                match (e, sasl.refusal()) {
+                    (ImapError::Auth(msg), Some(why)) => ImapError::Auth(format!("{msg} ({why})")),
+                    (e, _) => e,
+                }
+            })
+        }
+    }
+}
+
+/// SASL XOAUTH2 / OAUTHBEARER (RFC 7628): the first response carries the
+/// token; a server that refuses it sends a JSON challenge, answered with
+/// an empty line, then NO. The challenge's status and scope are kept to
+/// explain the refusal (it holds no secret).
+struct Bearer {
+    mechanism: Mechanism,
+    first: String,
+    refusal: std::sync::Mutex<Option<String>>,
+}
+
+impl Bearer {
+    fn new(mechanism: Mechanism, user: &str, token: &str) -> Bearer {
+        let first = match mechanism {
+            Mechanism::Oauthbearer => format!("n,a={user},\x01auth=Bearer {token}\x01\x01"),
+            _ => format!("user={user}\x01auth=Bearer {token}\x01\x01"),
+        };
+        Bearer {
+            mechanism,
+            first,
+            refusal: Default::default(),
+        }
+    }
+
+    fn mechanism(&self) -> &'static str {
+        match self.mechanism {
+            Mechanism::Oauthbearer => "OAUTHBEARER",
+            _ => "XOAUTH2",
+        }
+    }
+
+    fn refusal(&self) -> Option<String> {
+        self.refusal.lock().ok()?.clone()
+    }
+}
+
+impl imap::Authenticator for Bearer {
+    type Response = String;
+
+    fn process(&self, challenge: &[u8]) -> String {
+        if challenge.is_empty() {
+            return self.first.clone();
+        }
+        #[derive(serde::Deserialize)]
+        struct Refusal {
+            status: Option<String>,
+            scope: Option<String>,
+        }
+        if let Ok(r) = serde_json::from_slice::<Refusal>(challenge)
+            && let Ok(mut slot) = self.refusal.lock()
+        {
+            let mut why = format!("status {}", r.status.as_deref().unwrap_or("?"));
+            if let Some(scope) = r.scope {
+                why.push_str(&format!(", scope needed: {scope}"));
             }
-            other => ImapError::from(other),
-        })
+            *slot = Some(why);
+        }
+        String::new()
+    }
 }
 
 /// Connects and reads the greeting; no login yet.

@@ -17,7 +17,7 @@ use crate::config::{Account, ChangeTracking, Mode};
 use crate::event::Event;
 use crate::imap::{BATCH, ChangeSupport, Connection, ImapError, Wake};
 use crate::message;
-use crate::secret::{SecretCache, SecretError};
+use crate::secret::{Secret, SecretCache, SecretError};
 use crate::shutdown::Shutdown;
 use crate::store::{Cursor, MailboxCursor};
 pub use backoff::Backoff;
@@ -73,8 +73,10 @@ pub struct MailboxWatcher {
 
 /// What ends a session early.
 enum Interrupt {
-    /// The login was rejected, or no password could be had.
+    /// No password or token could be had.
     Auth(String),
+    /// The server rejected this credential.
+    Rejected { reason: String, used: Secret },
     /// Anything else: network, TLS, protocol, a missing mailbox.
     Other(ImapError),
     /// The daemon is gone (it stops listening only when shutting down).
@@ -83,18 +85,13 @@ enum Interrupt {
 
 impl From<ImapError> for Interrupt {
     fn from(e: ImapError) -> Interrupt {
-        match e {
-            e @ ImapError::Auth(_) => {
-                Interrupt::Auth(format!("{e} (check the username and password source)"))
-            }
-            other => Interrupt::Other(other),
-        }
+        Interrupt::Other(e)
     }
 }
 
 impl From<SecretError> for Interrupt {
     fn from(e: SecretError) -> Interrupt {
-        Interrupt::Auth(format!("no password: {e}"))
+        Interrupt::Auth(e.to_string())
     }
 }
 
@@ -102,6 +99,8 @@ impl MailboxWatcher {
     /// Runs until stopped (or, with `once`, until caught up).
     pub fn run(mut self) {
         let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+        // A rejected token gets one fresh token and one retry at once.
+        let mut token_retry = true;
         while !self.stop.is_set() {
             let mut watching_since = None;
             let interrupt = match self.session(&mut watching_since) {
@@ -112,6 +111,20 @@ impl MailboxWatcher {
             };
             if watching_since.is_some_and(|t: Instant| t.elapsed() >= STABLE) {
                 backoff.reset();
+            }
+            if watching_since.is_some() {
+                token_retry = true;
+            }
+            if let Interrupt::Rejected { reason, used } = &interrupt
+                && self.secret.is_token()
+                && std::mem::take(&mut token_retry)
+            {
+                tracing::info!(
+                    "{}: the server refused the access token ({reason}); getting a new one",
+                    self.account.name
+                );
+                self.secret.rejected(used);
+                continue;
             }
             let delay = match self.report(interrupt, watching_since.is_some()) {
                 Next::Retry(delay) => delay.unwrap_or_else(|| backoff.next_delay()),
@@ -140,16 +153,12 @@ impl MailboxWatcher {
     fn report_inner(&self, interrupt: Interrupt, was_watching: bool) -> Result<Next, Interrupt> {
         let (account, mailbox) = (&self.account.name, &self.mailbox);
         let (reason, delay) = match interrupt {
+            Interrupt::Rejected { reason, used } => {
+                self.secret.rejected(&used);
+                self.auth_failed(format!("login rejected: {reason} ({})", self.what_to_do()))?
+            }
             Interrupt::Auth(reason) => {
-                self.secret.forget();
-                self.send(Observation::AuthFailed {
-                    account: account.clone(),
-                    reason: reason.clone(),
-                })?;
-                (
-                    reason,
-                    Some(AUTH_RETRY.mul_f64(0.75 + fastrand::f64() / 2.0)),
-                )
+                self.auth_failed(format!("{reason} ({})", self.what_to_do()))?
             }
             Interrupt::Other(e) => (e.to_string(), None),
             Interrupt::Closed => return Err(Interrupt::Closed),
@@ -180,7 +189,14 @@ impl MailboxWatcher {
     /// One connection's life. `Ok` means done (stopped, or `once` finished).
     fn session(&mut self, watching_since: &mut Option<Instant>) -> Result<(), Interrupt> {
         let secret = self.secret.get()?;
-        let mut conn = Connection::open(&self.account, &secret, &self.stop)?;
+        let mut conn =
+            Connection::open(&self.account, &secret, &self.stop).map_err(|e| match e {
+                ImapError::Auth(reason) => Interrupt::Rejected {
+                    reason,
+                    used: secret.clone(),
+                },
+                other => Interrupt::Other(other),
+            })?;
         let support = match self.account.changes {
             ChangeTracking::Off => ChangeSupport::None,
             _ => conn.enable_changes()?,
@@ -283,6 +299,33 @@ impl MailboxWatcher {
                 return Ok(());
             }
             look = true;
+        }
+    }
+
+    /// Reports an authentication failure; the next try is minutes away.
+    fn auth_failed(&self, reason: String) -> Result<(String, Option<Duration>), Interrupt> {
+        self.send(Observation::AuthFailed {
+            account: self.account.name.clone(),
+            reason: reason.clone(),
+        })?;
+        Ok((
+            reason,
+            Some(AUTH_RETRY.mul_f64(0.75 + fastrand::f64() / 2.0)),
+        ))
+    }
+
+    /// What a user can do about a refused or missing credential.
+    fn what_to_do(&self) -> String {
+        use crate::config::SecretSource;
+        match &self.account.secret {
+            SecretSource::OAuth2(_) => format!(
+                "a new access token did not help; run `mailreactor auth login {}`",
+                self.account.name
+            ),
+            SecretSource::TokenCommand(_) => {
+                "check that token-command prints a valid access token for this user".into()
+            }
+            _ => "check the username and password source".into(),
         }
     }
 

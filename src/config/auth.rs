@@ -1,0 +1,223 @@
+//! How an account signs in: `auth`, and its one credential source: a
+//! password source for `login`; `token-command` or `[account.oauth2]` for
+//! `xoauth2` and `oauthbearer`.
+
+use std::ops::Range;
+
+use super::provider::Preset;
+use super::raw::{RawAccount, RawOAuth2};
+use super::validate::{ErrFn, is_loopback, password};
+use super::{Mechanism, OAuth2Client, ProfileError, SecretSource};
+
+const OAUTH_HELP: &str = "give token-command = [\"program\", \"args\"] (it prints an access \
+                          token), or an [account.oauth2] table with token-url and client-id";
+
+pub(super) fn credentials(
+    a: &RawAccount,
+    table: Range<usize>,
+    preset: Option<&Preset>,
+    err: &ErrFn,
+) -> Result<(Mechanism, SecretSource), ProfileError> {
+    let oauth_given = a.token_command.is_some() || a.oauth2.is_some();
+    let mechanism = match &a.auth {
+        Some(m) => *m.get_ref(),
+        None if oauth_given => Mechanism::Xoauth2,
+        None => Mechanism::Login,
+    };
+    let auth_span = a.auth.as_ref().map_or(table.clone(), |m| m.span());
+    if mechanism == Mechanism::Login {
+        if let Some(t) = &a.token_command {
+            return Err(err(
+                t.span(),
+                "token-command",
+                "token-command is for OAuth2 sign-in".into(),
+                Some(
+                    "add auth = \"xoauth2\" (or \"oauthbearer\"), or use a password source".into(),
+                ),
+            ));
+        }
+        if let Some(o) = &a.oauth2 {
+            return Err(err(
+                o.span(),
+                "oauth2",
+                "[account.oauth2] is for OAuth2 sign-in".into(),
+                Some("add auth = \"xoauth2\" (or \"oauthbearer\")".into()),
+            ));
+        }
+        return Ok((mechanism, password(a, table, err)?));
+    }
+    for (key, span) in [
+        ("password", a.password.as_ref().map(|p| p.span())),
+        (
+            "password-command",
+            a.password_command.as_ref().map(|p| p.span()),
+        ),
+        ("password-env", a.password_env.as_ref().map(|p| p.span())),
+    ] {
+        if let Some(span) = span {
+            return Err(err(
+                span,
+                key,
+                format!(
+                    "{key} is for auth = \"login\"; this account uses {}",
+                    mechanism.as_str()
+                ),
+                Some(OAUTH_HELP.into()),
+            ));
+        }
+    }
+    match (&a.token_command, &a.oauth2) {
+        (Some(t), None) => {
+            if t.get_ref().first().is_none_or(|p| p.trim().is_empty()) {
+                return Err(err(
+                    t.span(),
+                    "token-command",
+                    "token-command is empty".into(),
+                    Some("write the program and its arguments, e.g. [\"oama\", \"access\", \"me@example.com\"]".into()),
+                ));
+            }
+            Ok((mechanism, SecretSource::TokenCommand(t.get_ref().clone())))
+        }
+        (None, Some(o)) => {
+            let client = oauth2(o.get_ref(), o.span(), preset, err)?;
+            Ok((mechanism, SecretSource::OAuth2(Box::new(client))))
+        }
+        (Some(t), Some(_)) => Err(err(
+            t.span(),
+            "token-command",
+            "token-command and [account.oauth2] are both given".into(),
+            Some(OAUTH_HELP.into()),
+        )),
+        (None, None) => Err(err(
+            auth_span,
+            "auth",
+            format!("auth = \"{}\" needs a token source", mechanism.as_str()),
+            Some(OAUTH_HELP.into()),
+        )),
+    }
+}
+
+fn oauth2(
+    o: &RawOAuth2,
+    table: Range<usize>,
+    preset: Option<&Preset>,
+    err: &ErrFn,
+) -> Result<OAuth2Client, ProfileError> {
+    let endpoints = preset.and_then(|p| p.oauth2.as_ref());
+    let url = |key: &str, given: &Option<toml::Spanned<String>>, preset: Option<&str>| {
+        let (value, span) = match given {
+            Some(u) => (u.get_ref().trim().to_string(), u.span()),
+            None => match preset {
+                Some(p) => return Ok(Some(p.to_string())),
+                None => return Ok(None),
+            },
+        };
+        if !url_is_safe(&value) {
+            return Err(err(
+                span,
+                key,
+                format!("{key} must be an https:// URL (http:// only to a loopback address)"),
+                None,
+            ));
+        }
+        Ok(Some(value))
+    };
+    let token_url = url("token-url", &o.token_url, endpoints.map(|e| e.token_url))?
+        .ok_or_else(|| {
+            err(
+                table.clone(),
+                "token-url",
+                "[account.oauth2] has no token-url".into(),
+                Some("write the provider's token endpoint, or set provider = \"gmail\" / \"outlook\"".into()),
+            )
+        })?;
+    let auth_url = url("auth-url", &o.auth_url, endpoints.map(|e| e.auth_url))?;
+    let client_id = match &o.client_id {
+        Some(c) if !c.get_ref().trim().is_empty() => c.get_ref().trim().to_string(),
+        Some(c) => {
+            return Err(err(
+                c.span(),
+                "client-id",
+                "client-id is empty".into(),
+                None,
+            ));
+        }
+        None => {
+            return Err(err(
+                table,
+                "client-id",
+                "[account.oauth2] has no client-id".into(),
+                Some(
+                    "register an OAuth client with the provider (see the README's recipes)".into(),
+                ),
+            ));
+        }
+    };
+    let one_of = |key: &str,
+                  inline: &Option<toml::Spanned<String>>,
+                  command: &Option<toml::Spanned<Vec<String>>>|
+     -> Result<Option<SecretSource>, ProfileError> {
+        match (inline, command) {
+            (Some(_), Some(c)) => Err(err(
+                c.span(),
+                &format!("{key}-command"),
+                format!("{key} and {key}-command are both given"),
+                Some("give one of them".into()),
+            )),
+            (Some(v), None) => Ok(Some(SecretSource::Inline(v.get_ref().clone()))),
+            (None, Some(c)) if c.get_ref().first().is_none_or(|p| p.trim().is_empty()) => Err(err(
+                c.span(),
+                &format!("{key}-command"),
+                format!("{key}-command is empty"),
+                None,
+            )),
+            (None, Some(c)) => Ok(Some(SecretSource::Command(c.get_ref().clone()))),
+            (None, None) => Ok(None),
+        }
+    };
+    let scopes = match &o.scopes {
+        Some(s) => s.get_ref().clone(),
+        None => endpoints
+            .map(|e| e.scopes.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default(),
+    };
+    Ok(OAuth2Client {
+        token_url,
+        auth_url,
+        client_id,
+        client_secret: one_of("client-secret", &o.client_secret, &o.client_secret_command)?,
+        refresh_token: one_of("refresh-token", &o.refresh_token, &o.refresh_token_command)?,
+        scopes,
+    })
+}
+
+/// https://, or http:// to a loopback host (a local token helper, tests).
+fn url_is_safe(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return url.len() > "https://".len();
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => authority,
+    };
+    is_loopback(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_is_safe;
+
+    #[test]
+    fn token_urls_are_https_or_loopback() {
+        assert!(url_is_safe("https://oauth2.googleapis.com/token"));
+        assert!(url_is_safe("http://127.0.0.1:8080/token"));
+        assert!(url_is_safe("http://localhost/token"));
+        assert!(!url_is_safe("http://example.com/token"));
+        assert!(!url_is_safe("ftp://x"));
+        assert!(!url_is_safe("https://"));
+    }
+}

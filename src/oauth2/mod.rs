@@ -1,0 +1,237 @@
+//! OAuth2 access tokens for IMAP: exchanged for a refresh token at the
+//! provider's token endpoint (RFC 6749 §6), kept with their expiry in the
+//! state directory (mode 0600), refreshed ahead of expiry and after a
+//! rejection, with a rotated refresh token saved when the server sends one.
+//! `login` holds the authorization-code flow of `mailreactor auth login`.
+
+pub mod login;
+
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::OAuth2Client;
+use crate::secret::{self, Secret, SecretError};
+
+/// A cached access token is refreshed when it has less than this left.
+const MARGIN: Duration = Duration::from_secs(120);
+/// Assumed lifetime when the token endpoint does not say (`expires_in`).
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// A token endpoint gets this long to answer.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One account's saved tokens: `STATE_DIR/PROFILE.oauth2/ACCOUNT.json`.
+#[derive(Debug, Clone)]
+pub struct TokenFile {
+    path: PathBuf,
+}
+
+/// What the file holds. Never logged.
+#[derive(Default, Serialize, Deserialize)]
+struct Saved {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    access_token: Option<String>,
+    /// Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<u64>,
+}
+
+/// An access token and when it expires.
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub access: Secret,
+    pub expires_at: SystemTime,
+}
+
+impl TokenFile {
+    /// The token file of `account` beside the state database `db`.
+    pub fn beside(db: &Path, account: &str) -> TokenFile {
+        TokenFile {
+            path: db.with_extension("oauth2").join(format!("{account}.json")),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn load(&self) -> Saved {
+        std::fs::read(&self.path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    /// Writes atomically (a temporary file renamed over), mode 0600 in a
+    /// 0700 directory.
+    fn save(&self, saved: &Saved) -> Result<(), SecretError> {
+        let fail = |e: std::io::Error| {
+            SecretError::OAuth(format!(
+                "cannot save tokens to {}: {e}",
+                self.path.display()
+            ))
+        };
+        let dir = self.path.parent().expect("a token file has a directory");
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(fail)?;
+        let tmp = self.path.with_extension("json.tmp");
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(fail)?;
+        use std::io::Write;
+        f.write_all(&serde_json::to_vec_pretty(saved).expect("plain data serialises"))
+            .and_then(|_| f.sync_all())
+            .map_err(fail)?;
+        std::fs::rename(&tmp, &self.path).map_err(fail)
+    }
+
+    /// Saves a refresh token from `auth login`, dropping any access token.
+    pub fn save_refresh_token(&self, refresh_token: &str) -> Result<(), SecretError> {
+        self.save(&Saved {
+            refresh_token: Some(refresh_token.to_string()),
+            ..Saved::default()
+        })
+    }
+
+    /// The saved access token, if any.
+    pub(crate) fn current_access(&self) -> Option<String> {
+        self.load().access_token
+    }
+
+    /// When the saved access token expires, if there is one.
+    pub fn expiry(&self) -> Option<SystemTime> {
+        self.load()
+            .expires_at
+            .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+    }
+}
+
+/// An access token with at least [`MARGIN`] left: the saved one, or a new
+/// one from the refresh token (`force`: always a new one, because the
+/// server rejected the last).
+pub fn access_token(
+    client: &OAuth2Client,
+    file: &TokenFile,
+    force: bool,
+) -> Result<Token, SecretError> {
+    let mut saved = file.load();
+    let now = SystemTime::now();
+    if !force && let (Some(access), Some(at)) = (&saved.access_token, saved.expires_at) {
+        let expires_at = UNIX_EPOCH + Duration::from_secs(at);
+        if expires_at > now + MARGIN {
+            return Ok(Token {
+                access: Secret::new(access.clone()),
+                expires_at,
+            });
+        }
+    }
+    let refresh = match (&saved.refresh_token, &client.refresh_token) {
+        (Some(r), _) => r.clone(),
+        (None, Some(source)) => secret::resolve(source)?.expose().to_string(),
+        (None, None) => return Err(SecretError::NoRefreshToken),
+    };
+    let mut form = vec![
+        ("grant_type", "refresh_token".to_string()),
+        ("refresh_token", refresh),
+    ];
+    if !client.scopes.is_empty() {
+        form.push(("scope", client.scopes.join(" ")));
+    }
+    let answer = exchange(client, form)?;
+    let lifetime = answer
+        .expires_in
+        .map_or(DEFAULT_LIFETIME, Duration::from_secs);
+    let expires_at = now + lifetime;
+    saved.access_token = Some(answer.access_token.clone());
+    saved.expires_at = expires_at
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs());
+    if let Some(rotated) = answer.refresh_token {
+        saved.refresh_token = Some(rotated);
+    }
+    file.save(&saved)?;
+    tracing::info!(
+        "OAuth2: new access token from {}, valid for {}",
+        client.token_url,
+        humantime::format_duration(lifetime)
+    );
+    Ok(Token {
+        access: Secret::new(answer.access_token),
+        expires_at,
+    })
+}
+
+/// A token endpoint's answer (RFC 6749 §5.1).
+#[derive(Deserialize)]
+pub(crate) struct TokenAnswer {
+    pub access_token: String,
+    pub expires_in: Option<u64>,
+    pub refresh_token: Option<String>,
+}
+
+/// An error answer (RFC 6749 §5.2).
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    error: String,
+    error_description: Option<String>,
+}
+
+/// POSTs `form` (plus the client's id and secret) to the token endpoint.
+/// Errors name the endpoint and the OAuth error code, never a token.
+pub(crate) fn exchange(
+    client: &OAuth2Client,
+    mut form: Vec<(&str, String)>,
+) -> Result<TokenAnswer, SecretError> {
+    form.push(("client_id", client.client_id.clone()));
+    if let Some(source) = &client.client_secret {
+        form.push((
+            "client_secret",
+            secret::resolve(source)?.expose().to_string(),
+        ));
+    }
+    let tls = native_tls::TlsConnector::builder()
+        .min_protocol_version(Some(native_tls::Protocol::Tlsv12))
+        .build()
+        .map_err(|e| SecretError::OAuth(format!("TLS setup: {e}")))?;
+    let agent = ureq::AgentBuilder::new()
+        .timeout(HTTP_TIMEOUT)
+        .tls_connector(std::sync::Arc::new(tls))
+        .build();
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let url = &client.token_url;
+    match agent.post(url).send_form(&pairs) {
+        Ok(response) => response.into_json::<TokenAnswer>().map_err(|e| {
+            SecretError::OAuth(format!(
+                "the token endpoint {url} answered something unreadable: {e}"
+            ))
+        }),
+        Err(ureq::Error::Status(code, response)) => {
+            let detail = response
+                .into_json::<ErrorAnswer>()
+                .map(|e| match e.error_description {
+                    Some(d) => format!("{}: {}", e.error, d.chars().take(200).collect::<String>()),
+                    None => e.error,
+                })
+                .unwrap_or_else(|_| "no OAuth error in the answer".into());
+            Err(SecretError::OAuth(format!(
+                "the token endpoint {url} refused ({code}): {detail}"
+            )))
+        }
+        Err(ureq::Error::Transport(t)) => Err(SecretError::OAuth(format!(
+            "cannot reach the token endpoint {url}: {}",
+            t.kind()
+        ))),
+    }
+}
