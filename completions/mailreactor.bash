@@ -291,7 +291,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__auth__subcmd__login)
-            opts="-c -p -v -q -h -V --print --no-browser --timeout --config --profile --state-dir --verbose --quiet --log-format --help --version"
+            opts="-c -p -v -q -h -V --print --no-browser --device --timeout --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

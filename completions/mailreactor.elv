@@ -331,6 +331,7 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
             cand --print 'Print the refresh token on stdout (for a password manager) instead of saving it'
             cand --no-browser 'Only print the URL; do not try to open a browser'
+            cand --device 'Sign in on another device with a short code (RFC 8628), for machines without a browser; needs a device-url (Outlook has one)'
             cand -v 'Log more (-v: debug, -vv: trace)'
             cand --verbose 'Log more (-v: debug, -vv: trace)'
             cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'

@@ -213,6 +213,7 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand auth; and __fish
 json\t''"
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand auth; and __fish_seen_subcommand_from login" -l print -d 'Print the refresh token on stdout (for a password manager) instead of saving it'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand auth; and __fish_seen_subcommand_from login" -l no-browser -d 'Only print the URL; do not try to open a browser'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand auth; and __fish_seen_subcommand_from login" -l device -d 'Sign in on another device with a short code (RFC 8628), for machines without a browser; needs a device-url (Outlook has one)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -224,6 +224,10 @@ pub enum AuthCommand {
         /// Only print the URL; do not try to open a browser.
         #[arg(long)]
         no_browser: bool,
+        /// Sign in on another device with a short code (RFC 8628), for
+        /// machines without a browser; needs a device-url (Outlook has one).
+        #[arg(long, conflicts_with = "no_browser")]
+        device: bool,
         /// How long to wait for the browser.
         #[arg(long, default_value = "5m", value_parser = crate::config::parse_duration)]
         timeout: std::time::Duration,

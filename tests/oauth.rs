@@ -130,10 +130,12 @@ fn token_command_signs_in_with_xoauth2_and_oauthbearer_where_only_oauth2_is_take
     let mut watch = setup.watch();
     watch.wait_connected(2);
     server.deliver_to_maildir(&simple_message("over oauth", "x"));
-    for acct in ["x", "o"] {
-        watch.wait_for(&format!("the message on {acct}"), |e| {
-            e["type"] == "message.received" && e["account"] == acct
+    let mut got = std::collections::HashSet::new();
+    while got.len() < 2 {
+        let e = watch.wait_for("the message on both accounts", |e| {
+            e["type"] == "message.received"
         });
+        got.insert(e["account"].as_str().unwrap().to_string());
     }
     common::eventually("the hook to run", || read(&seen).contains("MR_EVENT_ID"));
     let (_, _, stderr) = watch.terminate();
@@ -325,6 +327,47 @@ fn auth_login_completes_against_a_loopback_authorization_server() {
         refresh.as_str()
     );
     let _ = server;
+}
+
+#[test]
+fn auth_login_device_signs_in_with_a_code_entered_elsewhere() {
+    let endpoint = TokenEndpoint::start(&[], 3600);
+    let setup = Setup::new(&format!(
+        "{}device-url = \"http://127.0.0.1:{}/device\"\n",
+        refresh_account(1, &endpoint, "x").replace("refresh-token = \"x\"\n", ""),
+        endpoint.port
+    ));
+    let mut child = setup
+        .command(&["auth", "login", "work", "--device", "--print"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut told = String::new();
+    while !told.contains("WDJB-MJHT") {
+        assert!(
+            err.read_line(&mut told).unwrap() > 0,
+            "no code shown: {told}"
+        );
+    }
+    assert!(told.contains("https://auth.example.test/device"), "{told}");
+    // The user has not said yes yet: mailreactor keeps asking.
+    common::eventually("a pending poll", || {
+        endpoint
+            .requests()
+            .iter()
+            .any(|r| r.get("device_code").is_some_and(|c| c == "dc-1"))
+    });
+    endpoint.provider.lock().unwrap().device_approved = true;
+    let out = child.wait_with_output().unwrap();
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert!(out.status.success(), "{told}{rest}");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.trim().starts_with("rt-device-"), "{printed}");
+    // --print keeps nothing in the state directory.
+    assert!(!setup.token_file("work").exists());
 }
 
 #[test]

@@ -16,6 +16,7 @@ pub fn run(ctx: &Context, cmd: &AuthCommand) -> anyhow::Result<()> {
         account,
         print,
         no_browser,
+        device,
         timeout,
     } = cmd;
     let profile = ctx.profile()?;
@@ -34,6 +35,32 @@ pub fn run(ctx: &Context, cmd: &AuthCommand) -> anyhow::Result<()> {
              [account.oauth2] table)"
         );
     };
+    let refresh = if *device {
+        oauth2::device::sign_in(client, |uri, code, complete| {
+            eprintln!(
+                "To sign in {account} ({}), open {uri} on any device",
+                a.username
+            );
+            eprintln!("and enter the code:\n\n  {code}\n");
+            if let Some(c) = complete {
+                eprintln!("(or open {c})");
+            }
+            eprintln!("Waiting for the sign-in ...");
+        })?
+    } else {
+        browser(client, a, *no_browser, *timeout)?
+    };
+    save(ctx, &profile.name, account, &refresh, *print)
+}
+
+/// The authorization-code flow: a URL for a browser, a loopback redirect.
+fn browser(
+    client: &crate::config::OAuth2Client,
+    a: &crate::config::Account,
+    no_browser: bool,
+    timeout: std::time::Duration,
+) -> anyhow::Result<String> {
+    let account = &a.name;
     let login = oauth2::login::start(client, &a.username)?;
     eprintln!(
         "To sign in {account} ({}), open this address in a browser:\n",
@@ -51,17 +78,27 @@ pub fn run(ctx: &Context, cmd: &AuthCommand) -> anyhow::Result<()> {
     }
     eprintln!(
         "Waiting up to {} for the browser ...",
-        humantime::format_duration(*timeout)
+        humantime::format_duration(timeout)
     );
-    let refresh = login.finish(client, *timeout)?;
-    if *print {
+    Ok(login.finish(client, timeout)?)
+}
+
+/// Keeps the refresh token in the state directory, or prints it.
+fn save(
+    ctx: &Context,
+    profile: &str,
+    account: &str,
+    refresh: &str,
+    print: bool,
+) -> anyhow::Result<()> {
+    if print {
         writeln!(std::io::stdout(), "{refresh}")?;
         eprintln!("signed in; the refresh token is on stdout (give it to refresh-token-command)");
         return Ok(());
     }
-    let (db, _) = ctx.state_paths(&profile.name)?;
+    let (db, _) = ctx.state_paths(profile)?;
     let file = TokenFile::beside(&db, account);
-    file.save_refresh_token(&refresh)
+    file.save_refresh_token(refresh)
         .context("signed in, but the refresh token could not be saved")?;
     eprintln!(
         "signed in; the refresh token is in {} (mode 0600)",

@@ -132,6 +132,11 @@ fn oauth2(
             )
         })?;
     let auth_url = url("auth-url", &o.auth_url, endpoints.map(|e| e.auth_url))?;
+    let device_url = url(
+        "device-url",
+        &o.device_url,
+        endpoints.and_then(|e| e.device_url),
+    )?;
     let client_id = match &o.client_id {
         Some(c) if !c.get_ref().trim().is_empty() => c.get_ref().trim().to_string(),
         Some(c) => {
@@ -184,6 +189,7 @@ fn oauth2(
     Ok(OAuth2Client {
         token_url,
         auth_url,
+        device_url,
         client_id,
         client_secret: one_of("client-secret", &o.client_secret, &o.client_secret_command)?,
         refresh_token: one_of("refresh-token", &o.refresh_token, &o.refresh_token_command)?,

@@ -160,6 +160,8 @@ pub struct OAuth2Client {
     pub token_url: String,
     /// The authorization endpoint, for `mailreactor auth login`.
     pub auth_url: Option<String>,
+    /// The device authorization endpoint (RFC 8628), for `auth login --device`.
+    pub device_url: Option<String>,
     pub client_id: String,
     pub client_secret: Option<SecretSource>,
     /// Configured; a refresh token saved by `auth login` (or rotated by
@@ -173,6 +175,7 @@ impl std::fmt::Debug for OAuth2Client {
         f.debug_struct("OAuth2Client")
             .field("token_url", &self.token_url)
             .field("auth_url", &self.auth_url)
+            .field("device_url", &self.device_url)
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
             .field("refresh_token", &self.refresh_token)

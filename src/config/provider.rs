@@ -15,6 +15,7 @@ pub(super) struct Preset {
 pub(super) struct OAuth2Preset {
     pub auth_url: &'static str,
     pub token_url: &'static str,
+    pub device_url: Option<&'static str>,
     pub scopes: &'static [&'static str],
 }
 
@@ -30,6 +31,8 @@ pub(super) fn preset(p: Provider) -> Preset {
             oauth2: Some(OAuth2Preset {
                 auth_url: "https://accounts.google.com/o/oauth2/v2/auth",
                 token_url: "https://oauth2.googleapis.com/token",
+                // Google's device flow does not grant the mail scope.
+                device_url: None,
                 scopes: &["https://mail.google.com/"],
             }),
             ..imaps("imap.gmail.com")
@@ -38,6 +41,7 @@ pub(super) fn preset(p: Provider) -> Preset {
             oauth2: Some(OAuth2Preset {
                 auth_url: "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
                 token_url: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+                device_url: Some("https://login.microsoftonline.com/common/oauth2/v2.0/devicecode"),
                 scopes: &[
                     "https://outlook.office.com/IMAP.AccessAsUser.All",
                     "offline_access",

@@ -111,6 +111,7 @@ pub struct RawAccount {
 pub struct RawOAuth2 {
     pub token_url: Option<Spanned<String>>,
     pub auth_url: Option<Spanned<String>>,
+    pub device_url: Option<Spanned<String>>,
     pub client_id: Option<Spanned<String>>,
     pub client_secret: Option<Spanned<String>>,
     pub client_secret_command: Option<Spanned<Vec<String>>>,
@@ -122,6 +123,7 @@ pub struct RawOAuth2 {
 pub const OAUTH2_KEYS: &[&str] = &[
     "token-url",
     "auth-url",
+    "device-url",
     "client-id",
     "client-secret",
     "client-secret-command",

@@ -4,6 +4,7 @@
 //! rejection, with a rotated refresh token saved when the server sends one.
 //! `login` holds the authorization-code flow of `mailreactor auth login`.
 
+pub mod device;
 pub mod login;
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -181,57 +182,94 @@ pub(crate) struct TokenAnswer {
     pub refresh_token: Option<String>,
 }
 
-/// An error answer (RFC 6749 §5.2).
-#[derive(Deserialize)]
-struct ErrorAnswer {
-    error: String,
-    error_description: Option<String>,
-}
-
 /// POSTs `form` (plus the client's id and secret) to the token endpoint.
 /// Errors name the endpoint and the OAuth error code, never a token.
 pub(crate) fn exchange(
     client: &OAuth2Client,
-    mut form: Vec<(&str, String)>,
+    form: Vec<(&str, String)>,
 ) -> Result<TokenAnswer, SecretError> {
+    post(client, &client.token_url, form).map_err(|e| e.into_secret_error(&client.token_url))
+}
+
+/// POSTs `form` with the client's credentials to `url` and reads the JSON
+/// answer.
+pub(crate) fn post<T: serde::de::DeserializeOwned>(
+    client: &OAuth2Client,
+    url: &str,
+    mut form: Vec<(&str, String)>,
+) -> Result<T, PostError> {
     form.push(("client_id", client.client_id.clone()));
     if let Some(source) = &client.client_secret {
-        form.push((
-            "client_secret",
-            secret::resolve(source)?.expose().to_string(),
-        ));
+        let s = secret::resolve(source).map_err(|e| PostError::Other(e.to_string()))?;
+        form.push(("client_secret", s.expose().to_string()));
     }
     let tls = native_tls::TlsConnector::builder()
         .min_protocol_version(Some(native_tls::Protocol::Tlsv12))
         .build()
-        .map_err(|e| SecretError::OAuth(format!("TLS setup: {e}")))?;
+        .map_err(|e| PostError::Other(format!("TLS setup: {e}")))?;
     let agent = ureq::AgentBuilder::new()
         .timeout(HTTP_TIMEOUT)
         .tls_connector(std::sync::Arc::new(tls))
         .build();
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let url = &client.token_url;
     match agent.post(url).send_form(&pairs) {
-        Ok(response) => response.into_json::<TokenAnswer>().map_err(|e| {
-            SecretError::OAuth(format!(
-                "the token endpoint {url} answered something unreadable: {e}"
-            ))
-        }),
-        Err(ureq::Error::Status(code, response)) => {
-            let detail = response
+        Ok(response) => response
+            .into_json::<T>()
+            .map_err(|e| PostError::Other(format!("{url} answered something unreadable: {e}"))),
+        Err(ureq::Error::Status(status, response)) => {
+            let (error, description) = response
                 .into_json::<ErrorAnswer>()
-                .map(|e| match e.error_description {
-                    Some(d) => format!("{}: {}", e.error, d.chars().take(200).collect::<String>()),
-                    None => e.error,
-                })
-                .unwrap_or_else(|_| "no OAuth error in the answer".into());
-            Err(SecretError::OAuth(format!(
-                "the token endpoint {url} refused ({code}): {detail}"
-            )))
+                .map(|e| (e.error, e.error_description))
+                .unwrap_or_else(|_| ("no OAuth error in the answer".into(), None));
+            Err(PostError::Refused {
+                status,
+                error,
+                description,
+            })
         }
-        Err(ureq::Error::Transport(t)) => Err(SecretError::OAuth(format!(
-            "cannot reach the token endpoint {url}: {}",
+        Err(ureq::Error::Transport(t)) => Err(PostError::Other(format!(
+            "cannot reach {url}: {}",
             t.kind()
         ))),
     }
+}
+
+/// Why a POST to an OAuth2 endpoint failed.
+#[derive(Debug)]
+pub(crate) enum PostError {
+    /// An HTTP error status with the OAuth error code (RFC 6749 §5.2).
+    Refused {
+        status: u16,
+        error: String,
+        description: Option<String>,
+    },
+    Other(String),
+}
+
+impl PostError {
+    pub(crate) fn into_secret_error(self, url: &str) -> SecretError {
+        match self {
+            PostError::Refused {
+                status,
+                error,
+                description,
+            } => {
+                let detail = match description {
+                    Some(d) => format!("{error}: {}", d.chars().take(200).collect::<String>()),
+                    None => error,
+                };
+                SecretError::OAuth(format!(
+                    "the token endpoint {url} refused ({status}): {detail}"
+                ))
+            }
+            PostError::Other(e) => SecretError::OAuth(format!("token endpoint: {e}")),
+        }
+    }
+}
+
+/// An error answer (RFC 6749 §5.2).
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    error: String,
+    error_description: Option<String>,
 }

@@ -95,6 +95,8 @@ pub struct Provider {
     pub codes: HashMap<String, String>,
     /// Every request's form, in order.
     pub requests: Vec<HashMap<String, String>>,
+    /// The user entered the device code (RFC 8628) and said yes.
+    pub device_approved: bool,
 }
 
 /// The token endpoint: `http://127.0.0.1:PORT/token`.
@@ -134,6 +136,10 @@ fn serve(stream: TcpStream, provider: &Mutex<Provider>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
     let mut length = 0;
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
     loop {
         line.clear();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -149,7 +155,16 @@ fn serve(stream: TcpStream, provider: &Mutex<Provider>) {
     let mut body = vec![0; length];
     reader.read_exact(&mut body).unwrap();
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let (status, answer) = answer(&form, &mut provider.lock().unwrap());
+    let (status, answer) = if path == "/device" {
+        provider.lock().unwrap().requests.push(form);
+        (
+            "200 OK",
+            r#"{"device_code":"dc-1","user_code":"WDJB-MJHT","verification_uri":"https://auth.example.test/device","expires_in":60,"interval":1}"#
+                .to_string(),
+        )
+    } else {
+        answer(&form, &mut provider.lock().unwrap())
+    };
     let mut stream = stream;
     let _ = write!(
         stream,
@@ -196,6 +211,20 @@ fn answer(form: &HashMap<String, String>, p: &mut Provider) -> (&'static str, St
                 return refused("PKCE verification failed");
             }
             let rt = format!("rt-login-{:08x}", fastrand::u32(..));
+            p.refresh_tokens.insert(rt.clone());
+            Some(rt)
+        }
+        Some("urn:ietf:params:oauth:grant-type:device_code") => {
+            if form.get("device_code").map(String::as_str) != Some("dc-1") {
+                return refused("unknown device code");
+            }
+            if !p.device_approved {
+                return (
+                    "400 Bad Request",
+                    r#"{"error":"authorization_pending"}"#.into(),
+                );
+            }
+            let rt = format!("rt-device-{:08x}", fastrand::u32(..));
             p.refresh_tokens.insert(rt.clone());
             Some(rt)
         }
