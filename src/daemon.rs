@@ -46,6 +46,11 @@ pub struct Outcome {
     pub failures: Vec<String>,
 }
 
+/// Watchers wait when this many observations are queued: a record holds
+/// up to a batch (100) of events, so a catch-up of 100,000 messages keeps
+/// at most a couple of thousand in memory while the IMAP connection waits.
+const OBSERVATIONS: usize = 16;
+
 /// Runs the watch until `stop` is triggered (or, with `once`, until every
 /// mailbox has been caught up and every sink has delivered).
 pub async fn run(
@@ -56,7 +61,7 @@ pub async fn run(
     stop: Shutdown,
 ) -> anyhow::Result<Outcome> {
     let (emit_tx, mut emit_rx) = mpsc::unbounded_channel::<Event>();
-    let (tx, mut rx) = mpsc::channel::<Observation>(256);
+    let (tx, mut rx) = mpsc::channel::<Observation>(OBSERVATIONS);
     let dispatcher = start_sinks(&profile, &extra, &store, &emit_tx, &stop)?;
     let mut d = Daemon {
         store,

@@ -16,10 +16,14 @@ use crate::dovecot::{Dovecot, PASSWORD, USER, simple_message};
 /// How long any single expected thing may take before the row fails.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// A Dovecot that allows a connection per mailbox for 100+ mailboxes.
+/// A Dovecot that allows a connection per mailbox for 100+ mailboxes, and
+/// checks IDLE mailboxes at Dovecot's default interval (30 s; the test
+/// servers check every second, which would let a long-running IDLE see
+/// mail early by luck and skew the latency floor).
 pub fn server(extra: &str) -> Dovecot {
     Dovecot::start_with(&format!(
-        "protocol imap {{\n  mail_max_userip_connections = 400\n}}\n{extra}"
+        "mailbox_idle_check_interval = 30 secs\n\
+         protocol imap {{\n  mail_max_userip_connections = 400\n}}\n{extra}"
     ))
 }
 
@@ -183,6 +187,13 @@ impl Drop for Mr {
 pub struct Bare {
     exists: Receiver<(Instant, u32)>,
     last: std::cell::Cell<(u32, Option<Instant>)>,
+    socket: TcpStream,
+}
+
+impl Drop for Bare {
+    fn drop(&mut self) {
+        let _ = self.socket.shutdown(std::net::Shutdown::Both);
+    }
 }
 
 impl Bare {
@@ -208,6 +219,7 @@ impl Bare {
         until(&mut r, "b OK");
         write!(w, "c IDLE\r\n").unwrap();
         until(&mut r, "+");
+        let socket = w.try_clone().unwrap();
         let (tx, exists) = channel();
         std::thread::spawn(move || {
             let _keep = w;
@@ -226,6 +238,7 @@ impl Bare {
         Bare {
             exists,
             last: std::cell::Cell::new((0, None)),
+            socket,
         }
     }
 
