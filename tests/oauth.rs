@@ -226,6 +226,22 @@ fn rejected_and_expired_tokens_are_refreshed_and_the_watch_goes_on() {
     clean(&stderr, &secrets, "stderr");
     clean(&events, &secrets, "events");
     assert!(saved.contains("access_token"));
+    // check says how it signed in and until when the token is good.
+    let out = setup.command(&["check", "--json"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report[0]["auth"], "xoauth2");
+    assert!(
+        report[0]["token_expires"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{report}"
+    );
+    clean(&String::from_utf8_lossy(&out.stdout), &secrets, "check");
 }
 
 #[test]
