@@ -352,7 +352,8 @@ impl MailboxWatcher {
     ) -> Result<(), Interrupt> {
         let last = self.cursor().last_uid;
         let uids = conn.uids_after(last)?;
-        for chunk in uids.chunks(BATCH) {
+        let batches = uids.chunks(BATCH).len();
+        for (i, chunk) in uids.chunks(BATCH).enumerate() {
             let fetched = conn.fetch(chunk)?;
             let uidvalidity = self.cursor().uidvalidity;
             let events = fetched
@@ -376,6 +377,12 @@ impl MailboxWatcher {
                 events,
                 cursor: Some(mc),
             })?;
+            // In a long catch-up, look for changes between batches: each
+            // look then covers at most a batch of new arrivals (whose own
+            // MODSEQ is not a change), instead of the whole backlog at once.
+            if i + 1 < batches {
+                changes.look(self, conn)?;
+            }
         }
         Ok(())
     }
