@@ -8,9 +8,11 @@
 //! Nothing here changes the mailbox: it is opened with EXAMINE and read
 //! with BODY.PEEK, so `\Seen` is never set.
 
+mod changes;
 mod connect;
 mod stream;
 pub mod structure;
+mod uid_set;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,8 +20,10 @@ use std::time::{Duration, Instant};
 use imap::extensions::idle::WaitOutcome;
 use imap::types::UnsolicitedResponse;
 
+pub use changes::{ChangeSupport, Changes};
 pub use connect::IO_TIMEOUT;
 pub use stream::{Control, Peer, Stream};
+pub use uid_set::{parse_uid_set, uid_set};
 
 use crate::config::Account;
 use crate::message::Fetched;
@@ -77,26 +81,6 @@ pub struct Status {
     pub exists: u32,
     /// HIGHESTMODSEQ, when CONDSTORE is enabled and the mailbox has one.
     pub highest_modseq: Option<u64>,
-}
-
-/// How much of RFC 7162 a connection has enabled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeSupport {
-    /// Neither: only new mail can be seen (and deletions by comparing UIDs).
-    None,
-    /// Flag changes (`CHANGEDSINCE`); deletions only by comparing UIDs.
-    Condstore,
-    /// Flag changes and deletions (`VANISHED`).
-    Qresync,
-}
-
-/// What changed in a mailbox since a mod-sequence.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Changes {
-    /// (UID, flags now, the message's MODSEQ), ascending by UID.
-    pub flags: Vec<(u32, Vec<String>, u64)>,
-    /// UIDs expunged (the server may repeat some it reported before).
-    pub vanished: Vec<u32>,
 }
 
 /// What ended a wait for changes.
@@ -158,23 +142,6 @@ impl Connection {
             .any(|c| c.eq_ignore_ascii_case(capability))
     }
 
-    /// Enables what the server has of RFC 7162 (before EXAMINE), and from
-    /// then on wakes for flag changes and expunges as well as new mail.
-    pub fn enable_changes(&mut self) -> Result<ChangeSupport, ImapError> {
-        let support = if self.has("QRESYNC") {
-            self.session.run_command_and_check_ok("ENABLE QRESYNC")?;
-            ChangeSupport::Qresync
-        } else if self.has("CONDSTORE") {
-            self.session.run_command_and_check_ok("ENABLE CONDSTORE")?;
-            ChangeSupport::Condstore
-        } else {
-            ChangeSupport::None
-        };
-        self.watch_changes = true;
-        self.support = support;
-        Ok(support)
-    }
-
     /// The server's certificate (TLS connections only).
     pub fn peer(&self) -> Option<Peer> {
         self.ctl.peer()
@@ -207,67 +174,6 @@ impl Connection {
             exists: mb.exists,
             highest_modseq: mb.highest_mod_seq,
         })
-    }
-
-    /// The open mailbox's HIGHESTMODSEQ now (STATUS; servers answer it for
-    /// the selected mailbox too).
-    pub fn highest_modseq(&mut self, mailbox: &str) -> Result<Option<u64>, ImapError> {
-        let mb = self
-            .session
-            .status(crate::utf7::encode(mailbox), "(HIGHESTMODSEQ)")?;
-        Ok(mb.highest_mod_seq)
-    }
-
-    /// Flag changes (and, with QRESYNC, expunges) among UIDs `1..=last`
-    /// since `modseq`: one `UID FETCH ... (CHANGEDSINCE m [VANISHED])`.
-    pub fn changes_since(&mut self, last: u32, modseq: u64) -> Result<Changes, ImapError> {
-        let support = self.support;
-        if last == 0 || support == ChangeSupport::None {
-            return Ok(Changes::default());
-        }
-        let vanished = if support == ChangeSupport::Qresync {
-            " VANISHED"
-        } else {
-            ""
-        };
-        let fetches = self.session.uid_fetch(
-            format!("1:{last}"),
-            format!("(UID FLAGS) (CHANGEDSINCE {modseq}{vanished})"),
-        )?;
-        let mut changes = Changes::default();
-        for f in fetches.iter() {
-            if let (Some(uid), Some(m)) = (f.uid, f.mod_seq())
-                && uid <= last
-            {
-                changes.flags.push((uid, flag_names(f.flags()), m));
-            }
-        }
-        changes.flags.sort_by_key(|c| c.0);
-        changes.flags.dedup_by_key(|c| c.0);
-        for r in self.session.take_all_unsolicited() {
-            match r {
-                UnsolicitedResponse::Vanished {
-                    earlier: true,
-                    uids,
-                } => {
-                    for range in uids {
-                        let end = (*range.end()).min(last);
-                        changes.vanished.extend(*range.start()..=end);
-                    }
-                }
-                other => self.set_aside(other)?,
-            }
-        }
-        changes.vanished.sort_unstable();
-        changes.vanished.dedup();
-        Ok(changes)
-    }
-
-    /// Every UID in the open mailbox, ascending.
-    pub fn all_uids(&mut self) -> Result<Vec<u32>, ImapError> {
-        let mut uids: Vec<u32> = self.session.uid_search("ALL")?.into_iter().collect();
-        uids.sort_unstable();
-        Ok(uids)
     }
 
     /// Notes whether something the server said on its own means a look.
@@ -428,67 +334,5 @@ fn cap_name(c: &imap_proto::types::Capability) -> String {
         Capability::Imap4rev1 => "IMAP4rev1".into(),
         Capability::Auth(m) => format!("AUTH={m}"),
         Capability::Atom(a) => a.to_string(),
-    }
-}
-
-/// `[1,2,3,7,9,10]` → `1:3,7,9:10`.
-pub fn uid_set(uids: &[u32]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < uids.len() {
-        let start = uids[i];
-        let mut end = start;
-        while i + 1 < uids.len() && uids[i + 1] == end + 1 {
-            i += 1;
-            end = uids[i];
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if start == end {
-            out.push_str(&start.to_string());
-        } else {
-            out.push_str(&format!("{start}:{end}"));
-        }
-        i += 1;
-    }
-    out
-}
-
-/// `1:3,7,9:10` → `[1,2,3,7,9,10]`; what does not parse is skipped.
-pub fn parse_uid_set(set: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    for part in set.split(',').filter(|p| !p.is_empty()) {
-        match part.split_once(':') {
-            Some((a, b)) => {
-                if let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) {
-                    out.extend(a.min(b)..=a.max(b));
-                }
-            }
-            None => out.extend(part.parse::<u32>().ok()),
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uid_sets_compress_runs() {
-        assert_eq!(uid_set(&[1, 2, 3, 7, 9, 10]), "1:3,7,9:10");
-        assert_eq!(uid_set(&[5]), "5");
-        assert_eq!(uid_set(&[]), "");
-    }
-
-    #[test]
-    fn uid_sets_parse_back() {
-        for uids in [vec![1, 2, 3, 7, 9, 10], vec![5], vec![]] {
-            assert_eq!(parse_uid_set(&uid_set(&uids)), uids);
-        }
-        assert_eq!(parse_uid_set("4:2,x,9"), vec![2, 3, 4, 9]);
     }
 }
