@@ -56,6 +56,30 @@ impl Setup {
         Watch::spawn(self.command(&["watch", "--json", "-v"]))
     }
 
+    /// Starts `mailreactor ARGS` with its stderr to read as it goes.
+    fn spawn_reading_stderr(
+        &self,
+        args: &[&str],
+    ) -> (std::process::Child, BufReader<std::process::ChildStderr>) {
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let err = BufReader::new(child.stderr.take().unwrap());
+        (child, err)
+    }
+
+    /// An account refreshing through `endpoint`, with no refresh token
+    /// configured (as before `auth login`), and `extra` oauth2 keys.
+    fn for_login(endpoint: &TokenEndpoint, port: u16, extra: &str) -> Setup {
+        Setup::new(&format!(
+            "{}{extra}",
+            refresh_account(port, endpoint, "none").replace("refresh-token = \"none\"\n", "")
+        ))
+    }
+
     fn token_file(&self, account: &str) -> std::path::PathBuf {
         self.state
             .join("test.oauth2")
@@ -267,19 +291,14 @@ fn a_refused_refresh_is_a_clear_auth_failed() {
 fn auth_login_completes_against_a_loopback_authorization_server() {
     let (server, _keys) = oauth::server(true);
     let endpoint = TokenEndpoint::start(&[], 3600);
-    let setup = Setup::new(&format!(
-        "{}auth-url = \"https://auth.example.test/authorize\"\nscopes = [\"imap\", \"offline\"]\n",
-        refresh_account(server.port, &endpoint, "rt-unknown")
-            .replace("refresh-token = \"rt-unknown\"\n", "")
-    ));
-    let mut child = setup
-        .command(&["auth", "login", "work", "--timeout", "60s"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let setup = Setup::for_login(
+        &endpoint,
+        server.port,
+        "auth-url = \"https://auth.example.test/authorize\"\nscopes = [\"imap\", \"offline\"]\n",
+    );
+    let (mut child, mut err) =
+        setup.spawn_reading_stderr(&["auth", "login", "work", "--timeout", "60s"]);
     // Play the browser: read the address, "sign in", follow the redirect.
-    let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     let url = loop {
         line.clear();
@@ -348,18 +367,16 @@ fn auth_login_completes_against_a_loopback_authorization_server() {
 #[test]
 fn auth_login_device_signs_in_with_a_code_entered_elsewhere() {
     let endpoint = TokenEndpoint::start(&[], 3600);
-    let setup = Setup::new(&format!(
-        "{}device-url = \"http://127.0.0.1:{}/device\"\n",
-        refresh_account(1, &endpoint, "x").replace("refresh-token = \"x\"\n", ""),
-        endpoint.port
-    ));
-    let mut child = setup
-        .command(&["auth", "login", "work", "--device", "--print"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let setup = Setup::for_login(
+        &endpoint,
+        1,
+        &format!(
+            "device-url = \"http://127.0.0.1:{}/device\"\n",
+            endpoint.port
+        ),
+    );
+    let (child, mut err) =
+        setup.spawn_reading_stderr(&["auth", "login", "work", "--device", "--print"]);
     let mut told = String::new();
     while !told.contains("WDJB-MJHT") {
         assert!(
