@@ -56,6 +56,18 @@ impl Setup {
         Watch::spawn(self.command(&["watch", "--json", "-v"]))
     }
 
+    /// `check --json`, which must succeed and show none of `secrets`.
+    fn check(&self, secrets: &[&str]) -> serde_json::Value {
+        let out = self.command(&["check", "--json"]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        clean(&String::from_utf8_lossy(&out.stdout), secrets, "check");
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
     /// Starts `mailreactor ARGS` with its stderr to read as it goes.
     fn spawn_reading_stderr(
         &self,
@@ -165,16 +177,9 @@ fn token_command_signs_in_with_xoauth2_and_oauthbearer_where_only_oauth2_is_take
     let (_, _, stderr) = watch.terminate();
     clean(&stderr, &[&token], "stderr");
     clean(&read(&seen), &[&token], "a hook's environment or argv");
-    let out = setup.command(&["check", "--json"]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = setup.check(&[&token]);
     assert_eq!(report[0]["auth"], "xoauth2");
     assert_eq!(report[1]["auth"], "oauthbearer");
-    clean(&String::from_utf8_lossy(&out.stdout), &[&token], "check");
 }
 
 #[test]
@@ -251,13 +256,7 @@ fn rejected_and_expired_tokens_are_refreshed_and_the_watch_goes_on() {
     clean(&events, &secrets, "events");
     assert!(saved.contains("access_token"));
     // check says how it signed in and until when the token is good.
-    let out = setup.command(&["check", "--json"]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = setup.check(&secrets);
     assert_eq!(report[0]["auth"], "xoauth2");
     assert!(
         report[0]["token_expires"]
@@ -265,7 +264,6 @@ fn rejected_and_expired_tokens_are_refreshed_and_the_watch_goes_on() {
             .is_some_and(|t| t.ends_with('Z')),
         "{report}"
     );
-    clean(&String::from_utf8_lossy(&out.stdout), &secrets, "check");
 }
 
 #[test]
