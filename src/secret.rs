@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::config::SecretSource;
+use crate::oauth2::TokenFile;
 
 /// How long a `password-command` may take (a password manager may unlock).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
@@ -224,8 +225,6 @@ impl SecretCache {
         )
     }
 }
-
-use crate::oauth2::TokenFile;
 
 #[cfg(test)]
 mod tests {
