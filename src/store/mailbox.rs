@@ -45,13 +45,12 @@ pub struct Known {
 }
 
 impl Known {
-    /// Whether `uid` is known present, given the cursor's `last_uid`.
-    pub fn contains(&self, uid: u32, last_uid: u32) -> bool {
-        if uid > self.upto {
-            uid <= last_uid
-        } else {
-            self.uids.binary_search(&uid).is_ok()
-        }
+    /// Every UID known present, ascending, given the cursor's `last_uid`.
+    pub fn present(&self, last_uid: u32) -> impl Iterator<Item = u32> + '_ {
+        self.uids
+            .iter()
+            .copied()
+            .chain(self.upto.saturating_add(1)..=last_uid)
     }
 }
 
@@ -244,7 +243,10 @@ mod tests {
         let c = &s.cursors().unwrap()[&("a".into(), "INBOX".into())];
         assert_eq!((c.last_uid, c.modseq, c.modseq_uid), (12, 40, 9));
         assert_eq!(c.known.as_ref(), Some(&known));
-        assert!(known.contains(11, 12) && !known.contains(8, 12) && !known.contains(13, 12));
+        assert_eq!(
+            known.present(12).collect::<Vec<_>>(),
+            vec![1, 2, 3, 7, 9, 10, 11, 12]
+        );
         // A new UIDVALIDITY replaces everything.
         let reset = Cursor {
             uidvalidity: 6,

@@ -152,12 +152,7 @@ impl Tracker {
             let present = conn.all_uids()?;
             let last = cursor.last_uid;
             let known = cursor.known.take().unwrap_or_default();
-            let was_known = known
-                .uids
-                .iter()
-                .copied()
-                .chain(known.upto.saturating_add(1)..=last);
-            for uid in was_known {
+            for uid in known.present(last) {
                 if present.binary_search(&uid).is_err() {
                     events.push(Event::deleted(&account, &mailbox, uidvalidity, uid));
                 }
