@@ -189,7 +189,7 @@ impl SecretCache {
                 })?;
                 let token = crate::oauth2::access_token(client, file, cached.rejected)?;
                 cached.rejected = false;
-                Ok(token.access)
+                Ok(token)
             }
             _ => {
                 if let Some(s) = &cached.secret {

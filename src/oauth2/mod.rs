@@ -41,13 +41,6 @@ struct Saved {
     expires_at: Option<u64>,
 }
 
-/// An access token and when it expires.
-#[derive(Debug, Clone)]
-pub struct Token {
-    pub access: Secret,
-    pub expires_at: SystemTime,
-}
-
 impl TokenFile {
     /// The token file of `account` beside the state database `db`.
     pub fn beside(db: &Path, account: &str) -> TokenFile {
@@ -120,21 +113,19 @@ impl TokenFile {
 
 /// An access token with at least [`MARGIN`] left: the saved one, or a new
 /// one from the refresh token (`force`: always a new one, because the
-/// server rejected the last).
+/// server rejected the last). Its expiry stays in the file
+/// ([`TokenFile::expiry`]).
 pub fn access_token(
     client: &OAuth2Client,
     file: &TokenFile,
     force: bool,
-) -> Result<Token, SecretError> {
+) -> Result<Secret, SecretError> {
     let mut saved = file.load();
     let now = SystemTime::now();
     if !force && let (Some(access), Some(at)) = (&saved.access_token, saved.expires_at) {
         let expires_at = UNIX_EPOCH + Duration::from_secs(at);
         if expires_at > now + MARGIN {
-            return Ok(Token {
-                access: Secret::new(access.clone()),
-                expires_at,
-            });
+            return Ok(Secret::new(access.clone()));
         }
     }
     let refresh = match (&saved.refresh_token, &client.refresh_token) {
@@ -168,10 +159,7 @@ pub fn access_token(
         client.token_url,
         humantime::format_duration(lifetime)
     );
-    Ok(Token {
-        access: Secret::new(answer.access_token),
-        expires_at,
-    })
+    Ok(Secret::new(answer.access_token))
 }
 
 /// A token endpoint's answer (RFC 6749 §5.1).
