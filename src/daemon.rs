@@ -17,9 +17,9 @@ use anyhow::Context;
 use tokio::sync::mpsc;
 
 use crate::config::{Account, Profile};
+use crate::credential::SecretCache;
 use crate::dispatch::{Dispatcher, Emit};
 use crate::event::{Event, EventKind};
-use crate::secret::SecretCache;
 use crate::shutdown::Shutdown;
 use crate::sink::{self, Sink, SinkSpec};
 use crate::store::{MailboxCursor, Store};
@@ -245,7 +245,7 @@ impl Daemon {
         let cursors = self.store.cursors()?;
         let stop = self.stop.child();
         let shared = Arc::new(account.clone());
-        let tokens = crate::oauth2::TokenFile::beside(self.store.path(), &account.name);
+        let tokens = crate::credential::oauth2::TokenFile::beside(self.store.path(), &account.name);
         let secret = Arc::new(SecretCache::new(account.secret.clone(), Some(tokens)));
         for mailbox in &account.mailboxes {
             let watcher = MailboxWatcher {

@@ -7,8 +7,12 @@
 //! | 2 | usage or profile error |
 //! | 3 | connection or authentication failure (`check`, `watch --once`) |
 
-use crate::cmd::ConnectFailure;
 use crate::config::ProfileError;
+
+/// A failure to reach or log in to a server: exit code 3.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConnectFailure(pub String);
 
 pub const SUCCESS: u8 = 0;
 pub const FAILURE: u8 = 1;

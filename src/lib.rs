@@ -15,9 +15,11 @@
 //! - [`sink`]: where events go (stdout, hooks, notifications, handlers);
 //! - [`watch`]: the library entry point, [`Watcher`].
 
+pub mod backoff;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod credential;
 pub mod daemon;
 pub mod dispatch;
 pub mod event;
@@ -27,8 +29,7 @@ pub mod lock;
 pub mod logging;
 pub mod manual;
 pub mod message;
-pub mod oauth2;
-pub mod secret;
+pub mod process;
 pub mod shutdown;
 pub mod sink;
 pub mod store;

@@ -9,6 +9,12 @@ use mail_parser::{Addr, HeaderValue, MessageParser};
 
 use crate::event::{Address, Attachment, MessageInfo};
 
+/// At most this much of a message is downloaded: its header up to
+/// `FETCH_LIMIT - BODY_PREFIX`, and the first `BODY_PREFIX` of its body.
+pub const FETCH_LIMIT: u32 = 256 * 1024;
+/// The part of the body fetched for the preview.
+pub const BODY_PREFIX: u32 = 16 * 1024;
+
 /// How many characters of body text a preview keeps.
 pub const PREVIEW_CHARS: usize = 200;
 
@@ -78,8 +84,8 @@ pub fn decode_raw(uidvalidity: u32, uid: u32, raw: &[u8]) -> MessageInfo {
         .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2))
         .unwrap_or(raw.len());
     let (header, text) = raw.split_at(split);
-    let header_cap = (crate::imap::FETCH_LIMIT - crate::imap::BODY_PREFIX) as usize;
-    let text_cap = crate::imap::BODY_PREFIX as usize;
+    let header_cap = (FETCH_LIMIT - BODY_PREFIX) as usize;
+    let text_cap = BODY_PREFIX as usize;
     decode(
         uidvalidity,
         Fetched {

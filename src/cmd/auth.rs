@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use super::Context;
 use crate::cli::AuthCommand;
 use crate::config::SecretSource;
-use crate::oauth2::{self, TokenFile};
+use crate::credential::oauth2::{self, TokenFile};
 
 pub fn run(ctx: &Context, cmd: &AuthCommand) -> anyhow::Result<()> {
     let AuthCommand::Login {

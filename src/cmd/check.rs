@@ -7,10 +7,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{ConnectFailure, Context};
+use super::Context;
 use crate::config::{Account, Tls};
+use crate::credential::SecretCache;
+use crate::exit::ConnectFailure;
 use crate::imap::{Connection, ImapError, Peer};
-use crate::secret::SecretCache;
 use crate::shutdown::Shutdown;
 
 /// The capabilities worth showing a user.
@@ -114,7 +115,7 @@ fn check(a: &Account, db: &std::path::Path) -> AccountReport {
     let started = Instant::now();
     // An OAuth2 refresh here saves what it gets (a rotated refresh token
     // must not be lost); a password account leaves the state alone.
-    let tokens = crate::oauth2::TokenFile::beside(db, &a.name);
+    let tokens = crate::credential::oauth2::TokenFile::beside(db, &a.name);
     let credential = SecretCache::new(a.secret.clone(), Some(tokens.clone())).get();
     if matches!(a.secret, crate::config::SecretSource::OAuth2(_)) {
         r.token_expires = tokens

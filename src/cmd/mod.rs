@@ -17,11 +17,6 @@ use crate::config::{self, Profile};
 use crate::lock::StateLock;
 use crate::store::Store;
 
-/// A failure to reach or log in to a server: exit code 3.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConnectFailure(pub String);
-
 /// The sink of `profile` named `name`: a hook, "notify" or "stdout".
 pub(crate) fn sink_named(
     profile: &Profile,

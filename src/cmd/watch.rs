@@ -4,8 +4,9 @@ use std::io::IsTerminal;
 
 use anyhow::Context as _;
 
-use super::{ConnectFailure, Context};
+use super::Context;
 use crate::cli::WatchArgs;
+use crate::exit::ConnectFailure;
 use crate::sink::{Format, SinkSpec, StdoutSink};
 use crate::subscription::Subscription;
 use crate::watch::Watcher;

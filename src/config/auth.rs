@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::provider::Preset;
 use super::raw::{RawAccount, RawOAuth2};
-use super::validate::{ErrFn, is_loopback, password};
+use super::rules::{ErrFn, is_loopback};
 use super::{Mechanism, OAuth2Client, ProfileError, SecretSource};
 
 const OAUTH_HELP: &str = "give token-command = [\"program\", \"args\"] (it prints an access \
@@ -211,6 +211,64 @@ fn url_is_safe(url: &str) -> bool {
         _ => authority,
     };
     is_loopback(host)
+}
+
+/// The one password source of an `auth = "login"` account.
+fn password(
+    a: &RawAccount,
+    table: std::ops::Range<usize>,
+    err: &ErrFn,
+) -> Result<SecretSource, ProfileError> {
+    let help = "give exactly one of password, password-command (argv, e.g. \
+                [\"pass\", \"show\", \"mail/work\"]) or password-env";
+    let mut found = Vec::new();
+    if let Some(p) = &a.password {
+        found.push((
+            "password",
+            p.span(),
+            SecretSource::Inline(p.get_ref().clone()),
+        ));
+    }
+    if let Some(c) = &a.password_command {
+        if c.get_ref().is_empty() || c.get_ref()[0].trim().is_empty() {
+            return Err(err(
+                c.span(),
+                "password-command",
+                "password-command is empty".into(),
+                Some("write the program and its arguments: [\"pass\", \"show\", \"mail\"]".into()),
+            ));
+        }
+        found.push((
+            "password-command",
+            c.span(),
+            SecretSource::Command(c.get_ref().clone()),
+        ));
+    }
+    if let Some(v) = &a.password_env {
+        found.push((
+            "password-env",
+            v.span(),
+            SecretSource::Env(v.get_ref().clone()),
+        ));
+    }
+    match found.len() {
+        1 => Ok(found.pop().unwrap().2),
+        0 => Err(err(
+            table,
+            "password",
+            format!("account \"{}\" has no password source", a.name.get_ref()),
+            Some(help.into()),
+        )),
+        _ => {
+            let (second, span, _) = &found[1];
+            Err(err(
+                span.clone(),
+                second,
+                format!("{} and {} are both given", found[0].0, second),
+                Some(help.into()),
+            ))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod duration;
 mod error;
 mod provider;
 mod raw;
+mod rules;
 mod sinks;
 mod validate;
 

@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::ProfileError;
 use super::duration::HumanDuration;
 use super::raw::{RawHook, RawMatch, RawNotify};
-use super::validate::{ErrFn, interval};
+use super::rules::{ErrFn, interval};
 use crate::event::{Event, EventKind};
 use crate::subscription::{Conditions, Subscription};
 

@@ -2,12 +2,12 @@
 //! only off on loopback, sane intervals. Turns raw accounts into [`Account`].
 
 use std::collections::HashSet;
-use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use super::raw::RawAccount;
-use super::{Account, ChangeTracking, Mode, ProfileError, SecretSource, Tls};
+use super::rules::{ErrFn, interval, is_loopback};
+use super::{Account, ChangeTracking, Mode, ProfileError, Tls};
 use super::{auth, provider};
 
 const MIN_POLL: Duration = Duration::from_secs(1);
@@ -132,67 +132,6 @@ pub(super) fn accounts(
     Ok(out)
 }
 
-pub(super) type ErrFn<'a> =
-    dyn Fn(std::ops::Range<usize>, &str, String, Option<String>) -> ProfileError + 'a;
-
-/// The one password source of an `auth = "login"` account.
-pub(super) fn password(
-    a: &RawAccount,
-    table: std::ops::Range<usize>,
-    err: &ErrFn,
-) -> Result<SecretSource, ProfileError> {
-    let help = "give exactly one of password, password-command (argv, e.g. \
-                [\"pass\", \"show\", \"mail/work\"]) or password-env";
-    let mut found = Vec::new();
-    if let Some(p) = &a.password {
-        found.push((
-            "password",
-            p.span(),
-            SecretSource::Inline(p.get_ref().clone()),
-        ));
-    }
-    if let Some(c) = &a.password_command {
-        if c.get_ref().is_empty() || c.get_ref()[0].trim().is_empty() {
-            return Err(err(
-                c.span(),
-                "password-command",
-                "password-command is empty".into(),
-                Some("write the program and its arguments: [\"pass\", \"show\", \"mail\"]".into()),
-            ));
-        }
-        found.push((
-            "password-command",
-            c.span(),
-            SecretSource::Command(c.get_ref().clone()),
-        ));
-    }
-    if let Some(v) = &a.password_env {
-        found.push((
-            "password-env",
-            v.span(),
-            SecretSource::Env(v.get_ref().clone()),
-        ));
-    }
-    match found.len() {
-        1 => Ok(found.pop().unwrap().2),
-        0 => Err(err(
-            table,
-            "password",
-            format!("account \"{}\" has no password source", a.name.get_ref()),
-            Some(help.into()),
-        )),
-        _ => {
-            let (second, span, _) = &found[1];
-            Err(err(
-                span.clone(),
-                second,
-                format!("{} and {} are both given", found[0].0, second),
-                Some(help.into()),
-            ))
-        }
-    }
-}
-
 fn mailboxes(a: &RawAccount, err: &ErrFn) -> Result<Vec<String>, ProfileError> {
     let Some(list) = &a.mailboxes else {
         return Ok(vec!["INBOX".into()]);
@@ -234,40 +173,6 @@ fn mailboxes(a: &RawAccount, err: &ErrFn) -> Result<Vec<String>, ProfileError> {
         out.push(key);
     }
     Ok(out)
-}
-
-pub(super) fn interval(
-    value: &Option<toml::Spanned<super::duration::HumanDuration>>,
-    key: &str,
-    min: Duration,
-    max: Option<Duration>,
-    err: &ErrFn,
-) -> Result<Option<Duration>, ProfileError> {
-    let Some(v) = value else { return Ok(None) };
-    let d = v.get_ref().0;
-    let fmt = |d: Duration| humantime::format_duration(d).to_string();
-    if d < min || max.is_some_and(|m| d > m) {
-        let range = match max {
-            Some(m) => format!("between {} and {}", fmt(min), fmt(m)),
-            None => format!("at least {}", fmt(min)),
-        };
-        return Err(err(
-            v.span(),
-            key,
-            format!("{key} must be {range}, not {}", fmt(d)),
-            None,
-        ));
-    }
-    Ok(Some(d))
-}
-
-/// `localhost` or a loopback IP literal; no DNS lookup.
-pub(crate) fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 pub(super) fn journal(

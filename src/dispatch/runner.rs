@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::{Emit, Missed};
+use crate::backoff::Backoff;
 use crate::config::RetryPolicy;
 use crate::event::{Event, EventData, EventKind};
 use crate::shutdown::Shutdown;
@@ -302,7 +303,7 @@ async fn deliver(
     failing: Arc<AtomicBool>,
 ) -> Outcome {
     let events: Vec<Arc<Event>> = batch.iter().map(|(_, e)| e.clone()).collect();
-    let mut delay = retry.backoff;
+    let mut backoff = Backoff::new(retry.backoff, MAX_BACKOFF);
     for attempt in 1..=retry.max_attempts {
         match sink.deliver(&events).await {
             Ok(()) => {
@@ -320,7 +321,7 @@ async fn deliver(
                 if attempt == retry.max_attempts {
                     return Outcome::DeadLettered(batch, error, attempt);
                 }
-                let wait = delay / 2 + delay.mul_f64(fastrand::f64() / 2.0);
+                let wait = backoff.next_delay();
                 let msg = format!(
                     "{}: attempt {attempt} of {} failed: {error}; retrying in {:.1} s",
                     sink.name(),
@@ -335,7 +336,6 @@ async fn deliver(
                 if stop.wait_timeout(wait).await {
                     return Outcome::Abandoned;
                 }
-                delay = (delay * 2).min(MAX_BACKOFF);
             }
         }
     }

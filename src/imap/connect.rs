@@ -14,7 +14,7 @@ use socket2::{SockRef, TcpKeepalive};
 use super::ImapError;
 use super::stream::{Control, Inner, Peer, Stream};
 use crate::config::{Account, Mechanism, Tls};
-use crate::secret::Secret;
+use crate::credential::Secret;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a read outside IDLE may wait for the server's next byte. A

@@ -26,15 +26,10 @@ pub use stream::{Control, Peer, Stream};
 pub use uid_set::{parse_uid_set, uid_set};
 
 use crate::config::Account;
-use crate::message::Fetched;
-use crate::secret::Secret;
+use crate::credential::Secret;
+use crate::message::{BODY_PREFIX, FETCH_LIMIT, Fetched};
 use crate::shutdown::Shutdown;
 
-/// At most this much of a message is downloaded: its header up to
-/// `FETCH_LIMIT - BODY_PREFIX`, and the first `BODY_PREFIX` of its body.
-pub const FETCH_LIMIT: u32 = 256 * 1024;
-/// The part of the body fetched for the preview.
-pub const BODY_PREFIX: u32 = 16 * 1024;
 /// UIDs fetched per command.
 pub const BATCH: usize = 100;
 

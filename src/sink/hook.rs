@@ -7,16 +7,13 @@
 //! hook runs in its own process group, which is killed at the timeout.
 //! Its stdout and stderr go to mailreactor's log, never to its stdout.
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Instant;
-
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use tokio::process::Command;
 
 use super::{Delivery, Sink, SinkError, SinkSpec};
 use crate::config::{HookConfig, HookRun};
 use crate::event::Event;
+use crate::process::{self, Run, RunError};
 
 /// How much of a hook's output is kept for the log, per stream.
 const OUTPUT_KEPT: usize = 4096;
@@ -45,85 +42,46 @@ impl HookSink {
 
     async fn run(&self, events: &[Arc<Event>]) -> Result<(), SinkError> {
         let name = &self.config.name;
-        let mut cmd = match &self.config.run {
-            HookRun::Argv(argv) => {
-                let mut c = Command::new(&argv[0]);
-                c.args(&argv[1..]);
-                c
-            }
-            HookRun::Shell(script) => {
-                let mut c = Command::new("sh");
-                c.arg("-c").arg(script);
-                c
-            }
+        let argv = match &self.config.run {
+            HookRun::Argv(argv) => argv.clone(),
+            HookRun::Shell(script) => vec!["sh".into(), "-c".into(), script.clone()],
         };
-        // systemd's sockets are for mailreactor itself, not its hooks.
-        for var in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] {
-            cmd.env_remove(var);
-        }
-        cmd.envs(variables(events))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .kill_on_drop(true);
+        let mut run = Run::new(argv, self.config.timeout);
+        run.stdin = Some(
+            events
+                .iter()
+                .map(|e| e.to_json() + "\n")
+                .collect::<String>()
+                .into(),
+        );
+        run.env = variables(events);
+        run.stdout_cap = OUTPUT_KEPT;
         let started = Instant::now();
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| SinkError::Failed(format!("cannot start the hook: {e}")))?;
-        // Killed with its whole group if this delivery is dropped (timeout,
-        // shutdown) before the hook ends.
-        let mut group = Group(child.id().map(|p| p as libc::pid_t));
-
-        let mut stdin = child.stdin.take().expect("piped");
-        let input: String = events.iter().map(|e| e.to_json() + "\n").collect();
-        let feed = async move {
-            // A hook may ignore its input and exit: a broken pipe is fine.
-            let _ = stdin.write_all(input.as_bytes()).await;
-            drop(stdin);
-        };
-        let out = keep(child.stdout.take().expect("piped"));
-        let err = keep(child.stderr.take().expect("piped"));
-        let run = async {
-            let ((), out, err, status) = tokio::join!(feed, out, err, child.wait());
-            (out, err, status)
-        };
-        let (out, err, status) = match tokio::time::timeout(self.config.timeout, run).await {
-            Ok(done) => done,
-            Err(_) => {
-                group.kill();
-                return Err(SinkError::Failed(format!(
-                    "timed out after {}; its process group was killed",
-                    humantime::format_duration(self.config.timeout)
-                )));
-            }
-        };
-        group.0 = None;
-        for (stream, text) in [("stdout", &out), ("stderr", &err)] {
+        let output = process::run(run).await.map_err(|e| match e {
+            RunError::Spawn(e) => SinkError::Failed(format!("cannot start the hook: {e}")),
+            other => SinkError::Failed(other.to_string()),
+        })?;
+        for (stream, text) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+            let text = String::from_utf8_lossy(text);
             for line in text.lines().filter(|l| !l.trim().is_empty()) {
                 tracing::info!("hook {name} {stream}: {line}");
             }
         }
-        let status =
-            status.map_err(|e| SinkError::Failed(format!("cannot wait for the hook: {e}")))?;
         tracing::debug!(
-            "hook {name}: {status} after {} ms",
+            "hook {name}: {} after {} ms",
+            output.status,
             started.elapsed().as_millis()
         );
-        if status.success() {
+        if output.status.success() {
             Ok(())
         } else {
-            let last = err
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
+            let last = output.last_stderr_line();
             let detail = if last.is_empty() {
                 String::new()
             } else {
                 format!(": {last}")
             };
-            Err(SinkError::Failed(format!("{status}{detail}")))
+            Err(SinkError::Failed(format!("{}{detail}", output.status)))
         }
     }
 }
@@ -138,43 +96,8 @@ impl Sink for HookSink {
     }
 }
 
-/// A process group to kill unless disarmed.
-struct Group(Option<libc::pid_t>);
-
-impl Group {
-    fn kill(&mut self) {
-        if let Some(pgid) = self.0.take() {
-            // SAFETY: killpg has no memory-safety preconditions; the group
-            // is the hook's own (process_group(0) made it its leader).
-            unsafe {
-                libc::killpg(pgid, libc::SIGKILL);
-            }
-        }
-    }
-}
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Reads a stream to its end, keeping the first [`OUTPUT_KEPT`] bytes.
-async fn keep(mut r: impl AsyncRead + Unpin) -> String {
-    let mut kept = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = r.read(&mut buf).await {
-        if n == 0 {
-            break;
-        }
-        let room = OUTPUT_KEPT.saturating_sub(kept.len());
-        kept.extend_from_slice(&buf[..n.min(room)]);
-    }
-    String::from_utf8_lossy(&kept).into_owned()
-}
-
 /// `MR_*` variables from the first event of the batch.
-fn variables(events: &[Arc<Event>]) -> Vec<(&'static str, String)> {
+fn variables(events: &[Arc<Event>]) -> Vec<(String, String)> {
     let e = &events[0];
     let m = e.message();
     let from = m
@@ -196,7 +119,7 @@ fn variables(events: &[Arc<Event>]) -> Vec<(&'static str, String)> {
         ("MR_EVENT_COUNT", Some(events.len().to_string())),
     ];
     vars.into_iter()
-        .map(|(k, v)| (k, env_safe(v.unwrap_or_default())))
+        .map(|(k, v)| (k.to_string(), env_safe(v.unwrap_or_default())))
         .collect()
 }
 

@@ -5,7 +5,6 @@
 //! The thread never writes state itself: it sends [`Observation`]s to the
 //! daemon, which records events and the moved cursor in one transaction.
 
-mod backoff;
 mod changes;
 
 use std::sync::Arc;
@@ -13,14 +12,14 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::Sender;
 
+use crate::backoff::{Backoff, jitter};
 use crate::config::{Account, ChangeTracking, Mode};
+use crate::credential::{CredentialError, Secret, SecretCache};
 use crate::event::Event;
 use crate::imap::{BATCH, ChangeSupport, Connection, ImapError, Wake};
 use crate::message;
-use crate::secret::{Secret, SecretCache, SecretError};
 use crate::shutdown::Shutdown;
 use crate::store::{Cursor, MailboxCursor};
-pub use backoff::Backoff;
 
 /// After a rejected login, wait this long before trying again.
 const AUTH_RETRY: Duration = Duration::from_secs(300);
@@ -64,7 +63,7 @@ pub struct MailboxWatcher {
     pub account: Arc<Account>,
     pub mailbox: String,
     pub cursor: Option<Cursor>,
-    pub secret: Arc<SecretCache>,
+    pub(crate) secret: Arc<SecretCache>,
     pub tx: Sender<Observation>,
     pub stop: Shutdown,
     /// Catch up once and return, instead of watching.
@@ -89,8 +88,8 @@ impl From<ImapError> for Interrupt {
     }
 }
 
-impl From<SecretError> for Interrupt {
-    fn from(e: SecretError) -> Interrupt {
+impl From<CredentialError> for Interrupt {
+    fn from(e: CredentialError) -> Interrupt {
         Interrupt::Auth(e.to_string())
     }
 }
@@ -308,10 +307,7 @@ impl MailboxWatcher {
             account: self.account.name.clone(),
             reason: reason.clone(),
         })?;
-        Ok((
-            reason,
-            Some(AUTH_RETRY.mul_f64(0.75 + fastrand::f64() / 2.0)),
-        ))
+        Ok((reason, Some(jitter(AUTH_RETRY.mul_f64(1.25), 0.4))))
     }
 
     /// What a user can do about a refused or missing credential.

@@ -4,8 +4,8 @@
 //! rejection, with a rotated refresh token saved when the server sends one.
 //! `login` holds the authorization-code flow of `mailreactor auth login`.
 
-pub mod device;
-pub mod login;
+pub(crate) mod device;
+pub(crate) mod login;
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use super::{CredentialError, Secret};
 use crate::config::OAuth2Client;
-use crate::secret::{self, Secret, SecretError};
 
 /// A cached access token is refreshed when it has less than this left.
 const MARGIN: Duration = Duration::from_secs(120);
@@ -22,6 +22,78 @@ const MARGIN: Duration = Duration::from_secs(120);
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// A token endpoint gets this long to answer.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why an OAuth2 step failed; says which endpoint and what it answered,
+/// never a token.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    /// An endpoint answered with an error (RFC 6749 §5.2).
+    #[error(
+        "the {endpoint} {url} refused ({status}): {error}{}",
+        describe(description)
+    )]
+    Refused {
+        endpoint: &'static str,
+        url: String,
+        status: u16,
+        error: String,
+        description: Option<String>,
+    },
+    #[error("cannot reach the {endpoint} {url}: {detail}")]
+    Unreachable {
+        endpoint: &'static str,
+        url: String,
+        detail: String,
+    },
+    #[error("the {endpoint} {url} answered something unreadable: {detail}")]
+    Unreadable {
+        endpoint: &'static str,
+        url: String,
+        detail: String,
+    },
+    #[error("cannot set up TLS for the token endpoint: {0}")]
+    Tls(String),
+    #[error("the client secret: {0}")]
+    ClientSecret(Box<CredentialError>),
+    #[error("the refresh token: {0}")]
+    RefreshSecret(Box<CredentialError>),
+    #[error("cannot save tokens to {path}: {source}")]
+    Save {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no state directory for OAuth2 tokens")]
+    NoStateDir,
+    #[error("no refresh token: none is configured and none was saved by `mailreactor auth login`")]
+    NoRefreshToken,
+    #[error("the provider sent no refresh token{0}")]
+    NoRefreshTokenSent(&'static str),
+    /// Something the profile must say first (an auth-url, a device-url).
+    #[error("{0}")]
+    Profile(String),
+    #[error("cannot listen on 127.0.0.1 for the browser: {0}")]
+    Listener(#[source] std::io::Error),
+    #[error("no answer from the browser within {}", humantime::format_duration(*.0))]
+    NoAnswer(Duration),
+    #[error("the provider refused the sign-in: {error}{}", describe(description))]
+    Denied {
+        error: String,
+        description: Option<String>,
+    },
+    #[error("the code expired before the sign-in was completed")]
+    CodeExpired,
+    #[error("the answer's state does not match this sign-in: ignored")]
+    StateMismatch,
+}
+
+/// `: description`, cut to 200 characters, or nothing.
+fn describe(description: &Option<String>) -> String {
+    description
+        .as_deref()
+        .map(|d| format!(": {}", d.chars().take(200).collect::<String>()))
+        .unwrap_or_default()
+}
 
 /// One account's saved tokens: `STATE_DIR/PROFILE.oauth2/ACCOUNT.json`.
 #[derive(Debug, Clone)]
@@ -62,12 +134,10 @@ impl TokenFile {
 
     /// Writes atomically (a temporary file renamed over), mode 0600 in a
     /// 0700 directory.
-    fn save(&self, saved: &Saved) -> Result<(), SecretError> {
-        let fail = |e: std::io::Error| {
-            SecretError::OAuth(format!(
-                "cannot save tokens to {}: {e}",
-                self.path.display()
-            ))
+    fn save(&self, saved: &Saved) -> Result<(), OAuthError> {
+        let fail = |source: std::io::Error| OAuthError::Save {
+            path: self.path.clone(),
+            source,
         };
         let dir = self.path.parent().expect("a token file has a directory");
         std::fs::DirBuilder::new()
@@ -91,7 +161,7 @@ impl TokenFile {
     }
 
     /// Saves a refresh token from `auth login`, dropping any access token.
-    pub fn save_refresh_token(&self, refresh_token: &str) -> Result<(), SecretError> {
+    pub(crate) fn save_refresh_token(&self, refresh_token: &str) -> Result<(), OAuthError> {
         self.save(&Saved {
             refresh_token: Some(refresh_token.to_string()),
             ..Saved::default()
@@ -115,11 +185,11 @@ impl TokenFile {
 /// one from the refresh token (`force`: always a new one, because the
 /// server rejected the last). Its expiry stays in the file
 /// ([`TokenFile::expiry`]).
-pub fn access_token(
+pub(crate) fn access_token(
     client: &OAuth2Client,
     file: &TokenFile,
     force: bool,
-) -> Result<Secret, SecretError> {
+) -> Result<Secret, OAuthError> {
     let mut saved = file.load();
     let now = SystemTime::now();
     if !force && let (Some(access), Some(at)) = (&saved.access_token, saved.expires_at) {
@@ -130,8 +200,11 @@ pub fn access_token(
     }
     let refresh = match (&saved.refresh_token, &client.refresh_token) {
         (Some(r), _) => r.clone(),
-        (None, Some(source)) => secret::resolve(source)?.expose().to_string(),
-        (None, None) => return Err(SecretError::NoRefreshToken),
+        (None, Some(source)) => super::resolve(source)
+            .map_err(|e| OAuthError::RefreshSecret(Box::new(e)))?
+            .expose()
+            .to_string(),
+        (None, None) => return Err(OAuthError::NoRefreshToken),
     };
     let mut form = vec![
         ("grant_type", "refresh_token".to_string()),
@@ -171,30 +244,30 @@ pub(crate) struct TokenAnswer {
 }
 
 /// POSTs `form` (plus the client's id and secret) to the token endpoint.
-/// Errors name the endpoint and the OAuth error code, never a token.
 pub(crate) fn exchange(
     client: &OAuth2Client,
     form: Vec<(&str, String)>,
-) -> Result<TokenAnswer, SecretError> {
-    post(client, &client.token_url, form).map_err(|e| e.into_secret_error(&client.token_url))
+) -> Result<TokenAnswer, OAuthError> {
+    post(client, "token endpoint", &client.token_url, form)
 }
 
-/// POSTs `form` with the client's credentials to `url` and reads the JSON
-/// answer.
+/// POSTs `form` with the client's credentials to `url` (the `endpoint`,
+/// for messages) and reads the JSON answer.
 pub(crate) fn post<T: serde::de::DeserializeOwned>(
     client: &OAuth2Client,
+    endpoint: &'static str,
     url: &str,
     mut form: Vec<(&str, String)>,
-) -> Result<T, PostError> {
+) -> Result<T, OAuthError> {
     form.push(("client_id", client.client_id.clone()));
     if let Some(source) = &client.client_secret {
-        let s = secret::resolve(source).map_err(|e| PostError::Other(e.to_string()))?;
+        let s = super::resolve(source).map_err(|e| OAuthError::ClientSecret(Box::new(e)))?;
         form.push(("client_secret", s.expose().to_string()));
     }
     let tls = native_tls::TlsConnector::builder()
         .min_protocol_version(Some(native_tls::Protocol::Tlsv12))
         .build()
-        .map_err(|e| PostError::Other(format!("TLS setup: {e}")))?;
+        .map_err(|e| OAuthError::Tls(e.to_string()))?;
     let agent = ureq::AgentBuilder::new()
         .timeout(HTTP_TIMEOUT)
         .tls_connector(std::sync::Arc::new(tls))
@@ -203,55 +276,29 @@ pub(crate) fn post<T: serde::de::DeserializeOwned>(
     match agent.post(url).send_form(&pairs) {
         Ok(response) => response
             .into_json::<T>()
-            .map_err(|e| PostError::Other(format!("{url} answered something unreadable: {e}"))),
+            .map_err(|e| OAuthError::Unreadable {
+                endpoint,
+                url: url.to_string(),
+                detail: e.to_string(),
+            }),
         Err(ureq::Error::Status(status, response)) => {
             let (error, description) = response
                 .into_json::<ErrorAnswer>()
                 .map(|e| (e.error, e.error_description))
                 .unwrap_or_else(|_| ("no OAuth error in the answer".into(), None));
-            Err(PostError::Refused {
+            Err(OAuthError::Refused {
+                endpoint,
+                url: url.to_string(),
                 status,
                 error,
                 description,
             })
         }
-        Err(ureq::Error::Transport(t)) => Err(PostError::Other(format!(
-            "cannot reach {url}: {}",
-            t.kind()
-        ))),
-    }
-}
-
-/// Why a POST to an OAuth2 endpoint failed.
-#[derive(Debug)]
-pub(crate) enum PostError {
-    /// An HTTP error status with the OAuth error code (RFC 6749 §5.2).
-    Refused {
-        status: u16,
-        error: String,
-        description: Option<String>,
-    },
-    Other(String),
-}
-
-impl PostError {
-    pub(crate) fn into_secret_error(self, url: &str) -> SecretError {
-        match self {
-            PostError::Refused {
-                status,
-                error,
-                description,
-            } => {
-                let detail = match description {
-                    Some(d) => format!("{error}: {}", d.chars().take(200).collect::<String>()),
-                    None => error,
-                };
-                SecretError::OAuth(format!(
-                    "the token endpoint {url} refused ({status}): {detail}"
-                ))
-            }
-            PostError::Other(e) => SecretError::OAuth(format!("token endpoint: {e}")),
-        }
+        Err(ureq::Error::Transport(t)) => Err(OAuthError::Unreachable {
+            endpoint,
+            url: url.to_string(),
+            detail: t.kind().to_string(),
+        }),
     }
 }
 

@@ -1,5 +1,6 @@
-//! Reconnect delays: exponential, capped, with jitter so that many
-//! connections to one server do not retry in lockstep.
+//! Retry delays: exponential, capped, with jitter so that many
+//! connections to one server (or many deliveries to one sink) do not retry
+//! in lockstep. Used by watcher reconnects and sink retries alike.
 
 use std::time::Duration;
 
@@ -26,12 +27,18 @@ impl Backoff {
             .saturating_mul(1u32 << self.attempt.min(20))
             .min(self.cap);
         self.attempt = self.attempt.saturating_add(1);
-        exp / 2 + exp.mul_f64(fastrand::f64() / 2.0)
+        jitter(exp, 0.5)
     }
 
     pub fn reset(&mut self) {
         self.attempt = 0;
     }
+}
+
+/// `d` less a random part of at most `spread` (0..=1) of it: `jitter(d, 0.5)`
+/// is between `d/2` and `d`.
+pub fn jitter(d: Duration, spread: f64) -> Duration {
+    d.mul_f64(1.0 - spread * fastrand::f64())
 }
 
 #[cfg(test)]

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::OAuthError;
 use crate::config::OAuth2Client;
-use crate::secret::SecretError;
 
 /// A sign-in waiting for the browser.
-pub struct Login {
+pub(crate) struct Login {
     /// Where to send the user.
     pub url: String,
     listener: TcpListener,
@@ -31,22 +31,21 @@ fn random(n: usize) -> String {
 
 /// Starts a sign-in for `client`, with `login_hint` (the username) for
 /// providers that take one.
-pub fn start(client: &OAuth2Client, login_hint: &str) -> Result<Login, SecretError> {
+pub(crate) fn start(client: &OAuth2Client, login_hint: &str) -> Result<Login, OAuthError> {
     let auth_url = client.auth_url.as_deref().ok_or_else(|| {
-        SecretError::OAuth(
+        OAuthError::Profile(
             "[account.oauth2] has no auth-url (set it, or provider = \"gmail\" / \"outlook\")"
                 .into(),
         )
     })?;
-    let listener = TcpListener::bind(("127.0.0.1", 0))
-        .map_err(|e| SecretError::OAuth(format!("cannot listen on 127.0.0.1: {e}")))?;
+    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(OAuthError::Listener)?;
     let port = listener.local_addr().expect("bound").port();
     let redirect = format!("http://127.0.0.1:{port}/");
     let verifier = random(32);
     let challenge = URL_SAFE_NO_PAD.encode(openssl::sha::sha256(verifier.as_bytes()));
     let state = random(16);
     let mut url = url::Url::parse(auth_url)
-        .map_err(|e| SecretError::OAuth(format!("auth-url {auth_url:?} is not a URL: {e}")))?;
+        .map_err(|e| OAuthError::Profile(format!("auth-url {auth_url:?} is not a URL: {e}")))?;
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", &client.client_id)
@@ -71,25 +70,26 @@ pub fn start(client: &OAuth2Client, login_hint: &str) -> Result<Login, SecretErr
 impl Login {
     /// Waits (at most `patience`) for the browser to come back, exchanges
     /// the code and returns the refresh token.
-    pub fn finish(self, client: &OAuth2Client, patience: Duration) -> Result<String, SecretError> {
+    pub(crate) fn finish(
+        self,
+        client: &OAuth2Client,
+        patience: Duration,
+    ) -> Result<String, OAuthError> {
         let deadline = Instant::now() + patience;
         self.listener
             .set_nonblocking(true)
-            .map_err(|e| SecretError::OAuth(format!("loopback listener: {e}")))?;
+            .map_err(OAuthError::Listener)?;
         loop {
             let stream = match self.listener.accept() {
                 Ok((s, _)) => s,
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     if Instant::now() > deadline {
-                        return Err(SecretError::OAuth(format!(
-                            "no answer from the browser within {}",
-                            humantime::format_duration(patience)
-                        )));
+                        return Err(OAuthError::NoAnswer(patience));
                     }
                     std::thread::sleep(Duration::from_millis(50));
                     continue;
                 }
-                Err(e) => return Err(SecretError::OAuth(format!("loopback listener: {e}"))),
+                Err(e) => return Err(OAuthError::Listener(e)),
             };
             if let Some(result) = self.answer(stream, client) {
                 return result;
@@ -103,7 +103,7 @@ impl Login {
         &self,
         mut stream: TcpStream,
         client: &OAuth2Client,
-    ) -> Option<Result<String, SecretError>> {
+    ) -> Option<Result<String, OAuthError>> {
         let _ = stream.set_nonblocking(false);
         let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
         let mut line = String::new();
@@ -125,16 +125,12 @@ impl Login {
             );
         };
         let result = match (get("code"), get("error")) {
-            (_, Some(error)) => Err(SecretError::OAuth(format!(
-                "the provider refused the sign-in: {error}{}",
-                get("error_description")
-                    .map(|d| format!(": {}", d.chars().take(200).collect::<String>()))
-                    .unwrap_or_default()
-            ))),
+            (_, Some(error)) => Err(OAuthError::Denied {
+                error,
+                description: get("error_description"),
+            }),
             (Some(_), None) if get("state").as_deref() != Some(self.state.as_str()) => {
-                Err(SecretError::OAuth(
-                    "the answer's state does not match this sign-in: ignored".into(),
-                ))
+                Err(OAuthError::StateMismatch)
             }
             (Some(code), None) => self.exchange(client, code),
             (None, None) => {
@@ -157,7 +153,7 @@ impl Login {
         Some(result)
     }
 
-    fn exchange(&self, client: &OAuth2Client, code: String) -> Result<String, SecretError> {
+    fn exchange(&self, client: &OAuth2Client, code: String) -> Result<String, OAuthError> {
         let answer = super::exchange(
             client,
             vec![
@@ -167,12 +163,8 @@ impl Login {
                 ("code_verifier", self.verifier.clone()),
             ],
         )?;
-        answer.refresh_token.ok_or_else(|| {
-            SecretError::OAuth(
-                "the provider sent no refresh token: the client must ask for offline access \
-                 (for Outlook, the offline_access scope)"
-                    .into(),
-            )
-        })
+        answer.refresh_token.ok_or(OAuthError::NoRefreshTokenSent(
+            ": the client must ask for offline access (for Outlook, the offline_access scope)",
+        ))
     }
 }

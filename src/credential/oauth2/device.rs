@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use super::{PostError, TokenAnswer, post};
+use super::{OAuthError, TokenAnswer, post};
 use crate::config::OAuth2Client;
-use crate::secret::SecretError;
 
 /// The device authorization answer (RFC 8628 §3.2). Google says
 /// `verification_url`.
@@ -25,28 +24,23 @@ struct DeviceAnswer {
 
 /// Runs the flow: `show` is told where to go and which code to enter;
 /// returns the refresh token.
-pub fn sign_in(
+pub(crate) fn sign_in(
     client: &OAuth2Client,
     show: impl FnOnce(&str, &str, Option<&str>),
-) -> Result<String, SecretError> {
+) -> Result<String, OAuthError> {
     let url = client.device_url.as_deref().ok_or_else(|| {
-        SecretError::OAuth(
+        OAuthError::Profile(
             "[account.oauth2] has no device-url: this provider (or this profile) offers no \
              device sign-in; use `auth login --print` on a machine with a browser"
                 .into(),
         )
     })?;
-    let fail = |e: PostError| match e {
-        PostError::Refused {
-            error, description, ..
-        } => SecretError::OAuth(format!(
-            "the device endpoint {url} refused: {error}{}",
-            description.map(|d| format!(": {d}")).unwrap_or_default()
-        )),
-        PostError::Other(e) => SecretError::OAuth(format!("device endpoint: {e}")),
-    };
-    let device: DeviceAnswer =
-        post(client, url, vec![("scope", client.scopes.join(" "))]).map_err(fail)?;
+    let device: DeviceAnswer = post(
+        client,
+        "device endpoint",
+        url,
+        vec![("scope", client.scopes.join(" "))],
+    )?;
     show(
         &device.verification_uri,
         &device.user_code,
@@ -57,9 +51,7 @@ pub fn sign_in(
     loop {
         std::thread::sleep(interval);
         if Instant::now() > deadline {
-            return Err(SecretError::OAuth(
-                "the code expired before the sign-in was completed".into(),
-            ));
+            return Err(OAuthError::CodeExpired);
         }
         let form = vec![
             (
@@ -68,17 +60,17 @@ pub fn sign_in(
             ),
             ("device_code", device.device_code.clone()),
         ];
-        match post::<TokenAnswer>(client, &client.token_url, form) {
+        match post::<TokenAnswer>(client, "token endpoint", &client.token_url, form) {
             Ok(answer) => {
-                return answer.refresh_token.ok_or_else(|| {
-                    SecretError::OAuth("the provider sent no refresh token".into())
-                });
+                return answer
+                    .refresh_token
+                    .ok_or(OAuthError::NoRefreshTokenSent(""));
             }
-            Err(PostError::Refused { error, .. }) if error == "authorization_pending" => {}
-            Err(PostError::Refused { error, .. }) if error == "slow_down" => {
+            Err(OAuthError::Refused { error, .. }) if error == "authorization_pending" => {}
+            Err(OAuthError::Refused { error, .. }) if error == "slow_down" => {
                 interval += Duration::from_secs(5);
             }
-            Err(e) => return Err(e.into_secret_error(&client.token_url)),
+            Err(e) => return Err(e),
         }
     }
 }

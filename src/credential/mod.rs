@@ -1,18 +1,21 @@
-//! Credentials: passwords from the profile, a command or the environment,
-//! and OAuth2 access tokens from a `token-command` or a refresh token, kept
-//! in a type that never prints them.
+//! Credentials: the [`Secret`] type that never prints, the password sources
+//! (the profile, a command, the environment) and the OAuth2 token sources
+//! (`token-command`, or a refresh token kept in the state directory), and
+//! [`SecretCache`], one account's credential shared by its mailbox threads.
+//! Every failure is a [`CredentialError`] that says why without the secret.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+pub(crate) mod oauth2;
+
+use std::time::Duration;
 
 use crate::config::SecretSource;
-use crate::oauth2::TokenFile;
+use crate::process::{self, Run, RunError};
+use oauth2::{OAuthError, TokenFile};
 
 /// How long a `password-command` may take (a password manager may unlock).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A password. `Debug` and `Display` show `<redacted>`.
+/// A password or token. `Debug` shows `<redacted>`; there is no `Display`.
 #[derive(Clone)]
 pub struct Secret(String);
 
@@ -21,7 +24,7 @@ impl Secret {
         Secret(s)
     }
 
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -32,118 +35,75 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// Why no password could be had; never contains the password.
+/// Why no password or token could be had; never contains one.
 #[derive(Debug, thiserror::Error)]
-pub enum SecretError {
+pub enum CredentialError {
     #[error("environment variable {0} is not set (password-env)")]
     EnvMissing(String),
-    #[error("{key} {program:?} could not be run: {error}")]
-    Spawn {
+    #[error("{key} {program:?} {source}")]
+    Command {
         key: &'static str,
         program: String,
-        error: std::io::Error,
+        #[source]
+        source: RunError,
     },
-    #[error("{key} {program:?} failed ({status}){stderr}")]
+    #[error("{key} {program:?} failed ({status}){}", detail(stderr))]
     Failed {
         key: &'static str,
         program: String,
-        status: String,
+        status: std::process::ExitStatus,
         stderr: String,
-    },
-    #[error("{key} {program:?} did not finish within {secs} s")]
-    Timeout {
-        key: &'static str,
-        program: String,
-        secs: u64,
     },
     #[error("{key} {program:?} printed nothing")]
     Empty { key: &'static str, program: String },
-    /// Getting an OAuth2 token failed; says why, never a token.
-    #[error("{0}")]
-    OAuth(String),
-    #[error("no refresh token: none is configured and none was saved by `mailreactor auth login`")]
-    NoRefreshToken,
+    /// Getting an OAuth2 token failed.
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
 }
 
-/// Gets the password from its source.
-pub fn resolve(source: &SecretSource) -> Result<Secret, SecretError> {
+fn detail(s: &str) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(": {s}")
+    }
+}
+
+/// Gets a password (or a token-command's token) from its source.
+pub(crate) fn resolve(source: &SecretSource) -> Result<Secret, CredentialError> {
     match source {
         SecretSource::Inline(p) => Ok(Secret(p.clone())),
         SecretSource::Env(var) => std::env::var(var)
             .map(Secret)
-            .map_err(|_| SecretError::EnvMissing(var.clone())),
+            .map_err(|_| CredentialError::EnvMissing(var.clone())),
         SecretSource::Command(argv) => run(argv, "password-command"),
         SecretSource::TokenCommand(argv) => run(argv, "token-command"),
-        SecretSource::OAuth2(_) => Err(SecretError::OAuth(
-            "an OAuth2 refresh needs the state directory (SecretCache)".into(),
-        )),
+        SecretSource::OAuth2(_) => Err(OAuthError::NoStateDir.into()),
     }
 }
 
 /// Runs `argv` without a shell and takes the first line it prints.
-fn run(argv: &[String], key: &'static str) -> Result<Secret, SecretError> {
+fn run(argv: &[String], key: &'static str) -> Result<Secret, CredentialError> {
     let program = argv[0].clone();
-    let mut child = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|error| SecretError::Spawn {
+    let output = process::run_blocking(Run::new(argv, COMMAND_TIMEOUT)).map_err(|source| {
+        CredentialError::Command {
             key,
             program: program.clone(),
-            error,
-        })?;
-    // Read both pipes on threads so a chatty child cannot block on a full pipe.
-    let mut out = child.stdout.take().expect("piped");
-    let err = child.stderr.take().expect("piped");
-    let out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.take(4096).read_to_end(&mut v);
-        v
-    });
-    let deadline = Instant::now() + COMMAND_TIMEOUT;
-    let status = loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            break status;
+            source,
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(SecretError::Timeout {
-                key,
-                program,
-                secs: COMMAND_TIMEOUT.as_secs(),
-            });
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    if !status.success() {
-        let first = String::from_utf8_lossy(&stderr);
-        let first = first.lines().next().unwrap_or("").trim();
-        let stderr = if first.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", first.chars().take(200).collect::<String>())
-        };
-        return Err(SecretError::Failed {
+    })?;
+    if !output.status.success() {
+        return Err(CredentialError::Failed {
             key,
             program,
-            status: status.to_string(),
-            stderr,
+            status: output.status,
+            stderr: output.last_stderr_line(),
         });
     }
-    let text = String::from_utf8_lossy(&stdout);
+    let text = String::from_utf8_lossy(&output.stdout);
     let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if line.is_empty() {
-        return Err(SecretError::Empty { key, program });
+        return Err(CredentialError::Empty { key, program });
     }
     Ok(Secret(line.to_string()))
 }
@@ -156,7 +116,7 @@ fn run(argv: &[String], key: &'static str) -> Result<Secret, SecretError> {
 /// until shortly before it expires, then refreshed; after a rejection the
 /// next one is refreshed whatever its expiry.
 #[derive(Debug)]
-pub struct SecretCache {
+pub(crate) struct SecretCache {
     source: SecretSource,
     tokens: Option<TokenFile>,
     cached: std::sync::Mutex<Cached>,
@@ -171,7 +131,7 @@ struct Cached {
 
 impl SecretCache {
     /// `tokens` is where OAuth2 tokens are kept (needed for `[account.oauth2]`).
-    pub fn new(source: SecretSource, tokens: Option<TokenFile>) -> SecretCache {
+    pub(crate) fn new(source: SecretSource, tokens: Option<TokenFile>) -> SecretCache {
         SecretCache {
             source,
             tokens,
@@ -179,15 +139,13 @@ impl SecretCache {
         }
     }
 
-    pub fn get(&self) -> Result<Secret, SecretError> {
+    pub(crate) fn get(&self) -> Result<Secret, CredentialError> {
         let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
         match &self.source {
             SecretSource::TokenCommand(_) => resolve(&self.source),
             SecretSource::OAuth2(client) => {
-                let file = self.tokens.as_ref().ok_or_else(|| {
-                    SecretError::OAuth("no state directory for OAuth2 tokens".into())
-                })?;
-                let token = crate::oauth2::access_token(client, file, cached.rejected)?;
+                let file = self.tokens.as_ref().ok_or(OAuthError::NoStateDir)?;
+                let token = oauth2::access_token(client, file, cached.rejected)?;
                 cached.rejected = false;
                 Ok(token)
             }
@@ -204,7 +162,7 @@ impl SecretCache {
 
     /// The server rejected `used`: forget it (once, however many mailbox
     /// threads report the same rejection).
-    pub fn rejected(&self, used: &Secret) {
+    pub(crate) fn rejected(&self, used: &Secret) {
         let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
         if cached.secret.as_ref().is_none_or(|s| s.0 == used.0) {
             cached.secret = None;
@@ -218,7 +176,7 @@ impl SecretCache {
 
     /// Whether a fresh credential might succeed where the last failed: an
     /// OAuth2 account (one refresh, or one more run of token-command).
-    pub fn is_token(&self) -> bool {
+    pub(crate) fn is_token(&self) -> bool {
         matches!(
             self.source,
             SecretSource::TokenCommand(_) | SecretSource::OAuth2(_)
