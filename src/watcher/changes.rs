@@ -15,13 +15,22 @@
 
 use std::collections::HashMap;
 
-use super::{Interrupt, MailboxWatcher, Observation};
-use crate::config::ChangeTracking;
+use crate::config::{Account, ChangeTracking};
 use crate::event::Event;
-use crate::imap::{ChangeSupport, Connection, Status};
+use crate::imap::{ChangeSupport, Connection, ImapError, Status};
 use crate::store::{Cursor, Known};
 
+/// What a look found: events to record, and the cursor to record with
+/// them (`None`: it did not move).
+#[derive(Debug, Default)]
+pub(super) struct Found {
+    pub events: Vec<Event>,
+    pub cursor: Option<Cursor>,
+}
+
 pub(super) struct Tracker {
+    account: String,
+    mailbox: String,
     support: ChangeSupport,
     /// Find deletions by comparing UIDs (asked for, and no QRESYNC).
     compare_uids: bool,
@@ -32,23 +41,26 @@ pub(super) struct Tracker {
 }
 
 impl Tracker {
-    /// Takes what the server supports, and starts tracking where the
-    /// cursor does not yet (a new baseline, or state from before).
+    /// Takes what the server supports, and starts tracking where `cursor`
+    /// does not yet (a new baseline, or state from before). Returns the
+    /// cursor to record when that moved it.
     pub fn start(
-        w: &mut MailboxWatcher,
+        account: &Account,
+        mailbox: &str,
         conn: &mut Connection,
         mut support: ChangeSupport,
         status: &Status,
-    ) -> Result<Tracker, Interrupt> {
+        cursor: &mut Cursor,
+    ) -> Result<(Tracker, Option<Cursor>), ImapError> {
         if support != ChangeSupport::None && status.highest_modseq.is_none() {
             // The mailbox has no mod-sequences (NOMODSEQ).
             support = ChangeSupport::None;
         }
         let compare_uids =
-            w.account.changes == ChangeTracking::UidSet && support != ChangeSupport::Qresync;
-        if w.account.changes != ChangeTracking::Off {
+            account.changes == ChangeTracking::UidSet && support != ChangeSupport::Qresync;
+        if account.changes != ChangeTracking::Off {
             tracing::debug!(
-                account = %w.account.name, mailbox = %w.mailbox,
+                account = %account.name, mailbox = %mailbox,
                 "changes: {}",
                 match (support, compare_uids) {
                     (ChangeSupport::Qresync, _) => "flags and deletions (QRESYNC)",
@@ -59,7 +71,6 @@ impl Tracker {
                 }
             );
         }
-        let cursor = w.cursor.as_mut().expect("baseline taken before tracking");
         let mut moved = false;
         if let Some(now) = status.highest_modseq
             && support != ChangeSupport::None
@@ -70,10 +81,9 @@ impl Tracker {
                 moved = true;
             } else if now < cursor.modseq {
                 tracing::warn!(
-                    "{}/{}: the server's HIGHESTMODSEQ went back ({} → {now}); changes are \
-                     looked for from there",
-                    w.account.name,
-                    w.mailbox,
+                    "{}/{mailbox}: the server's HIGHESTMODSEQ went back ({} → {now}); changes \
+                     are looked for from there",
+                    account.name,
                     cursor.modseq
                 );
                 cursor.modseq = now;
@@ -89,19 +99,15 @@ impl Tracker {
             cursor.known = Some(Known { upto: last, uids });
             moved = true;
         }
-        if moved {
-            let mc = w.mailbox_cursor(w.cursor().clone());
-            w.send(Observation::Record {
-                events: Vec::new(),
-                cursor: Some(mc),
-            })?;
-        }
-        Ok(Tracker {
+        let tracker = Tracker {
+            account: account.name.clone(),
+            mailbox: mailbox.to_string(),
             support,
             compare_uids,
             arrived: HashMap::new(),
             first: true,
-        })
+        };
+        Ok((tracker, moved.then(|| cursor.clone())))
     }
 
     /// Notes a message announced in this session and its MODSEQ.
@@ -111,16 +117,15 @@ impl Tracker {
         }
     }
 
-    /// Reports what changed since the cursor, and moves it.
-    pub fn look(&mut self, w: &mut MailboxWatcher, conn: &mut Connection) -> Result<(), Interrupt> {
-        let (account, mailbox) = (w.account.name.clone(), w.mailbox.clone());
+    /// What changed since `cursor`, which it moves.
+    pub fn look(&mut self, conn: &mut Connection, cursor: &mut Cursor) -> Result<Found, ImapError> {
+        let (account, mailbox) = (&self.account, &self.mailbox);
         let mut events = Vec::new();
         let mut moved = false;
         let compare = self.compare_uids && (std::mem::take(&mut self.first) | conn.take_expunged());
-        let cursor = w.cursor.as_mut().expect("baseline taken before tracking");
         let uidvalidity = cursor.uidvalidity;
         if self.support != ChangeSupport::None {
-            let now = conn.highest_modseq(&mailbox)?.unwrap_or(0);
+            let now = conn.highest_modseq(mailbox)?.unwrap_or(0);
             if now > cursor.modseq {
                 let changes = conn.changes_since(cursor.last_uid, cursor.modseq)?;
                 for (uid, flags, modseq) in changes.flags {
@@ -128,8 +133,8 @@ impl Tracker {
                         || self.arrived.get(&uid).is_some_and(|&at| modseq > at);
                     if changed {
                         events.push(Event::flags_changed(
-                            &account,
-                            &mailbox,
+                            account,
+                            mailbox,
                             uidvalidity,
                             uid,
                             flags,
@@ -138,7 +143,7 @@ impl Tracker {
                     }
                 }
                 for uid in changes.vanished {
-                    events.push(Event::deleted(&account, &mailbox, uidvalidity, uid));
+                    events.push(Event::deleted(account, mailbox, uidvalidity, uid));
                 }
             }
             if now > cursor.modseq || cursor.modseq_uid < cursor.last_uid {
@@ -154,25 +159,18 @@ impl Tracker {
             let known = cursor.known.take().unwrap_or_default();
             for uid in known.present(last) {
                 if present.binary_search(&uid).is_err() {
-                    events.push(Event::deleted(&account, &mailbox, uidvalidity, uid));
+                    events.push(Event::deleted(account, mailbox, uidvalidity, uid));
                 }
             }
             let uids = present.into_iter().filter(|&u| u <= last).collect();
             cursor.known = Some(Known { upto: last, uids });
             moved = true;
         }
-        if moved || !events.is_empty() {
+        let cursor = (moved || !events.is_empty()).then(|| Cursor {
             // The known UIDs are written only when they were compared.
-            let record = Cursor {
-                known: if compare { cursor.known.clone() } else { None },
-                ..cursor.without_known()
-            };
-            let mc = w.mailbox_cursor(record);
-            w.send(Observation::Record {
-                events,
-                cursor: Some(mc),
-            })?;
-        }
-        Ok(())
+            known: if compare { cursor.known.clone() } else { None },
+            ..cursor.without_known()
+        });
+        Ok(Found { events, cursor })
     }
 }

@@ -7,6 +7,8 @@
 
 mod changes;
 
+use changes::Found;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -224,8 +226,8 @@ impl MailboxWatcher {
                 if idle { "idle" } else { "poll" },
             ));
         }
-        let cursor = match &self.cursor {
-            Some(c) if c.uidvalidity == status.uidvalidity => None,
+        let (mut cursor, recorded) = match &self.cursor {
+            Some(c) if c.uidvalidity == status.uidvalidity => (c.clone(), None),
             previous => {
                 let last_uid = conn.highest_uid(&status)?;
                 if let Some(p) = previous {
@@ -249,12 +251,38 @@ impl MailboxWatcher {
                     last_uid,
                     ..Cursor::default()
                 };
-                self.cursor = Some(c.clone());
-                Some(self.mailbox_cursor(c))
+                (c.clone(), Some(self.mailbox_cursor(c)))
             }
         };
-        self.send(Observation::Record { events, cursor })?;
-        let mut changes = changes::Tracker::start(self, &mut conn, support, &status)?;
+        self.send(Observation::Record {
+            events,
+            cursor: recorded,
+        })?;
+        // Whatever happens, the next session goes on from where this one got.
+        let result = self.watch(conn, support, &status, idle, &mut cursor, watching_since);
+        self.cursor = Some(cursor);
+        result
+    }
+
+    /// A session from its baseline on: catch up, then wait and look again.
+    fn watch(
+        &self,
+        mut conn: Connection,
+        support: ChangeSupport,
+        status: &crate::imap::Status,
+        idle: bool,
+        cursor: &mut Cursor,
+        watching_since: &mut Option<Instant>,
+    ) -> Result<(), Interrupt> {
+        let (account, mailbox) = (&self.account.name, &self.mailbox);
+        let (mut changes, moved) =
+            changes::Tracker::start(&self.account, mailbox, &mut conn, support, status, cursor)?;
+        if let Some(c) = moved {
+            self.record(Found {
+                events: Vec::new(),
+                cursor: Some(c),
+            })?;
+        }
         self.send(Observation::Health {
             account: account.clone(),
             mailbox: mailbox.clone(),
@@ -273,9 +301,9 @@ impl MailboxWatcher {
                 conn.logout();
                 return Ok(());
             }
-            self.catch_up(&mut conn, &mut changes)?;
+            self.catch_up(&mut conn, &mut changes, cursor)?;
             if look {
-                changes.look(self, &mut conn)?;
+                self.record(changes.look(&mut conn, cursor)?)?;
             }
             if conn.take_news()? {
                 look = true;
@@ -299,6 +327,17 @@ impl MailboxWatcher {
             }
             look = true;
         }
+    }
+
+    /// Sends what a look found to be recorded, if anything.
+    fn record(&self, found: Found) -> Result<(), Interrupt> {
+        if found.events.is_empty() && found.cursor.is_none() {
+            return Ok(());
+        }
+        self.send(Observation::Record {
+            events: found.events,
+            cursor: found.cursor.map(|c| self.mailbox_cursor(c)),
+        })
     }
 
     /// Reports an authentication failure; the next try is minutes away.
@@ -325,13 +364,6 @@ impl MailboxWatcher {
         }
     }
 
-    /// The cursor, which a session has from its start.
-    fn cursor(&self) -> &Cursor {
-        self.cursor
-            .as_ref()
-            .expect("baseline taken at the start of a session")
-    }
-
     fn mailbox_cursor(&self, cursor: Cursor) -> MailboxCursor {
         MailboxCursor {
             account: self.account.name.clone(),
@@ -342,42 +374,35 @@ impl MailboxWatcher {
 
     /// Announces every UID above the cursor, a batch per command.
     fn catch_up(
-        &mut self,
+        &self,
         conn: &mut Connection,
         changes: &mut changes::Tracker,
+        cursor: &mut Cursor,
     ) -> Result<(), Interrupt> {
-        let last = self.cursor().last_uid;
-        let uids = conn.uids_after(last)?;
+        let uids = conn.uids_after(cursor.last_uid)?;
         let batches = uids.chunks(BATCH).len();
         for (i, chunk) in uids.chunks(BATCH).enumerate() {
             let fetched = conn.fetch(chunk)?;
-            let uidvalidity = self.cursor().uidvalidity;
             let events = fetched
                 .into_iter()
                 .map(|f| {
                     changes.arrived(f.uid, f.modseq);
-                    let info = message::decode(uidvalidity, f);
+                    let info = message::decode(cursor.uidvalidity, f);
                     Event::received(&self.account.name, &self.mailbox, info)
                 })
                 .collect();
             // UIDs that vanished between SEARCH and FETCH are passed over.
-            let cursor = self
-                .cursor
-                .as_mut()
-                .expect("baseline taken before catching up");
             cursor.last_uid = *chunk.last().expect("chunks are never empty");
             // The known UIDs are recorded only when they are compared.
-            let recorded = cursor.without_known();
-            let mc = self.mailbox_cursor(recorded);
-            self.send(Observation::Record {
+            self.record(Found {
                 events,
-                cursor: Some(mc),
+                cursor: Some(cursor.without_known()),
             })?;
             // In a long catch-up, look for changes between batches: each
             // look then covers at most a batch of new arrivals (whose own
             // MODSEQ is not a change), instead of the whole backlog at once.
             if i + 1 < batches {
-                changes.look(self, conn)?;
+                self.record(changes.look(conn, cursor)?)?;
             }
         }
         Ok(())
