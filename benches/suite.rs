@@ -5,7 +5,9 @@
 //! `cargo bench --bench suite` runs every row; `-- latency burst` runs
 //! some. Results are printed as Markdown table rows.
 
-#[path = "../tests/common/dovecot.rs"]
+// The tests' private Dovecot; this program uses part of it.
+#[allow(dead_code)]
+#[path = "../tests/integration/common/dovecot.rs"]
 mod dovecot;
 #[path = "support/mod.rs"]
 mod support;

@@ -421,6 +421,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the pages, one file name a line (for the tests that check the committed pages)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')

@@ -991,7 +991,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__manual)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version"
+            opts="-c -p -v -q -h -V --list --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -388,6 +388,7 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
             cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
             cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
+            cand --list 'List the pages, one file name a line (for the tests that check the committed pages)'
             cand -v 'Log more (-v: debug, -vv: trace)'
             cand --verbose 'Log more (-v: debug, -vv: trace)'
             cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'

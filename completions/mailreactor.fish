@@ -243,6 +243,7 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s p -l 
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
 json\t''"
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -l list -d 'List the pages, one file name a line (for the tests that check the committed pages)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand manual" -s h -l help -d 'Print help'

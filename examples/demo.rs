@@ -5,7 +5,9 @@
 //!     cargo run --example demo            # runs ~10 s, then stops
 //!     cargo run --example demo -- --keep  # keeps watching until Ctrl-C
 
-#[path = "../tests/common/dovecot.rs"]
+// The tests' private Dovecot; this program uses part of it.
+#[allow(dead_code)]
+#[path = "../tests/integration/common/dovecot.rs"]
 mod dovecot;
 
 use std::io::{BufRead, BufReader};
@@ -15,7 +17,7 @@ use std::time::Duration;
 fn main() {
     let keep = std::env::args().any(|a| a == "--keep");
     eprintln!("demo: starting a throwaway Dovecot on 127.0.0.1 ...");
-    let server = dovecot::Dovecot::start();
+    let server = dovecot::Dovecot::start_with("");
     let dir = tempfile::tempdir().expect("temp dir");
     let profile = dir.path().join("demo.toml");
     std::fs::write(

@@ -135,6 +135,10 @@ pub enum Command {
     Manual {
         /// A subcommand's page (watch, check, ...); the main page by default.
         page: Option<String>,
+        /// List the pages, one file name a line (for the tests that check
+        /// the committed pages).
+        #[arg(long, hide = true, conflicts_with = "page")]
+        list: bool,
     },
 }
 

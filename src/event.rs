@@ -64,6 +64,29 @@ impl EventKind {
         EventKind::SinkDeadLettered,
     ];
 
+    /// When an event of this type happens, in one line: the one text the
+    /// man page, the JSON Schema and the README's table are checked against.
+    pub fn description(self) -> &'static str {
+        match self {
+            EventKind::MessageReceived => "a new message is in a watched mailbox",
+            EventKind::MessageDeleted => "a message was expunged",
+            EventKind::MessageFlagsChanged => "a message's flags changed, by any client",
+            EventKind::MailboxReset => {
+                "the mailbox's UIDVALIDITY changed (deleted and recreated, or rebuilt by the \
+                 server): a new baseline is taken and nothing old is announced"
+            }
+            EventKind::AccountConnected => "a mailbox's connection is up and watching",
+            EventKind::AccountDisconnected => {
+                "a watching connection was lost (mailreactor reconnects with backoff)"
+            }
+            EventKind::AccountAuthFailed => {
+                "the login was rejected or no password could be had; once per outage, retried \
+                 every ~5 minutes"
+            }
+            EventKind::SinkDeadLettered => "a sink gave up on an event after its retries",
+        }
+    }
+
     /// The name used in the `type` field.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -150,7 +173,7 @@ pub struct Attachment {
 }
 
 /// RFC 3339 with milliseconds, UTC: `2026-11-23T07:40:00.123Z`.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
@@ -184,7 +207,7 @@ impl Event {
     }
 
     /// A message was expunged; the id is `account/mailbox/uidvalidity/uid/deleted`.
-    pub fn deleted(account: &str, mailbox: &str, uidvalidity: u32, uid: u32) -> Event {
+    pub(crate) fn deleted(account: &str, mailbox: &str, uidvalidity: u32, uid: u32) -> Event {
         let id = format!("{account}/{mailbox}/{uidvalidity}/{uid}/deleted");
         let data = EventData::Deleted { uidvalidity, uid };
         Event::new(EventKind::MessageDeleted, id, account, Some(mailbox), data)
@@ -192,7 +215,7 @@ impl Event {
 
     /// A message's flags changed; the id names the MODSEQ of the change,
     /// so the same change seen twice has one id, and a later one another.
-    pub fn flags_changed(
+    pub(crate) fn flags_changed(
         account: &str,
         mailbox: &str,
         uidvalidity: u32,
@@ -218,7 +241,7 @@ impl Event {
 
     /// UIDVALIDITY changed: every remembered UID is void. The id names the
     /// new UIDVALIDITY, which a server never reuses for the mailbox.
-    pub fn reset(account: &str, mailbox: &str, previous: u32, uidvalidity: u32) -> Event {
+    pub(crate) fn reset(account: &str, mailbox: &str, previous: u32, uidvalidity: u32) -> Event {
         let id = format!("{account}/{mailbox}/{uidvalidity}/reset");
         let data = EventData::Reset {
             uidvalidity,
@@ -227,7 +250,7 @@ impl Event {
         Event::new(EventKind::MailboxReset, id, account, Some(mailbox), data)
     }
 
-    pub fn connected(account: &str, mailbox: &str, watch_mode: &str) -> Event {
+    pub(crate) fn connected(account: &str, mailbox: &str, watch_mode: &str) -> Event {
         let data = EventData::Connected {
             watch_mode: watch_mode.to_string(),
         };
@@ -241,7 +264,7 @@ impl Event {
         )
     }
 
-    pub fn disconnected(account: &str, mailbox: &str, reason: String) -> Event {
+    pub(crate) fn disconnected(account: &str, mailbox: &str, reason: String) -> Event {
         let id = unique_id(account, Some(mailbox), "disconnected");
         let data = EventData::Problem { reason };
         Event::new(
@@ -253,7 +276,7 @@ impl Event {
         )
     }
 
-    pub fn auth_failed(account: &str, reason: String) -> Event {
+    pub(crate) fn auth_failed(account: &str, reason: String) -> Event {
         let id = unique_id(account, None, "auth-failed");
         let data = EventData::Problem { reason };
         Event::new(EventKind::AccountAuthFailed, id, account, None, data)
@@ -261,7 +284,7 @@ impl Event {
 
     /// A sink gave up on `event` after `attempts`; the id names both, so a
     /// repeat is recognised.
-    pub fn dead_lettered(sink: &str, event: &Event, error: String, attempts: u32) -> Event {
+    pub(crate) fn dead_lettered(sink: &str, event: &Event, error: String, attempts: u32) -> Event {
         let id = format!("{}/dead-lettered/{sink}", event.id);
         let data = EventData::DeadLettered {
             sink: sink.to_string(),

@@ -1,45 +1,94 @@
 //! mailreactor watches IMAP mailboxes and turns what happens in them into
-//! events for other programs: JSON lines, hooks, notifications.
+//! events for other programs: JSON lines, hooks, notifications, and the
+//! async handlers of a Rust program that embeds it.
 //!
-//! The binary is a thin client of this library. The pieces, one concern
-//! each:
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use mailreactor::{Profile, Watcher};
 //!
-//! - [`config`]: the TOML profile, validated, with precise errors;
-//! - [`imap`]: one blocking connection watching one mailbox;
-//! - [`watcher`]: the thread that drives a connection and reconnects;
-//! - [`message`]: fetched bytes to decoded event fields;
-//! - [`event`]: the schema-1 events;
-//! - [`store`]: cursors, journal and delivery cursors in SQLite;
-//! - [`daemon`]: the loop that records events and feeds the sinks;
-//! - [`dispatch`]: fan-out to sinks, each isolated in its own task;
-//! - [`sink`]: where events go (stdout, hooks, notifications, handlers);
-//! - [`watch`]: the library entry point, [`Watcher`].
+//! let profile = Profile::load("mail.toml".as_ref(), "mail")?;
+//! Watcher::new(profile)
+//!     .on("message.received", |event| async move {
+//!         println!("{:?}", event.message().and_then(|m| m.subject.clone()));
+//!         Ok(())
+//!     })
+//!     .run()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The public surface is small: [`Watcher`] runs a [`Profile`] (read from
+//! a file, or built in code from the types in [`profile`]) and hands
+//! [`Event`]s to [`Sink`]s and handlers chosen by a [`Subscription`];
+//! [`Shutdown`] stops it; [`Error`] says why it could not. Everything else
+//! is private. ARCHITECTURE.md walks through the modules.
 
-pub mod backoff;
-pub mod cli;
-pub mod cmd;
-pub mod config;
-pub mod credential;
-pub mod daemon;
-pub mod dispatch;
-pub mod event;
-pub mod exit;
-pub mod imap;
-pub mod lock;
-pub mod logging;
-pub mod manual;
-pub mod message;
-pub mod process;
-pub mod shutdown;
-pub mod sink;
-pub mod store;
-pub mod subscription;
-pub mod systemd;
-pub mod utf7;
-pub mod watch;
-pub mod watcher;
+mod backoff;
+mod config;
+mod credential;
+mod daemon;
+mod dispatch;
+mod error;
+mod event;
+mod imap;
+mod lock;
+mod message;
+mod process;
+mod shutdown;
+mod sink;
+mod store;
+mod subscription;
+mod systemd;
+mod utf7;
+mod watch;
+mod watcher;
 
-pub use config::Profile;
-pub use event::{Event, EventKind};
+// The command-line program: private, reached only through `cli_main`.
+mod cli;
+mod cmd;
+mod exit;
+mod logging;
+mod manual;
+
+pub use config::{Profile, ProfileError};
+pub use daemon::Outcome;
+pub use error::Error;
+pub use event::{Address, Attachment, Event, EventData, EventKind, MessageInfo};
 pub use shutdown::Shutdown;
+pub use sink::{Delivery, Sink, SinkError, SinkSpec};
+pub use subscription::{Conditions, Subscription};
 pub use watch::Watcher;
+
+/// The parts of a [`Profile`], for building one in code.
+pub mod profile {
+    pub use crate::config::{
+        Account, ChangeTracking, HookConfig, HookRun, Journal, Mechanism, Mode, NotifyConfig,
+        OAuth2Client, RetryPolicy, SecretSource, Template, Tls, Urgency,
+    };
+}
+
+/// Decodes a whole raw message (RFC 5322 bytes) the way a fetch sees it:
+/// the fields of a `message.received` event. Never fails: what cannot be
+/// decoded is `None` or empty.
+pub fn decode_message(uidvalidity: u32, uid: u32, raw: &[u8]) -> MessageInfo {
+    message::decode_raw(uidvalidity, uid, raw)
+}
+
+/// The JSON Schema (draft 2020-12) of every event of schema 1.
+pub const EVENT_SCHEMA: &str = event::JSON_SCHEMA;
+
+/// The `mailreactor` program: parses the command line, runs the command,
+/// and returns its exit code. For `src/main.rs` only.
+#[doc(hidden)]
+pub fn cli_main() -> std::process::ExitCode {
+    cmd::main()
+}
+
+/// The core-cost benchmark reaches past the public API (the journal and the
+/// dispatcher without IMAP); only with the `bench` feature.
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+pub mod bench {
+    pub use crate::dispatch::Dispatcher;
+    pub use crate::store::{Backend, Store, open};
+}

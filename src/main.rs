@@ -1,21 +1,6 @@
-//! The `mailreactor` binary: parse, run, map the outcome to an exit code.
+//! The `mailreactor` binary. The commands live in the library's private
+//! command layer (`src/cmd/`), behind one entry point.
 
-use std::process::ExitCode;
-
-use clap::Parser;
-use mailreactor::{cli::Cli, cmd, exit, logging};
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    logging::init(cli.global.verbose, cli.global.quiet, cli.global.log_format);
-    match cmd::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let code = exit::code(&e);
-            if !exit::is_broken_pipe(&e) {
-                eprintln!("error: {e:#}");
-            }
-            ExitCode::from(code)
-        }
-    }
+fn main() -> std::process::ExitCode {
+    mailreactor::cli_main()
 }

@@ -1,6 +1,7 @@
 //! Generated documentation: man pages and shell completions, made from the
 //! clap definitions. The generated files are committed under `man/` and
-//! `completions/`; a test fails when they differ from what this makes.
+//! `completions/`; a test fails when they differ from what the binary
+//! prints.
 
 use clap::CommandFactory;
 use clap_complete::Shell;
@@ -8,15 +9,6 @@ use roff::{Roff, bold, italic, roman};
 
 use crate::cli::Cli;
 use crate::exit;
-
-/// Each shell and the file its completions are committed as.
-pub const SHELLS: &[(Shell, &str)] = &[
-    (Shell::Bash, "mailreactor.bash"),
-    (Shell::Zsh, "_mailreactor"),
-    (Shell::Fish, "mailreactor.fish"),
-    (Shell::Elvish, "mailreactor.elv"),
-    (Shell::PowerShell, "_mailreactor.ps1"),
-];
 
 /// The completion script for `shell`.
 pub fn completion(shell: Shell) -> Vec<u8> {
@@ -185,41 +177,8 @@ fn extra_sections() -> Roff {
          account/mailbox/uidvalidity/uid/received (or .../deleted, .../flags/MODSEQ), the same \
          after a restart, so consumers can de-duplicate on it. Types:",
     )]);
-    for (k, v) in [
-        (
-            "message.received",
-            "a new message in a watched mailbox, with decoded subject, addresses, date, size, flags, preview and attachments",
-        ),
-        (
-            "message.deleted",
-            "a message was expunged (QRESYNC, or changes = \"uid-set\")",
-        ),
-        (
-            "message.flags-changed",
-            "a message's flags changed (CONDSTORE); flags are the flags now",
-        ),
-        (
-            "mailbox.reset",
-            "UIDVALIDITY changed: a new baseline is taken, nothing old is announced",
-        ),
-        (
-            "account.connected",
-            "a mailbox connection is up and watching",
-        ),
-        (
-            "account.disconnected",
-            "a watching connection was lost; mailreactor reconnects",
-        ),
-        (
-            "account.auth-failed",
-            "the login was rejected or no password could be had",
-        ),
-        (
-            "sink.dead-lettered",
-            "a sink gave up on an event after its retries",
-        ),
-    ] {
-        item(&mut r, k, v);
+    for kind in crate::event::EventKind::ALL {
+        item(&mut r, kind.as_str(), kind.description());
     }
     r.control("SH", ["ENVIRONMENT"]);
     for (k, v) in [

@@ -7,7 +7,7 @@ use regex::Regex;
 use crate::event::Event;
 
 /// A sink's subscription. The default takes `message.received` only.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Subscription {
     /// `message.received`, `message.*` or `*`.
     pub types: Vec<String>,
@@ -26,6 +26,20 @@ pub struct Conditions {
     pub has_attachments: Option<bool>,
     /// Every one of these flags must be set.
     pub flags: Vec<String>,
+}
+
+/// Two conditions are the same when their patterns are written the same.
+impl PartialEq for Conditions {
+    fn eq(&self, other: &Conditions) -> bool {
+        let same = |a: &Option<Regex>, b: &Option<Regex>| {
+            a.as_ref().map(Regex::as_str) == b.as_ref().map(Regex::as_str)
+        };
+        same(&self.from, &other.from)
+            && same(&self.to, &other.to)
+            && same(&self.subject, &other.subject)
+            && self.has_attachments == other.has_attachments
+            && self.flags == other.flags
+    }
 }
 
 impl Default for Subscription {

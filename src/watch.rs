@@ -30,6 +30,7 @@ use std::sync::Arc;
 
 use crate::config::Profile;
 use crate::daemon::{self, Outcome};
+use crate::error::Error;
 use crate::event::Event;
 use crate::shutdown::Shutdown;
 use crate::sink::{Delivery, Sink, SinkError, SinkSpec};
@@ -120,17 +121,17 @@ impl Watcher {
 
     /// Runs until stopped (or caught up, with `once`). SIGHUP reloads the
     /// profile from its file.
-    pub async fn run(self) -> anyhow::Result<Outcome> {
+    pub async fn run(self) -> Result<Outcome, Error> {
         let dir = match self.state_dir {
             Some(d) => d,
-            None => crate::config::state_dir()?,
+            None => crate::config::state_dir().map_err(|_| Error::NoStateDir)?,
         };
         let name = &self.profile.name;
-        let (store, _lock) = crate::store::open_locked(
-            &dir.join(format!("{name}.sqlite")),
-            &dir.join(format!("{name}.lock")),
-            "watch",
-        )?;
+        let db = dir.join(format!("{name}.sqlite"));
+        let (backend, _lock) =
+            crate::store::open_locked(&db, &dir.join(format!("{name}.lock")), "watch")?;
+        let store = crate::store::Store::spawn(backend, &db)
+            .map_err(|e| Error::system("cannot start the state database's thread", e))?;
         daemon::run(self.profile, store, self.sinks, self.once, self.stop).await
     }
 }
@@ -145,12 +146,25 @@ impl Sink for HandlerSink {
         &self.name
     }
 
+    /// The handler runs on a blocking-pool thread of the caller's runtime,
+    /// so one that blocks its thread (a synchronous call, a sleep) holds up
+    /// only itself, even on a current-thread runtime, and a panic in it is
+    /// a failed delivery, not a lost task.
     fn deliver<'a>(&'a self, events: &'a [Arc<Event>]) -> Delivery<'a> {
+        let (f, events) = (self.f.clone(), events.to_vec());
         Box::pin(async move {
-            for e in events {
-                (self.f)(e.clone()).await?;
-            }
-            Ok(())
+            let runtime = tokio::runtime::Handle::current();
+            let run = move || {
+                runtime.block_on(async {
+                    for e in events {
+                        f(e).await?;
+                    }
+                    Ok(())
+                })
+            };
+            tokio::task::spawn_blocking(run)
+                .await
+                .map_err(|e| SinkError::Failed(format!("the handler panicked: {e}")))?
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The commands behind the CLI, one file each, plus what they share:
 //! finding the profile and the state files, and the exit-code errors.
 
+#[cfg(feature = "oauth2")]
 mod auth;
 mod check;
 mod emit_test;
@@ -10,12 +11,13 @@ mod state;
 mod unit;
 mod watch;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, Profile};
 use crate::lock::StateLock;
-use crate::store::Store;
+use crate::store::Backend;
 
 /// The sink of `profile` named `name`: a hook, "notify" or "stdout".
 pub(crate) fn sink_named(
@@ -47,8 +49,25 @@ pub(crate) fn all_sinks(
     sinks
 }
 
+/// The program: parse, set up logging, run, map the outcome to an exit code.
+pub fn main() -> std::process::ExitCode {
+    use clap::Parser;
+    let cli = Cli::parse();
+    crate::logging::init(cli.global.verbose, cli.global.quiet, cli.global.log_format);
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let code = crate::exit::code(&e);
+            if !crate::exit::is_broken_pipe(&e) {
+                eprintln!("error: {e:#}");
+            }
+            std::process::ExitCode::from(code)
+        }
+    }
+}
+
 /// Runs the parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = Context { cli: &cli };
     match &cli.command {
         Command::Watch(args) => watch::run(&ctx, args),
@@ -61,7 +80,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SystemdUnit => unit::run(),
+        #[cfg(feature = "oauth2")]
         Command::Auth(cmd) => auth::run(&ctx, cmd),
+        #[cfg(not(feature = "oauth2"))]
+        Command::Auth(_) => Err(crate::credential::oauth2::OAuthError::NotBuiltIn.into()),
         Command::Replay(args) => replay::replay(&ctx, args),
         Command::DeadLetters(cmd) => replay::dead_letters(&ctx, cmd),
         Command::Schema => {
@@ -71,7 +93,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             )?;
             Ok(())
         }
-        Command::Manual { page } => {
+        Command::Manual { list: true, .. } => {
+            let mut out = std::io::stdout().lock();
+            for (file, _) in crate::manual::pages() {
+                writeln!(out, "{file}")?;
+            }
+            Ok(())
+        }
+        Command::Manual { page, .. } => {
             let text = crate::manual::page(page.as_deref())
                 .ok_or_else(|| anyhow::anyhow!("no manual page for {page:?}"))?;
             std::io::Write::write_all(&mut std::io::stdout(), &text)?;
@@ -110,8 +139,8 @@ impl Context<'_> {
 
     /// Opens profile `name`'s state, holding its lock for `what`
     /// (commands that write it hold the lock; readers do not need it).
-    fn open_state(&self, name: &str, what: &str) -> anyhow::Result<(Store, StateLock)> {
+    fn open_state(&self, name: &str, what: &str) -> anyhow::Result<(Box<dyn Backend>, StateLock)> {
         let (db, lock_path) = self.state_paths(name)?;
-        crate::store::open_locked(&db, &lock_path, what)
+        Ok(crate::store::open_locked(&db, &lock_path, what)?)
     }
 }

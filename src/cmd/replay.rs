@@ -10,7 +10,7 @@ use super::{Context, sink_named};
 use crate::cli::{DeadLetterCommand, ReplayArgs};
 use crate::event::Event;
 use crate::sink::human;
-use crate::store::{JournalQuery, Store};
+use crate::store::{Backend, JournalQuery};
 use crate::subscription::type_matches;
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -21,14 +21,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// The journal of the profile, which must exist.
-fn journal(ctx: &Context, name: &str) -> anyhow::Result<Store> {
+fn journal(ctx: &Context, name: &str) -> anyhow::Result<Box<dyn Backend>> {
     let (db, _) = ctx.state_paths(name)?;
     anyhow::ensure!(
         db.exists(),
         "no journal yet for profile {name} ({})",
         db.display()
     );
-    Ok(Store::open(&db)?)
+    Ok(crate::store::open(&db)?)
 }
 
 /// RFC 3339, a date, or a duration ago, as the journal writes times.
@@ -52,7 +52,7 @@ pub fn parse_when(s: &str) -> anyhow::Result<String> {
 
 pub fn replay(ctx: &Context, args: &ReplayArgs) -> anyhow::Result<()> {
     let profile = ctx.profile()?;
-    let store = journal(ctx, &profile.name)?;
+    let mut store = journal(ctx, &profile.name)?;
     let query = JournalQuery {
         since: args.since.as_deref().map(parse_when).transpose()?,
         until: args.until.as_deref().map(parse_when).transpose()?,
@@ -108,7 +108,7 @@ pub fn replay(ctx: &Context, args: &ReplayArgs) -> anyhow::Result<()> {
 
 pub fn dead_letters(ctx: &Context, cmd: &DeadLetterCommand) -> anyhow::Result<()> {
     let profile = ctx.profile()?;
-    let store = journal(ctx, &profile.name)?;
+    let mut store = journal(ctx, &profile.name)?;
     let mut out = std::io::stdout();
     match cmd {
         DeadLetterCommand::List { json } => {

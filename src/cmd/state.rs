@@ -4,7 +4,6 @@ use std::io::Write as _;
 
 use super::Context;
 use crate::cli::StateCommand;
-use crate::store::Store;
 
 pub fn run(ctx: &Context, cmd: &StateCommand) -> anyhow::Result<()> {
     let (_, name) = ctx.locate()?;
@@ -18,7 +17,7 @@ pub fn run(ctx: &Context, cmd: &StateCommand) -> anyhow::Result<()> {
                 }
                 return Ok(());
             }
-            let store = Store::open(&db)?;
+            let mut store = crate::store::open(&db)?;
             let (mailboxes, sinks) = (store.mailboxes()?, store.sinks()?);
             let mut out = std::io::stdout();
             if *json {
@@ -55,7 +54,7 @@ pub fn run(ctx: &Context, cmd: &StateCommand) -> anyhow::Result<()> {
             Ok(())
         }
         StateCommand::Reset { account, mailbox } => {
-            let (store, _lock) = ctx.open_state(&name, "state reset")?;
+            let (mut store, _lock) = ctx.open_state(&name, "state reset")?;
             let n = store.reset(account.as_deref(), mailbox.as_deref())?;
             eprintln!(
                 "forgot {n} mailbox cursor(s); the next watch takes a new baseline there \

@@ -48,7 +48,7 @@ pub enum HookRun {
     Shell(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HookConfig {
     pub name: String,
     pub subscription: Subscription,
@@ -72,7 +72,7 @@ pub enum Urgency {
     Critical,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NotifyConfig {
     pub subscription: Subscription,
     pub summary: Template,

@@ -4,6 +4,8 @@
 //! [`SecretCache`], one account's credential shared by its mailbox threads.
 //! Every failure is a [`CredentialError`] that says why without the secret.
 
+// Without the feature only the token file and the errors are used.
+#[cfg_attr(not(feature = "oauth2"), allow(dead_code))]
 pub(crate) mod oauth2;
 
 use std::time::Duration;
@@ -20,6 +22,7 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Secret(String);
 
 impl Secret {
+    #[cfg_attr(not(feature = "oauth2"), allow(dead_code))]
     pub(crate) fn new(s: String) -> Secret {
         Secret(s)
     }

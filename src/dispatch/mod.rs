@@ -9,7 +9,6 @@
 
 mod runner;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -20,7 +19,7 @@ use tokio::task::JoinSet;
 use crate::event::Event;
 use crate::shutdown::Shutdown;
 use crate::sink::{Sink, SinkSpec};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Events a runner may hold in memory before it falls back to the journal.
 const QUEUE: usize = 1024;
@@ -49,30 +48,30 @@ pub(crate) struct Missed {
 }
 
 impl Dispatcher {
-    /// Starts a runner per sink. Each opens its own connection to the
-    /// state database at `db`, to read the journal and keep its cursor.
-    pub fn start(
+    /// Starts a runner per sink, each from its delivery cursor in `store`.
+    pub async fn start(
         sinks: Vec<(Arc<dyn Sink>, SinkSpec)>,
-        db: &Path,
+        store: &Store,
         emit: Emit,
         stop: Shutdown,
-    ) -> anyhow::Result<Dispatcher> {
+    ) -> Result<Dispatcher, StoreError> {
         let mut lanes = Vec::new();
         let mut tasks = JoinSet::new();
         let names = sinks.iter().map(|(s, _)| s.name().to_string()).collect();
         for (sink, spec) in sinks {
-            let store = Store::open(db)?;
+            let name = sink.name().to_string();
+            let cursor = store.call(move |b| b.delivery_cursor(&name)).await?;
             let (tx, rx) = mpsc::channel(QUEUE);
             let missed = Arc::new(Missed::default());
             let runner = runner::Runner::new(
                 sink,
                 spec,
-                store,
+                (store.clone(), cursor),
                 rx,
                 missed.clone(),
                 emit.clone(),
                 stop.clone(),
-            )?;
+            );
             tasks.spawn(runner.run());
             lanes.push(Lane { tx, missed });
         }

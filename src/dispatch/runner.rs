@@ -63,19 +63,19 @@ enum Outcome {
 }
 
 impl Runner {
+    /// A runner for `sink`, whose delivery cursor in `store` is `cursor`.
     pub(super) fn new(
         sink: Arc<dyn Sink>,
         spec: SinkSpec,
-        store: Store,
+        (store, cursor): (Store, i64),
         rx: mpsc::Receiver<Item>,
         missed: Arc<Missed>,
         emit: Emit,
         stop: Shutdown,
-    ) -> anyhow::Result<Runner> {
-        let cursor = store.delivery_cursor(sink.name())?;
+    ) -> Runner {
         // Start by reading whatever the journal holds past the cursor.
         missed.flag.store(true, Ordering::SeqCst);
-        Ok(Runner {
+        Runner {
             sink,
             spec,
             store,
@@ -90,7 +90,7 @@ impl Runner {
             backlog: VecDeque::new(),
             pending: None,
             failing: Arc::default(),
-        })
+        }
     }
 
     pub(super) async fn run(mut self) {
@@ -103,7 +103,7 @@ impl Runner {
             let next = tokio::select! {
                 biased;
                 Some(done) = inflight.join_next(), if !inflight.is_empty() => {
-                    self.finished(done, &mut dead_in_a_row);
+                    self.finished(done, &mut dead_in_a_row).await;
                     continue;
                 }
                 next = self.next_event() => next,
@@ -118,7 +118,7 @@ impl Runner {
 
             while inflight.len() >= self.spec.concurrency as usize {
                 if let Some(done) = inflight.join_next().await {
-                    self.finished(done, &mut dead_in_a_row);
+                    self.finished(done, &mut dead_in_a_row).await;
                 }
             }
             // After the wait: the deliveries just finished count too.
@@ -138,7 +138,7 @@ impl Runner {
             inflight.spawn(deliver(sink, batch, retry, stop, self.failing.clone()));
         }
         while let Some(done) = inflight.join_next().await {
-            self.finished(done, &mut dead_in_a_row);
+            self.finished(done, &mut dead_in_a_row).await;
         }
         self.flush_ack();
     }
@@ -177,28 +177,34 @@ impl Runner {
     }
 
     /// The next event in journal order, or `None` once the queue is closed
-    /// and everything is read. Cancel-safe: it awaits only before taking.
+    /// and everything is read. Cancel-safe: what it takes it keeps until it
+    /// returns it, and a journal read it was waiting for is done again.
     async fn next_event(&mut self) -> Option<Item> {
         loop {
             if let Some(item) = self.backlog.pop_front() {
                 self.read = item.0;
                 return Some(item);
             }
-            if let Some((seq, event)) = self.pending.take() {
+            if let Some(seq) = self.pending.as_ref().map(|p| p.0) {
                 if seq <= self.read {
+                    self.pending = None;
                     continue;
                 }
                 // Anything between what was read and this one (an overflow)?
-                self.load(seq - 1);
-                if self.backlog.is_empty() {
-                    self.read = seq;
-                    return Some((seq, event));
+                if seq - 1 > self.read && self.load(seq - 1).await > 0 {
+                    continue;
                 }
-                self.pending = Some((seq, event));
-                continue;
+                let item = self.pending.take().expect("looked at above");
+                self.read = item.0;
+                return Some(item);
             }
             if self.missed.flag.swap(false, Ordering::SeqCst) {
-                if self.load(i64::MAX) == CHUNK {
+                // Cancelled while reading: the flag is raised again.
+                let missed = self.missed.clone();
+                let again = Raise(&missed.flag);
+                let full = self.load(i64::MAX).await == CHUNK;
+                std::mem::forget(again);
+                if full {
                     self.missed.flag.store(true, Ordering::SeqCst);
                 }
                 continue;
@@ -216,9 +222,15 @@ impl Runner {
         }
     }
 
-    /// Reads journal entries after `read` up to `upto` into the backlog.
-    fn load(&mut self, upto: i64) -> usize {
-        let rows = match self.store.events_between(self.read, upto, CHUNK) {
+    /// Reads journal entries after `read` up to `upto` into the backlog;
+    /// returns how many rows it read.
+    async fn load(&mut self, upto: i64) -> usize {
+        let after = self.read;
+        let rows = match self
+            .store
+            .call(move |b| b.events_between(after, upto, CHUNK))
+            .await
+        {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::error!("{}: cannot read the journal: {e}", self.sink.name());
@@ -241,7 +253,11 @@ impl Runner {
         n
     }
 
-    fn finished(&mut self, done: Result<Outcome, tokio::task::JoinError>, dead_in_a_row: &mut u32) {
+    async fn finished(
+        &mut self,
+        done: Result<Outcome, tokio::task::JoinError>,
+        dead_in_a_row: &mut u32,
+    ) {
         let name = self.sink.name().to_string();
         match done {
             Ok(Outcome::Delivered(seqs)) => {
@@ -257,10 +273,12 @@ impl Runner {
                         "{name}: gave up on {} after {attempts} attempts: {error}",
                         event.id
                     );
-                    if let Err(e) = self
+                    let (sink, id, err) = (name.clone(), event.id.clone(), error.clone());
+                    let recorded = self
                         .store
-                        .dead_letter(&name, seq, &event.id, &error, attempts)
-                    {
+                        .call(move |b| b.dead_letter(&sink, seq, &id, &err, attempts))
+                        .await;
+                    if let Err(e) = recorded {
                         // Not recorded as dead: leave it undelivered for the next start.
                         tracing::error!("{name}: cannot record the dead letter: {e}");
                         continue;
@@ -282,15 +300,28 @@ impl Runner {
         }
     }
 
-    /// Moves the delivery cursor up to the first unfinished event.
+    /// Moves the delivery cursor up to the first unfinished event. The
+    /// store does it in order with everything else; nobody waits for it.
     fn flush_ack(&mut self) {
         let upto = self.outstanding.first().map_or(self.read, |s| s - 1);
         if upto > self.acked {
-            match self.store.ack(self.sink.name(), upto) {
-                Ok(()) => self.acked = upto,
-                Err(e) => tracing::error!("{}: cannot record delivery: {e}", self.sink.name()),
-            }
+            let name = self.sink.name().to_string();
+            self.store.send(move |b| {
+                if let Err(e) = b.ack(&name, upto) {
+                    tracing::error!("{name}: cannot record delivery: {e}");
+                }
+            });
+            self.acked = upto;
         }
+    }
+}
+
+/// Raises a flag when dropped (unless forgotten).
+struct Raise<'a>(&'a AtomicBool);
+
+impl Drop for Raise<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
     }
 }
 

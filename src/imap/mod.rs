@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use imap::extensions::idle::WaitOutcome;
 use imap::types::UnsolicitedResponse;
 
-pub use changes::{ChangeSupport, Changes};
+pub use changes::ChangeSupport;
 pub use connect::IO_TIMEOUT;
 pub use stream::{Control, Peer, Stream};
 pub use uid_set::{parse_uid_set, uid_set};

@@ -5,6 +5,7 @@
 //! so every sink behaves the same under failure.
 
 pub mod hook;
+#[cfg(feature = "notify")]
 pub mod notify;
 mod stdout;
 
@@ -64,10 +65,18 @@ pub fn from_profile(profile: &crate::config::Profile) -> Vec<(Box<dyn Sink>, Sin
         let spec = sink.spec();
         out.push((Box::new(sink), spec));
     }
+    #[cfg(feature = "notify")]
     if let Some(n) = &profile.notify {
         let sink = notify::NotifySink::new(n.clone());
         let spec = sink.spec();
         out.push((Box::new(sink), spec));
+    }
+    #[cfg(not(feature = "notify"))]
+    if profile.notify.is_some() {
+        tracing::warn!(
+            "[notify] is ignored: this mailreactor was built without desktop notifications \
+             (cargo feature \"notify\")"
+        );
     }
     out
 }

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use super::{OAuthError, TokenAnswer, post};
+use super::OAuthError;
+use super::http::{TokenAnswer, post};
 use crate::config::OAuth2Client;
 
 /// The device authorization answer (RFC 8628 §3.2). Google says

@@ -154,7 +154,7 @@ impl Login {
     }
 
     fn exchange(&self, client: &OAuth2Client, code: String) -> Result<String, OAuthError> {
-        let answer = super::exchange(
+        let answer = super::http::exchange(
             client,
             vec![
                 ("grant_type", "authorization_code".into()),

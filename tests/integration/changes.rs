@@ -2,13 +2,11 @@
 //! made while mailreactor was stopped, each reported once; and the
 //! UID-comparison fallback on a server that offers no CONDSTORE/QRESYNC.
 
-mod common;
-
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::dovecot::simple_message;
-use common::{Dovecot, Env};
+use crate::common::Env;
+use crate::common::dovecot::simple_message;
 use serde_json::Value;
 
 fn of_type<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -103,7 +101,7 @@ fn changes_made_while_stopped_are_reported_on_the_next_start_once() {
     // A message that arrives and is flagged while stopped: one
     // message.received with its flags, and no change.
     let mut c2 = env.dovecot.client();
-    let uid4 = common::dovecot::append_with(&mut c2, "INBOX", &simple_message("late", "x"));
+    let uid4 = crate::common::dovecot::append_with(&mut c2, "INBOX", &simple_message("late", "x"));
     c.noop().unwrap(); // so that this session knows uid 4
     c.uid_store(uid4.to_string(), "+FLAGS.SILENT (\\Flagged)")
         .unwrap();
@@ -149,7 +147,7 @@ fn changes_made_while_stopped_are_reported_on_the_next_start_once() {
 #[test]
 fn without_qresync_deletions_are_found_by_comparing_uids() {
     // A server that offers neither CONDSTORE nor QRESYNC.
-    let server = Dovecot::start_with(
+    let server = crate::common::server(
         "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS",
     );
     let env = Env::with_server(server, &["INBOX"], "changes = \"uid-set\"\n");
@@ -167,7 +165,7 @@ fn without_qresync_deletions_are_found_by_comparing_uids() {
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("deletions by UID; no flags"), "{stderr}");
-    let second = common::events(&out.stdout);
+    let second = crate::common::events(&out.stdout);
     assert_eq!(uids(&second, "message.deleted"), vec![2], "{second:#?}");
     assert!(of_type(&second, "message.flags-changed").is_empty());
 

@@ -4,17 +4,15 @@
 //! refused refresh, `auth login` with the test playing the browser, and no
 //! secret anywhere it should not be.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::dovecot::simple_message;
-use common::oauth::{self, TokenEndpoint, jwt};
-use common::{Dovecot, Watch, read};
+use crate::common::dovecot::simple_message;
+use crate::common::oauth::{self, TokenEndpoint, jwt};
+use crate::common::{Dovecot, Watch, read};
 
 const CLIENT_SECRET: &str = "client-s3cret-never-shown";
 
@@ -155,7 +153,7 @@ fn token_command_signs_in_with_xoauth2_and_oauthbearer_where_only_oauth2_is_take
     let mut greeting = String::new();
     let mut r = BufReader::new(plain.try_clone().unwrap());
     r.read_line(&mut greeting).unwrap();
-    write!(plain, "a LOGIN alice {}\r\n", common::PASSWORD).unwrap();
+    write!(plain, "a LOGIN alice {}\r\n", crate::common::PASSWORD).unwrap();
     let mut answer = String::new();
     r.read_line(&mut answer).unwrap();
     assert!(
@@ -173,7 +171,7 @@ fn token_command_signs_in_with_xoauth2_and_oauthbearer_where_only_oauth2_is_take
         });
         got.insert(e["account"].as_str().unwrap().to_string());
     }
-    common::eventually("the hook to run", || read(&seen).contains("MR_EVENT_ID"));
+    crate::common::eventually("the hook to run", || read(&seen).contains("MR_EVENT_ID"));
     let (_, _, stderr) = watch.terminate();
     clean(&stderr, &[&token], "stderr");
     clean(&read(&seen), &[&token], "a hook's environment or argv");
@@ -384,7 +382,7 @@ fn auth_login_device_signs_in_with_a_code_entered_elsewhere() {
     }
     assert!(told.contains("https://auth.example.test/device"), "{told}");
     // The user has not said yes yet: mailreactor keeps asking.
-    common::eventually("a pending poll", || {
+    crate::common::eventually("a pending poll", || {
         endpoint
             .requests()
             .iter()

@@ -1,13 +1,11 @@
 //! Running under systemd: readiness, status and watchdog on a real notify
 //! socket (NOTIFY_SOCKET), and SIGHUP reloading the profile.
 
-mod common;
-
 use std::os::unix::net::UnixDatagram;
 use std::time::{Duration, Instant};
 
-use common::dovecot::simple_message;
-use common::{Env, Watch, received, signal};
+use crate::common::dovecot::simple_message;
+use crate::common::{Env, Watch, received, signal};
 
 /// A notify socket of the test's own, as systemd would provide.
 struct NotifySocket {
@@ -35,7 +33,7 @@ impl NotifySocket {
         if let Some(i) = self.seen.iter().position(|m| m.contains(want)) {
             return self.seen.remove(i);
         }
-        let deadline = Instant::now() + common::PATIENCE;
+        let deadline = Instant::now() + crate::common::PATIENCE;
         let mut buf = [0u8; 4096];
         loop {
             assert!(
@@ -111,18 +109,18 @@ fn sighup_reloads_without_losing_state_or_repeating_mail() {
         .append("INBOX", &simple_message("after reload", "x"));
     watch.wait_for("in lists", |v| v["subject"] == "in lists");
     watch.wait_for("after reload", |v| v["subject"] == "after reload");
-    common::eventually("the new hook", || {
-        common::read(&hook_out).contains("after reload")
+    crate::common::eventually("the new hook", || {
+        crate::common::read(&hook_out).contains("after reload")
     });
     assert!(
-        !common::read(&hook_out).contains("before reload"),
+        !crate::common::read(&hook_out).contains("before reload"),
         "the hook got old mail"
     );
 
     // A broken profile on reload: reported, and the running one kept.
     std::fs::write(&env.profile, "[[account]]\nname = 1\n").unwrap();
     signal(&watch.child, "HUP");
-    common::eventually("the reload error", || {
+    crate::common::eventually("the reload error", || {
         watch.stderr().contains("keeping the running one")
     });
     env.dovecot

@@ -3,20 +3,16 @@
 //! unusable state. Nothing may be missed; the journal holds each message
 //! once; sinks see each at least once (stdout exactly once within a run).
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::dovecot::{append_with, simple_message};
-use common::{Env, eventually, read, signal};
+use crate::common::dovecot::{append_with, simple_message};
+use crate::common::{Env, eventually, read, signal};
 
-/// The fault tests pound their servers and measure recovery times; run one
-/// at a time so that each Dovecot gets the machine.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+/// The fault tests pound their servers and measure recovery times; each
+/// runs with the machine to itself.
+fn serial() -> crate::common::machine::Alone {
+    crate::common::machine::alone()
 }
 
 /// (message events, distinct ids) in the journal.
@@ -32,7 +28,7 @@ fn journal(env: &Env) -> (i64, i64) {
 
 /// Waits until the journal holds `n` messages; on timeout says how many
 /// it holds and what the watch logged.
-fn wait_journal(env: &Env, n: i64, watch: &common::Watch, patience: Duration) {
+fn wait_journal(env: &Env, n: i64, watch: &crate::common::Watch, patience: Duration) {
     let deadline = std::time::Instant::now() + patience;
     while journal(env).0 < n {
         if std::time::Instant::now() >= deadline {
@@ -224,7 +220,7 @@ fn connections_cut_again_and_again_miss_nothing_and_repeat_nothing() {
     // A short idle-interval: a server that misses an IDLE notification in
     // this storm is caught at the next renewal (which is what renewal is for).
     let env = Env::new(&["INBOX"], "idle-interval = \"10s\"");
-    let proxy = common::proxy::Proxy::start(env.dovecot.port);
+    let proxy = crate::common::proxy::Proxy::start(env.dovecot.port);
     std::fs::write(
         &env.profile,
         read(&env.profile).replace(
@@ -234,7 +230,7 @@ fn connections_cut_again_and_again_miss_nothing_and_repeat_nothing() {
     )
     .unwrap();
     // -v: every attempt is logged, so a failure here explains itself.
-    let mut watch = common::Watch::spawn(env.command(&["watch", "--json", "-v"]));
+    let mut watch = crate::common::Watch::spawn(env.command(&["watch", "--json", "-v"]));
     watch.wait_type("account.connected");
     let appender = burst(&env, 300, "cut");
     let cutter = {
@@ -414,7 +410,7 @@ fn a_full_disk_stops_the_watch_and_loses_nothing() {
             break s;
         }
         assert!(
-            started.elapsed() < common::PATIENCE,
+            started.elapsed() < crate::common::PATIENCE,
             "the watch went on with a full disk:\n{}",
             watch.stderr()
         );

@@ -74,7 +74,7 @@ pub fn server(only: bool) -> (Dovecot, tempfile::TempDir) {
     } else {
         "plain login xoauth2 oauthbearer"
     };
-    let dovecot = Dovecot::start_with(&format!(
+    let dovecot = crate::common::server(&format!(
         "auth_mechanisms = {mechanisms}\npassdb {{\n  driver = oauth2\n  \
          mechanisms = xoauth2 oauthbearer\n  args = {}\n}}\n",
         args.display()

@@ -1,8 +1,7 @@
 //! What the integration tests share: a Dovecot per test, a profile pointing
 //! at it, and the real `mailreactor` binary run as a child process.
-#![allow(dead_code)]
-
 pub mod dovecot;
+pub mod machine;
 pub mod oauth;
 pub mod proxy;
 
@@ -20,6 +19,15 @@ pub use dovecot::{Dovecot, PASSWORD, USER};
 /// How long a test waits for something that should happen "at once".
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
+/// A private Dovecot with `extra` configuration, holding a turn on the
+/// machine while it runs (see `machine`).
+pub fn server(extra: &str) -> Dovecot {
+    let turn = machine::shared();
+    let mut d = Dovecot::start_with(extra);
+    d.hold(turn);
+    d
+}
+
 /// A Dovecot, a temp dir, and a profile for it.
 pub struct Env {
     pub dovecot: Dovecot,
@@ -32,7 +40,7 @@ impl Env {
     /// Dovecot plus a profile with one plain-IMAP account watching `mailboxes`,
     /// with `extra` lines added to the account table.
     pub fn new(mailboxes: &[&str], extra: &str) -> Env {
-        Env::with_server(Dovecot::start(), mailboxes, extra)
+        Env::with_server(server(""), mailboxes, extra)
     }
 
     /// [`Env::new`] with a server of the test's own making.

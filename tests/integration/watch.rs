@@ -1,12 +1,10 @@
 //! `mailreactor watch` against a real Dovecot: what is announced, what is
 //! not, and that watching changes nothing on the server.
 
-mod common;
-
 use std::time::Duration;
 
-use common::dovecot::simple_message;
-use common::{Env, received};
+use crate::common::dovecot::simple_message;
+use crate::common::{Env, received};
 
 /// A message as a real client would send it: encoded subject and sender
 /// name, a quoted-printable text part and a PDF with an encoded file name.

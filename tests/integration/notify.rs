@@ -1,16 +1,14 @@
 //! Desktop notifications on a real, private D-Bus session bus, with a
 //! notification server of the test's own that records every Notify call.
 
-mod common;
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::dovecot::simple_message;
-use common::{Env, Watch, eventually};
+use crate::common::dovecot::simple_message;
+use crate::common::{Env, Watch, eventually};
 
 /// A `dbus-daemon --session` of the test's own.
 struct Bus {
@@ -157,7 +155,11 @@ fn a_burst_becomes_one_summary() {
     let _watch = watch_on(&env, &bus);
     let mut c = env.dovecot.client();
     for i in 0..12 {
-        common::dovecot::append_with(&mut c, "INBOX", &simple_message(&format!("b{i}"), "x"));
+        crate::common::dovecot::append_with(
+            &mut c,
+            "INBOX",
+            &simple_message(&format!("b{i}"), "x"),
+        );
     }
     eventually("the summary", || {
         shown

@@ -2,13 +2,11 @@
 //! runs, validate against the committed JSON Schema, and the validator is
 //! strict enough to catch a field that is not in it.
 
-mod common;
-
-use common::{Env, PASSWORD};
+use crate::common::{Env, PASSWORD};
 use serde_json::Value;
 
 fn validator() -> jsonschema::Validator {
-    let schema: Value = serde_json::from_str(mailreactor::event::JSON_SCHEMA).unwrap();
+    let schema: Value = serde_json::from_str(mailreactor::EVENT_SCHEMA).unwrap();
     jsonschema::draft202012::options()
         .should_validate_formats(true)
         .build(&schema)
@@ -73,7 +71,7 @@ fn real_events_of_every_type_validate() {
         assert_valid(&v, e);
         types.push(e["type"].as_str().unwrap());
     }
-    for t in mailreactor::event::EventKind::ALL {
+    for t in mailreactor::EventKind::ALL {
         assert!(types.contains(&t.as_str()), "no {t:?} among {types:?}");
     }
 }
@@ -108,4 +106,66 @@ fn the_schema_is_strict_and_printed_as_committed() {
     let committed =
         std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/events-1.json")).unwrap();
     assert_eq!(out.stdout, committed);
+}
+
+/// The event types and their descriptions are defined once
+/// (`EventKind::description`): the JSON Schema, the man page and the
+/// README's table say the same.
+#[test]
+fn event_types_are_described_alike_everywhere() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema: Value = serde_json::from_str(mailreactor::EVENT_SCHEMA).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let man = String::from_utf8(
+        std::process::Command::new(env!("CARGO_BIN_EXE_mailreactor"))
+            .arg("manual")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    // roff escapes hyphens; the text is otherwise as written.
+    .replace("\\-", "-");
+    let entries = schema["oneOf"].as_array().unwrap();
+    let listed: Vec<&str> = schema["properties"]["type"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(listed.len(), mailreactor::EventKind::ALL.len());
+    for kind in mailreactor::EventKind::ALL {
+        let (name, description) = (kind.as_str(), kind.description());
+        assert!(listed.contains(&name), "{name} is not in the schema's enum");
+        // Its oneOf entry (one entry may cover two types) describes it.
+        let entry = entries
+            .iter()
+            .find(|e| {
+                let t = &e["properties"]["type"];
+                t["const"] == name
+                    || t["enum"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|v| v == name))
+            })
+            .unwrap_or_else(|| panic!("no schema entry for {name}"));
+        let said = entry["description"].as_str().unwrap_or_default();
+        assert!(
+            said == description || said.contains(&format!("{name}: {description}")),
+            "the schema describes {name} as {said:?}, not {description:?}"
+        );
+        // The README's table: | `name` | description... | fields |
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("the README's event table has no row for {name}"));
+        assert!(
+            row.contains(&format!("| {description}")),
+            "the README describes {name} otherwise: {row}"
+        );
+        let flat = man.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(description),
+            "the man page does not describe {name} as {description:?}"
+        );
+    }
 }

@@ -3,8 +3,6 @@
 //!
 //! Shared by `tests/` and `examples/demo.rs` (through `#[path]`), so the
 //! server the demo shows is the one the tests exercise.
-#![allow(dead_code)]
-
 use std::fs;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -28,6 +26,8 @@ pub struct Dovecot {
     pub cert: PathBuf,
     config: PathBuf,
     child: Option<Child>,
+    /// Whatever the caller wants kept until the server has stopped.
+    held: Option<Box<dyn std::any::Any + Send>>,
 }
 
 fn free_port() -> u16 {
@@ -50,12 +50,8 @@ fn need(program: &str, package: &str) {
 }
 
 impl Dovecot {
-    /// Starts a fresh instance and waits until both listeners accept.
-    pub fn start() -> Dovecot {
-        Dovecot::start_with("")
-    }
-
-    /// [`Dovecot::start`] with `extra` lines of configuration at the end.
+    /// Starts a fresh instance, with `extra` lines of configuration at the
+    /// end, and waits until both listeners accept.
     pub fn start_with(extra: &str) -> Dovecot {
         need("dovecot", "dovecot-imapd");
         need("openssl", "openssl");
@@ -150,6 +146,7 @@ service anvil {{
         )
         .unwrap();
         let mut d = Dovecot {
+            held: None,
             dir,
             port,
             tls_port,
@@ -291,6 +288,14 @@ fn chown_dovecot(path: &Path) {
         .status()
         .expect("chown");
     assert!(status.success());
+}
+
+impl Dovecot {
+    /// Keeps `value` until the server has stopped (a test's turn on the
+    /// machine, say).
+    pub fn hold(&mut self, value: impl std::any::Any + Send) {
+        self.held = Some(Box::new(value));
+    }
 }
 
 impl Drop for Dovecot {

@@ -1,12 +1,10 @@
 //! Shell-command hooks, run for real: what they receive, that mail content
 //! stays data, timeouts, retries, dead letters, debounce, isolation.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::dovecot::simple_message;
-use common::{Env, eventually, read};
+use crate::common::dovecot::simple_message;
+use crate::common::{Env, eventually, read};
 
 /// A hook that records its stdin and MR_* environment, one file per run.
 fn recorder(env: &Env, extra: &str) {
@@ -64,7 +62,7 @@ fn a_hook_gets_the_event_on_stdin_and_hostile_subjects_stay_data() {
     for s in &hostile {
         env.dovecot.append("INBOX", &simple_message(s, "body"));
     }
-    let deadline = Instant::now() + common::PATIENCE;
+    let deadline = Instant::now() + crate::common::PATIENCE;
     while runs(&env).len() < 4 {
         assert!(
             Instant::now() < deadline,
@@ -185,7 +183,11 @@ fn a_burst_with_debounce_runs_at_most_twice_and_carries_every_event() {
     watch.wait_type("account.connected");
     let mut c = env.dovecot.client();
     for i in 0..50 {
-        common::dovecot::append_with(&mut c, "INBOX", &simple_message(&format!("burst {i}"), "x"));
+        crate::common::dovecot::append_with(
+            &mut c,
+            "INBOX",
+            &simple_message(&format!("burst {i}"), "x"),
+        );
     }
     let total = || {
         runs(&env)
@@ -291,7 +293,11 @@ fn repeated_dead_letters_pause_the_hook_for_its_cooldown() {
     watch.wait_type("account.connected");
     let mut c = env.dovecot.client();
     for i in 0..4 {
-        common::dovecot::append_with(&mut c, "INBOX", &simple_message(&format!("f{i}"), "x"));
+        crate::common::dovecot::append_with(
+            &mut c,
+            "INBOX",
+            &simple_message(&format!("f{i}"), "x"),
+        );
     }
     eventually("four runs", || run_log(&log).len() == 4);
     let runs = run_log(&log);
@@ -346,7 +352,7 @@ fn a_reader_that_stops_reading_stdout_stalls_no_other_sink() {
     let mut c = env.dovecot.client();
     let body = "a preview long enough to make each JSON line big ".repeat(5);
     for i in 0..300 {
-        common::dovecot::append_with(
+        crate::common::dovecot::append_with(
             &mut c,
             "INBOX",
             &simple_message(&format!("s{i} {}", "x".repeat(400)), &body),

@@ -2,11 +2,9 @@
 //! yields one event with what could be decoded, nothing crashes, and the
 //! watcher's memory stays bounded (nothing is downloaded whole).
 
-mod common;
-
 use std::time::Duration;
 
-use common::Env;
+use crate::common::Env;
 
 /// (what it is, the raw message)
 fn corpus() -> Vec<(&'static str, Vec<u8>)> {
@@ -70,8 +68,10 @@ fn corpus() -> Vec<(&'static str, Vec<u8>)> {
 #[test]
 fn hostile_mail_yields_one_event_each_with_bounded_memory() {
     let env = Env::new(&["INBOX"], "");
-    env.dovecot
-        .append("INBOX", &common::dovecot::simple_message("first", "x"));
+    env.dovecot.append(
+        "INBOX",
+        &crate::common::dovecot::simple_message("first", "x"),
+    );
     let mut watch = env.watch();
     watch.wait_type("account.connected");
     let corpus = corpus();
@@ -126,7 +126,7 @@ fn hostile_mail_yields_one_event_each_with_bounded_memory() {
     // Still watching.
     env.dovecot.append(
         "INBOX",
-        &common::dovecot::simple_message("after the storm", "x"),
+        &crate::common::dovecot::simple_message("after the storm", "x"),
     );
     watch.wait_for("after the storm", |v| v["subject"] == "after the storm");
 }

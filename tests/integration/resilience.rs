@@ -1,10 +1,8 @@
 //! Outages: the server goes away and comes back, a mailbox is recreated,
 //! a password is wrong. Nothing is missed, nothing repeated, nothing leaks.
 
-mod common;
-
-use common::dovecot::simple_message;
-use common::{Env, PASSWORD, received};
+use crate::common::dovecot::simple_message;
+use crate::common::{Env, PASSWORD, received};
 
 #[test]
 fn server_restart_during_a_watch_reconnects_and_announces_what_arrived() {
@@ -192,7 +190,7 @@ fn a_closed_stdout_ends_the_watch_quietly() {
             break s;
         }
         assert!(
-            started.elapsed() < common::PATIENCE,
+            started.elapsed() < crate::common::PATIENCE,
             "watch kept running without a reader"
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -206,7 +204,7 @@ fn a_closed_stdout_ends_the_watch_quietly() {
 #[test]
 fn a_silently_dead_connection_is_found_and_replaced() {
     let env = Env::new(&["INBOX"], "idle-interval = \"10s\"");
-    let proxy = common::proxy::Proxy::start(env.dovecot.port);
+    let proxy = crate::common::proxy::Proxy::start(env.dovecot.port);
     std::fs::write(
         &env.profile,
         std::fs::read_to_string(&env.profile).unwrap().replace(

@@ -1,10 +1,8 @@
 //! The journal as users reach it: replay with filters, dead letters retried
 //! and dropped, per-sink lag, retention.
 
-mod common;
-
-use common::dovecot::simple_message;
-use common::{Env, read, received};
+use crate::common::dovecot::simple_message;
+use crate::common::{Env, read, received};
 
 fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
     assert!(
@@ -12,7 +10,7 @@ fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    common::events(&out.stdout)
+    crate::common::events(&out.stdout)
 }
 
 #[test]

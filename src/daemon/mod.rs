@@ -13,18 +13,24 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use tokio::sync::mpsc;
 
 use crate::config::{Account, Profile};
 use crate::credential::SecretCache;
 use crate::dispatch::{Dispatcher, Emit};
+use crate::error::Error;
 use crate::event::{Event, EventKind};
 use crate::shutdown::Shutdown;
 use crate::sink::{self, Sink, SinkSpec};
-use crate::store::{MailboxCursor, Store};
+use crate::store::{MailboxCursor, Store, StoreError};
 use crate::systemd::{self, Status};
 use crate::watcher::{MailboxWatcher, Observation};
+
+mod signals;
+mod trouble;
+
+use signals::{Signal, Signals};
+use trouble::Trouble;
 
 /// After a stop request: how long watchers may take to log out, and then
 /// how long sinks may take to finish what they are doing.
@@ -53,16 +59,16 @@ const OBSERVATIONS: usize = 16;
 
 /// Runs the watch until `stop` is triggered (or, with `once`, until every
 /// mailbox has been caught up and every sink has delivered).
-pub async fn run(
+pub(crate) async fn run(
     profile: Profile,
     store: Store,
     extra: Sinks,
     once: bool,
     stop: Shutdown,
-) -> anyhow::Result<Outcome> {
+) -> Result<Outcome, Error> {
     let (emit_tx, mut emit_rx) = mpsc::unbounded_channel::<Event>();
     let (tx, mut rx) = mpsc::channel::<Observation>(OBSERVATIONS);
-    let dispatcher = start_sinks(&profile, &extra, &store, &emit_tx, &stop)?;
+    let dispatcher = start_sinks(&profile, &extra, &store, &emit_tx, &stop).await?;
     let mut d = Daemon {
         store,
         dispatcher: Some(dispatcher),
@@ -76,13 +82,12 @@ pub async fn run(
         once,
         extra,
         emit: emit_tx,
-        sinks_key: sinks_key(&profile),
         profile,
     };
     d.status.watch(d.mailbox_keys());
     let accounts = d.profile.accounts.clone();
     for a in accounts {
-        d.start_account(a)?;
+        d.start_account(a).await?;
     }
     if once {
         d.tx = None;
@@ -96,13 +101,13 @@ pub async fn run(
     while !stop.is_set() {
         tokio::select! {
             o = rx.recv() => match o {
-                Some(o) => d.observe(o)?,
+                Some(o) => d.observe(o).await?,
                 None => {
                     watchers_done = true;
                     break;
                 }
             },
-            Some(e) = emit_rx.recv() => d.record(vec![e], None)?,
+            Some(e) = emit_rx.recv() => d.record(vec![e], None).await?,
             signal = signals.next() => match signal {
                 Signal::Hangup if !once => d.reload().await?,
                 Signal::Hangup => tracing::info!("SIGHUP: nothing to reload in --once"),
@@ -122,7 +127,7 @@ pub async fn run(
         d.tx = None;
         let _ = tokio::time::timeout(WATCHER_GRACE, async {
             while let Some(o) = rx.recv().await {
-                if d.observe(o).is_err() {
+                if d.observe(o).await.is_err() {
                     break;
                 }
             }
@@ -144,7 +149,7 @@ pub async fn run(
             _ = dispatcher.ended() => break,
             Some(e) = emit_rx.recv() => {
                 // Recorded for the next run; the sinks are closing.
-                d.store.record(&[e], None)?;
+                d.store.call(move |b| b.record(&[e], None)).await?;
             }
             signal = signals.next(), if !stop.is_set() => {
                 if let Signal::Stop(name) = signal {
@@ -166,25 +171,20 @@ async fn tick(interval: &mut Option<tokio::time::Interval>) {
     }
 }
 
-fn start_sinks(
+async fn start_sinks(
     profile: &Profile,
     extra: &Sinks,
     store: &Store,
     emit: &Emit,
     stop: &Shutdown,
-) -> anyhow::Result<Dispatcher> {
+) -> Result<Dispatcher, StoreError> {
     let mut sinks = extra.clone();
     sinks.extend(
         sink::from_profile(profile)
             .into_iter()
             .map(|(s, spec)| (Arc::from(s), spec)),
     );
-    Dispatcher::start(sinks, store.path(), emit.clone(), stop.clone())
-}
-
-/// What identifies the profile's sinks: when it changes, they restart.
-fn sinks_key(profile: &Profile) -> String {
-    format!("{:?}{:?}", profile.hooks, profile.notify)
+    Dispatcher::start(sinks, store, emit.clone(), stop.clone()).await
 }
 
 /// A running account: its settings and its own stop switch.
@@ -206,7 +206,6 @@ struct Daemon {
     once: bool,
     extra: Sinks,
     emit: Emit,
-    sinks_key: String,
     profile: Profile,
 }
 
@@ -224,25 +223,26 @@ impl Daemon {
         let Some(dispatcher) = &self.dispatcher else {
             return;
         };
-        let names: Vec<&str> = dispatcher.names().iter().map(String::as_str).collect();
+        let names = dispatcher.names().to_vec();
         let cutoff = std::time::SystemTime::now()
             .checked_sub(self.profile.journal.max_age)
             .unwrap_or(std::time::UNIX_EPOCH);
         let cutoff = humantime::format_rfc3339_millis(cutoff).to_string();
-        match self
-            .store
-            .prune(&names, &cutoff, self.profile.journal.max_events)
-        {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("journal: pruned {n} delivered events past the retention"),
-            Err(e) => tracing::warn!("journal: cannot prune: {e}"),
-        }
+        let keep = self.profile.journal.max_events;
+        self.store.send(move |b| {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            match b.prune(&names, &cutoff, keep) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("journal: pruned {n} delivered events past the retention"),
+                Err(e) => tracing::warn!("journal: cannot prune: {e}"),
+            }
+        });
     }
 
     /// Starts a watcher thread per mailbox of `account`.
-    fn start_account(&mut self, account: Account) -> anyhow::Result<()> {
+    async fn start_account(&mut self, account: Account) -> Result<(), Error> {
         let tx = self.tx.clone().expect("accounts start while watching");
-        let cursors = self.store.cursors()?;
+        let cursors = self.store.call(|b| b.cursors()).await?;
         let stop = self.stop.child();
         let shared = Arc::new(account.clone());
         let tokens = crate::credential::oauth2::TokenFile::beside(self.store.path(), &account.name);
@@ -262,7 +262,7 @@ impl Daemon {
             std::thread::Builder::new()
                 .name(format!("{}/{mailbox}", account.name))
                 .spawn(move || watcher.run())
-                .context("cannot start a watcher thread")?;
+                .map_err(|e| Error::system("cannot start a watcher thread", e))?;
         }
         self.accounts.insert(
             account.name.clone(),
@@ -276,7 +276,7 @@ impl Daemon {
 
     /// SIGHUP: read the profile again; restart only what changed. A broken
     /// profile is reported and the running one kept.
-    async fn reload(&mut self) -> anyhow::Result<()> {
+    async fn reload(&mut self) -> Result<(), Error> {
         self.status.reloading();
         let new = match Profile::load(&self.profile.path, &self.profile.name) {
             Ok(p) => p,
@@ -304,28 +304,31 @@ impl Daemon {
                 Some(r) => {
                     r.stop.trigger();
                     changes.push(format!("restarted {}", a.name));
-                    self.start_account(a.clone())?;
+                    self.start_account(a.clone()).await?;
                 }
                 None => {
                     changes.push(format!("added {}", a.name));
-                    self.start_account(a.clone())?;
+                    self.start_account(a.clone()).await?;
                 }
             }
         }
-        let key = sinks_key(&new);
+        // The profile's sinks restart only when their settings changed.
+        let sinks_changed = new.hooks != self.profile.hooks || new.notify != self.profile.notify;
         self.profile = new;
-        if key != self.sinks_key {
+        if sinks_changed {
             if let Some(old) = self.dispatcher.take() {
                 old.finish(RELOAD_SINK_GRACE).await;
             }
-            self.dispatcher = Some(start_sinks(
-                &self.profile,
-                &self.extra,
-                &self.store,
-                &self.emit,
-                &self.stop,
-            )?);
-            self.sinks_key = key;
+            self.dispatcher = Some(
+                start_sinks(
+                    &self.profile,
+                    &self.extra,
+                    &self.store,
+                    &self.emit,
+                    &self.stop,
+                )
+                .await?,
+            );
             changes.push("restarted sinks".into());
         }
         self.status.watch(self.mailbox_keys());
@@ -338,7 +341,7 @@ impl Daemon {
         Ok(())
     }
 
-    fn observe(&mut self, o: Observation) -> anyhow::Result<()> {
+    async fn observe(&mut self, o: Observation) -> Result<(), Error> {
         match o {
             Observation::Record { events, cursor } => {
                 for e in &events {
@@ -346,7 +349,7 @@ impl Daemon {
                         self.auth_failed.remove(&e.account);
                     }
                 }
-                self.record(events, cursor.as_ref())
+                self.record(events, cursor).await
             }
             Observation::Health {
                 account,
@@ -364,6 +367,7 @@ impl Daemon {
                 }
                 tracing::error!("{account}: {reason}");
                 self.record(vec![Event::auth_failed(&account, reason)], None)
+                    .await
             }
             Observation::Failed {
                 account,
@@ -380,85 +384,33 @@ impl Daemon {
     }
 
     /// Journal first, then the sinks.
-    fn record(&mut self, events: Vec<Event>, cursor: Option<&MailboxCursor>) -> anyhow::Result<()> {
-        let fresh = self.store.record(&events, cursor).map_err(|e| {
+    async fn record(
+        &mut self,
+        events: Vec<Event>,
+        cursor: Option<MailboxCursor>,
+    ) -> Result<(), Error> {
+        let recorded = self
+            .store
+            .call(move |b| {
+                let fresh = b.record(&events, cursor.as_ref())?;
+                Ok((events, fresh))
+            })
+            .await;
+        let (events, fresh) = recorded.map_err(|e| {
             // Without the journal nothing can be promised: stop, loudly.
             self.stop.trigger();
-            anyhow::Error::new(e).context("cannot record events; stopping so that none is lost")
+            Error::state("cannot record events; stopping so that none is lost", e)
         })?;
         let dispatcher = self
             .dispatcher
             .as_ref()
             .expect("the dispatcher runs while watching");
-        for (seq, event) in fresh {
-            dispatcher.dispatch(seq, Arc::new(event.clone()));
+        let mut fresh = fresh.into_iter().peekable();
+        for (i, event) in events.into_iter().enumerate() {
+            if let Some((seq, _)) = fresh.next_if(|&(_, at)| at == i) {
+                dispatcher.dispatch(seq, Arc::new(event));
+            }
         }
         Ok(())
-    }
-}
-
-/// Connection failures per mailbox, logged so that an error repeated on
-/// every retry is said once, then counted.
-#[derive(Default)]
-struct Trouble(HashMap<(String, String), (String, u32)>);
-
-impl Trouble {
-    fn report(&mut self, account: &str, mailbox: &str, failure: Option<String>) {
-        let key = (account.to_string(), mailbox.to_string());
-        let Some(reason) = failure else {
-            if let Some((_, n)) = self.0.remove(&key) {
-                tracing::info!("{account}/{mailbox}: connected again after {n} failed attempts");
-            }
-            return;
-        };
-        match self.0.get_mut(&key) {
-            Some((last, n)) if *last == reason => {
-                *n += 1;
-                tracing::debug!("{account}/{mailbox}: {reason}; retrying (attempt {n})");
-            }
-            Some((last, n)) => {
-                tracing::warn!(
-                    "{account}/{mailbox}: {reason}; retrying (the previous error, {last:?}, \
-                     happened {n} times)"
-                );
-                *last = reason;
-                *n = 1;
-            }
-            None => {
-                tracing::warn!("{account}/{mailbox}: {reason}; retrying");
-                self.0.insert(key, (reason, 1));
-            }
-        }
-    }
-}
-
-enum Signal {
-    Stop(&'static str),
-    Hangup,
-}
-
-/// SIGINT, SIGTERM and SIGHUP.
-struct Signals {
-    int: tokio::signal::unix::Signal,
-    term: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> anyhow::Result<Signals> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Signals {
-            int: signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
-            term: signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
-            hup: signal(SignalKind::hangup()).context("cannot handle SIGHUP")?,
-        })
-    }
-
-    async fn next(&mut self) -> Signal {
-        tokio::select! {
-            _ = self.int.recv() => Signal::Stop("SIGINT"),
-            _ = self.term.recv() => Signal::Stop("SIGTERM"),
-            _ = self.hup.recv() => Signal::Hangup,
-        }
     }
 }

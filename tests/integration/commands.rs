@@ -1,9 +1,7 @@
 //! `check`, `state` and TLS, against a real Dovecot.
 
-mod common;
-
-use common::dovecot::simple_message;
-use common::{Env, received};
+use crate::common::dovecot::simple_message;
+use crate::common::{Env, received};
 
 fn text(out: &std::process::Output) -> (String, String) {
     (
@@ -86,8 +84,8 @@ fn tls_implicit_and_starttls_verify_the_certificate() {
         format!(
             "[[account]]\nname = \"tls\"\nhost = \"localhost\"\nport = {port}\ntls = \"{tls}\"\n\
              username = \"{}\"\npassword = \"{}\"\n{extra}\n",
-            common::USER,
-            common::PASSWORD
+            crate::common::USER,
+            crate::common::PASSWORD
         )
     };
     let ca_line = format!("ca-file = \"{ca}\"");

@@ -1,0 +1,137 @@
+//! The token endpoint over HTTPS (RFC 6749): refreshing an access token,
+//! and the POST that the sign-in flows share.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Deserialize;
+
+use super::{DEFAULT_LIFETIME, HTTP_TIMEOUT, MARGIN, OAuthError, TokenFile};
+use crate::config::OAuth2Client;
+use crate::credential::Secret;
+
+/// See [`super::access_token`]. The expiry stays in the file
+/// ([`TokenFile::expiry`]).
+pub(super) fn access_token(
+    client: &OAuth2Client,
+    file: &TokenFile,
+    force: bool,
+) -> Result<Secret, OAuthError> {
+    let mut saved = file.load();
+    let now = SystemTime::now();
+    if !force && let (Some(access), Some(at)) = (&saved.access_token, saved.expires_at) {
+        let expires_at = UNIX_EPOCH + Duration::from_secs(at);
+        if expires_at > now + MARGIN {
+            return Ok(Secret::new(access.clone()));
+        }
+    }
+    let refresh = match (&saved.refresh_token, &client.refresh_token) {
+        (Some(r), _) => r.clone(),
+        (None, Some(source)) => crate::credential::resolve(source)
+            .map_err(|e| OAuthError::RefreshSecret(Box::new(e)))?
+            .expose()
+            .to_string(),
+        (None, None) => return Err(OAuthError::NoRefreshToken),
+    };
+    let mut form = vec![
+        ("grant_type", "refresh_token".to_string()),
+        ("refresh_token", refresh),
+    ];
+    if !client.scopes.is_empty() {
+        form.push(("scope", client.scopes.join(" ")));
+    }
+    let answer = exchange(client, form)?;
+    let lifetime = answer
+        .expires_in
+        .map_or(DEFAULT_LIFETIME, Duration::from_secs);
+    let expires_at = now + lifetime;
+    saved.access_token = Some(answer.access_token.clone());
+    saved.expires_at = expires_at
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs());
+    if let Some(rotated) = answer.refresh_token {
+        saved.refresh_token = Some(rotated);
+    }
+    file.save(&saved)?;
+    tracing::info!(
+        "OAuth2: new access token from {}, valid for {}",
+        client.token_url,
+        humantime::format_duration(lifetime)
+    );
+    Ok(Secret::new(answer.access_token))
+}
+
+/// A token endpoint's answer (RFC 6749 §5.1).
+#[derive(Deserialize)]
+pub(crate) struct TokenAnswer {
+    pub access_token: String,
+    pub expires_in: Option<u64>,
+    pub refresh_token: Option<String>,
+}
+
+/// POSTs `form` (plus the client's id and secret) to the token endpoint.
+pub(crate) fn exchange(
+    client: &OAuth2Client,
+    form: Vec<(&str, String)>,
+) -> Result<TokenAnswer, OAuthError> {
+    post(client, "token endpoint", &client.token_url, form)
+}
+
+/// POSTs `form` with the client's credentials to `url` (the `endpoint`,
+/// for messages) and reads the JSON answer.
+pub(crate) fn post<T: serde::de::DeserializeOwned>(
+    client: &OAuth2Client,
+    endpoint: &'static str,
+    url: &str,
+    mut form: Vec<(&str, String)>,
+) -> Result<T, OAuthError> {
+    form.push(("client_id", client.client_id.clone()));
+    if let Some(source) = &client.client_secret {
+        let s = crate::credential::resolve(source)
+            .map_err(|e| OAuthError::ClientSecret(Box::new(e)))?;
+        form.push(("client_secret", s.expose().to_string()));
+    }
+    let tls = native_tls::TlsConnector::builder()
+        .min_protocol_version(Some(native_tls::Protocol::Tlsv12))
+        .build()
+        .map_err(|e| OAuthError::Tls(e.to_string()))?;
+    let agent = ureq::AgentBuilder::new()
+        .timeout(HTTP_TIMEOUT)
+        .tls_connector(std::sync::Arc::new(tls))
+        .build();
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    match agent.post(url).send_form(&pairs) {
+        Ok(response) => response
+            .into_json::<T>()
+            .map_err(|e| OAuthError::Unreadable {
+                endpoint,
+                url: url.to_string(),
+                detail: e.to_string(),
+            }),
+        Err(ureq::Error::Status(status, response)) => {
+            let (error, description) = response
+                .into_json::<ErrorAnswer>()
+                .map(|e| (e.error, e.error_description))
+                .unwrap_or_else(|_| ("no OAuth error in the answer".into(), None));
+            Err(OAuthError::Refused {
+                endpoint,
+                url: url.to_string(),
+                status,
+                error,
+                description,
+            })
+        }
+        Err(ureq::Error::Transport(t)) => Err(OAuthError::Unreachable {
+            endpoint,
+            url: url.to_string(),
+            detail: t.kind().to_string(),
+        }),
+    }
+}
+
+/// An error answer (RFC 6749 §5.2).
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    error: String,
+    error_description: Option<String>,
+}

@@ -1,0 +1,22 @@
+//! The integration tests: one binary (as ripgrep and just do), a module
+//! per area, sharing `common` (private Dovecots, profiles, the binary under
+//! test, fault-injecting proxies). Run one area with
+//! `cargo test --test integration watch::`.
+
+mod common;
+
+mod changes;
+mod commands;
+mod faults;
+mod generated;
+mod hooks;
+mod hostile;
+mod journal;
+mod library;
+mod notify;
+mod oauth;
+mod profile;
+mod resilience;
+mod schema;
+mod systemd;
+mod watch;
