@@ -1,5 +1,5 @@
 //! The committed completions and man pages are what the binary generates.
-//! After a CLI change: `MAILREACTOR_BLESS=1 cargo test --test generated`.
+//! After a CLI change: `MAILREACTOR_BLESS=1 cargo test --test integration generated::`.
 
 use std::path::Path;
 use std::process::Command;
@@ -76,7 +76,7 @@ fn committed_completions_and_man_pages_are_current() {
     }
     assert!(
         stale.is_empty(),
-        "out of date: {stale:?}; regenerate with MAILREACTOR_BLESS=1 cargo test --test generated"
+        "out of date: {stale:?}; regenerate with MAILREACTOR_BLESS=1 cargo test --test integration generated::"
     );
 }
 

@@ -124,8 +124,9 @@ fn event_types_are_described_alike_everywhere() {
             .stdout,
     )
     .unwrap()
-    // roff escapes hyphens; the text is otherwise as written.
-    .replace("\\-", "-");
+    // roff escapes hyphens and apostrophes; the text is otherwise as written.
+    .replace("\\-", "-")
+    .replace("\\*(Aq", "'");
     let entries = schema["oneOf"].as_array().unwrap();
     let listed: Vec<&str> = schema["properties"]["type"]["enum"]
         .as_array()
