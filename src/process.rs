@@ -28,12 +28,10 @@ pub(crate) struct Run {
     pub env: Vec<(String, String)>,
     /// The group is killed after this.
     pub timeout: Duration,
-    /// At most this much of stdout is kept (stderr: [`STDERR_KEPT`]).
-    pub stdout_cap: usize,
 }
 
-/// How much of a child's stderr is kept.
-pub(crate) const STDERR_KEPT: usize = 4096;
+/// How much of each of a child's output streams is kept.
+pub(crate) const OUTPUT_KEPT: usize = 4096;
 
 impl Run {
     /// `argv[0]` with `argv[1..]`, no input, with a timeout.
@@ -43,7 +41,6 @@ impl Run {
             stdin: None,
             env: Vec::new(),
             timeout,
-            stdout_cap: STDERR_KEPT,
         }
     }
 }
@@ -52,20 +49,21 @@ impl Run {
 #[derive(Debug)]
 pub(crate) struct Output {
     pub status: ExitStatus,
-    /// The start of its stdout (see [`Run::stdout_cap`]).
+    /// The start of its stdout (at most [`OUTPUT_KEPT`]).
     pub stdout: Vec<u8>,
     /// The start of its stderr.
     pub stderr: Vec<u8>,
 }
 
 impl Output {
-    /// The last non-blank line of stderr, for an error message.
-    pub fn last_stderr_line(&self) -> String {
+    /// `: ` and the last non-blank line of stderr (at most 200
+    /// characters), or nothing: to end an error message with.
+    pub fn stderr_detail(&self) -> String {
         String::from_utf8_lossy(&self.stderr)
             .lines()
             .rev()
             .find(|l| !l.trim().is_empty())
-            .map(|l| l.trim().chars().take(200).collect())
+            .map(|l| format!(": {}", l.trim().chars().take(200).collect::<String>()))
             .unwrap_or_default()
     }
 }
@@ -117,8 +115,8 @@ pub(crate) async fn run(run: Run) -> Result<Output, RunError> {
             let _ = stdin.write_all(&input).await;
         }
     };
-    let out = keep(child.stdout.take().expect("piped"), run.stdout_cap);
-    let err = keep(child.stderr.take().expect("piped"), STDERR_KEPT);
+    let out = keep(child.stdout.take().expect("piped"), OUTPUT_KEPT);
+    let err = keep(child.stderr.take().expect("piped"), OUTPUT_KEPT);
     let all = async {
         let ((), stdout, stderr, status) = tokio::join!(feed, out, err, child.wait());
         (stdout, stderr, status)
@@ -205,16 +203,17 @@ mod tests {
 
     #[test]
     fn output_status_and_caps() {
-        let mut r = sh(
-            "printf out; printf 'one\\ntwo\\n' >&2; head -c 100000 /dev/zero; exit 3",
+        let r = sh(
+            "printf out; printf 'one\\ntwo\\n\\n' >&2; head -c 100000 /dev/zero; exit 3",
             Duration::from_secs(10),
         );
-        r.stdout_cap = 10;
         let o = run_blocking(r).unwrap();
         assert_eq!(o.status.code(), Some(3));
         assert_eq!(&o.stdout[..3], b"out");
-        assert_eq!(o.stdout.len(), 10);
-        assert_eq!(o.last_stderr_line(), "two");
+        assert_eq!(o.stdout.len(), OUTPUT_KEPT);
+        assert_eq!(o.stderr_detail(), ": two");
+        let quiet = run_blocking(sh("true", Duration::from_secs(10))).unwrap();
+        assert_eq!(quiet.stderr_detail(), "");
     }
 
     #[test]

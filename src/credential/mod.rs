@@ -50,7 +50,8 @@ pub enum CredentialError {
         #[source]
         source: RunError,
     },
-    #[error("{key} {program:?} failed ({status}){}", detail(stderr))]
+    /// `stderr` is empty, or `: ` and the last line the program wrote there.
+    #[error("{key} {program:?} failed ({status}){stderr}")]
     Failed {
         key: &'static str,
         program: String,
@@ -62,14 +63,6 @@ pub enum CredentialError {
     /// Getting an OAuth2 token failed.
     #[error(transparent)]
     OAuth(#[from] OAuthError),
-}
-
-fn detail(s: &str) -> String {
-    if s.is_empty() {
-        String::new()
-    } else {
-        format!(": {s}")
-    }
 }
 
 /// Gets a password (or a token-command's token) from its source.
@@ -100,7 +93,7 @@ fn run(argv: &[String], key: &'static str) -> Result<Secret, CredentialError> {
             key,
             program,
             status: output.status,
-            stderr: output.last_stderr_line(),
+            stderr: output.stderr_detail(),
         });
     }
     let text = String::from_utf8_lossy(&output.stdout);

@@ -15,8 +15,6 @@ use crate::config::{HookConfig, HookRun};
 use crate::event::Event;
 use crate::process::{self, Run, RunError};
 
-/// How much of a hook's output is kept for the log, per stream.
-const OUTPUT_KEPT: usize = 4096;
 /// Longest value of an `MR_*` variable.
 const ENV_MAX: usize = 1024;
 
@@ -55,7 +53,6 @@ impl HookSink {
                 .into(),
         );
         run.env = variables(events);
-        run.stdout_cap = OUTPUT_KEPT;
         let started = Instant::now();
         let output = process::run(run).await.map_err(|e| match e {
             RunError::Spawn(e) => SinkError::Failed(format!("cannot start the hook: {e}")),
@@ -75,13 +72,11 @@ impl HookSink {
         if output.status.success() {
             Ok(())
         } else {
-            let last = output.last_stderr_line();
-            let detail = if last.is_empty() {
-                String::new()
-            } else {
-                format!(": {last}")
-            };
-            Err(SinkError::Failed(format!("{}{detail}", output.status)))
+            Err(SinkError::Failed(format!(
+                "{}{}",
+                output.status,
+                output.stderr_detail()
+            )))
         }
     }
 }

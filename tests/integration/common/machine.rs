@@ -6,7 +6,6 @@
 use std::cell::Cell;
 use std::sync::{Condvar, Mutex};
 
-#[derive(Default)]
 struct State {
     shared: usize,
     alone: bool,
