@@ -200,13 +200,13 @@ fn hint(a: &Account, e: &ImapError) -> Option<String> {
         ImapError::Auth(_) => Some(provider.map(str::to_string).unwrap_or_else(|| {
             "check the username and the password source of this account".into()
         })),
-        ImapError::Connect(msg) if msg.contains("refused") => Some(format!(
+        ImapError::Unreachable {
+            source: Some(e), ..
+        } if e.kind() == std::io::ErrorKind::ConnectionRefused => Some(format!(
             "nothing listens on {}:{}; implicit TLS is usually port 993, STARTTLS and plain IMAP port 143",
             a.host, a.port
         )),
-        ImapError::Connect(msg) if msg.contains("resolve") => {
-            Some(format!("is \"{}\" the right host name?", a.host))
-        }
+        ImapError::Resolve { .. } => Some(format!("is \"{}\" the right host name?", a.host)),
         _ => None,
     }
 }

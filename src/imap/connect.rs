@@ -150,7 +150,10 @@ pub fn connect(account: &Account, ctl: Arc<Control>) -> Result<imap::Client<Stre
 fn tcp(host: &str, port: u16) -> Result<TcpStream, ImapError> {
     let addrs = (host, port)
         .to_socket_addrs()
-        .map_err(|e| ImapError::Connect(format!("cannot resolve {host}: {e}")))?;
+        .map_err(|source| ImapError::Resolve {
+            host: host.to_string(),
+            source,
+        })?;
     let mut last = None;
     for addr in addrs {
         match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
@@ -166,13 +169,16 @@ fn tcp(host: &str, port: u16) -> Result<TcpStream, ImapError> {
                 let _ = sock.set_tcp_user_timeout(Some(IO_TIMEOUT * 2));
                 return Ok(s);
             }
-            Err(e) => last = Some(format!("{addr}: {e}")),
+            Err(e) => last = Some((addr, e)),
         }
     }
-    Err(ImapError::Connect(format!(
-        "cannot connect to {host}:{port}: {}",
-        last.unwrap_or_else(|| "no address".into())
-    )))
+    let (addr, source) = last.unzip();
+    Err(ImapError::Unreachable {
+        host: host.to_string(),
+        port,
+        addr,
+        source,
+    })
 }
 
 fn handshake(
@@ -182,34 +188,37 @@ fn handshake(
     let mut builder = native_tls::TlsConnector::builder();
     builder.min_protocol_version(Some(native_tls::Protocol::Tlsv12));
     if let Some(path) = &account.ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| ImapError::Tls(format!("cannot read ca-file {}: {e}", path.display())))?;
-        let certs = native_tls::Certificate::stack_from_pem(&pem).map_err(|e| {
-            ImapError::Tls(format!(
-                "ca-file {} holds no PEM certificate: {e}",
-                path.display()
-            ))
+        let pem = std::fs::read(path).map_err(|source| ImapError::CaFileUnreadable {
+            path: path.clone(),
+            source,
+        })?;
+        let certs = native_tls::Certificate::stack_from_pem(&pem).map_err(|source| {
+            ImapError::CaFileEmpty {
+                path: path.clone(),
+                source,
+            }
         })?;
         for cert in certs {
             builder.add_root_certificate(cert);
         }
     }
-    let connector = builder
-        .build()
-        .map_err(|e| ImapError::Tls(format!("TLS setup failed: {e}")))?;
+    let connector = builder.build().map_err(ImapError::TlsSetup)?;
     tcp.set_read_timeout(Some(IO_TIMEOUT))
         .map_err(ImapError::io)?;
     connector.connect(&account.host, tcp).map_err(|e| {
-        let detail = match &e {
-            native_tls::HandshakeError::Failure(f) => f.to_string(),
-            native_tls::HandshakeError::WouldBlock(_) => "the server did not answer in time".into(),
+        let (detail, source) = match e {
+            native_tls::HandshakeError::Failure(f) => (f.to_string(), Some(f)),
+            native_tls::HandshakeError::WouldBlock(_) => {
+                ("the server did not answer in time".into(), None)
+            }
         };
-        ImapError::Tls(format!(
-            "TLS handshake with {}:{} failed: {detail}{}",
-            account.host,
-            account.port,
-            tls_hint(&detail, account)
-        ))
+        ImapError::Handshake {
+            host: account.host.clone(),
+            port: account.port,
+            hint: tls_hint(&detail, account),
+            detail,
+            source,
+        }
     })
 }
 
@@ -245,9 +254,7 @@ fn starttls(tcp: &TcpStream) -> Result<(), ImapError> {
     loop {
         line.clear();
         if reader.read_line(&mut line).map_err(ImapError::io)? == 0 {
-            return Err(ImapError::Connect(
-                "connection closed during STARTTLS".into(),
-            ));
+            return Err(ImapError::Closed);
         }
         if let Some(rest) = line.strip_prefix("mr0 ") {
             if rest.to_ascii_uppercase().starts_with("OK") {
@@ -255,10 +262,7 @@ fn starttls(tcp: &TcpStream) -> Result<(), ImapError> {
                 debug_assert!(reader.buffer().is_empty());
                 return Ok(());
             }
-            return Err(ImapError::Tls(format!(
-                "the server refused STARTTLS: {}",
-                rest.trim()
-            )));
+            return Err(ImapError::StarttlsRefused(rest.trim().to_string()));
         }
     }
 }
@@ -269,9 +273,8 @@ fn check_greeting(greeting: &[u8]) -> Result<(), ImapError> {
     if upper.starts_with("* OK") || upper.starts_with("* PREAUTH") {
         Ok(())
     } else {
-        Err(ImapError::Connect(format!(
-            "unexpected greeting (is this an IMAP port with the right TLS mode?): {}",
-            g.trim().chars().take(120).collect::<String>()
-        )))
+        Err(ImapError::Greeting(
+            g.trim().chars().take(120).collect::<String>(),
+        ))
     }
 }

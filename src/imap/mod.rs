@@ -10,6 +10,7 @@
 
 mod changes;
 mod connect;
+mod error;
 mod stream;
 pub mod structure;
 mod uid_set;
@@ -22,6 +23,7 @@ use imap::types::UnsolicitedResponse;
 
 pub use changes::ChangeSupport;
 pub use connect::IO_TIMEOUT;
+pub use error::ImapError;
 pub use stream::{Control, Peer, Stream};
 pub use uid_set::{parse_uid_set, uid_set};
 
@@ -32,41 +34,6 @@ use crate::shutdown::Shutdown;
 
 /// UIDs fetched per command.
 pub const BATCH: usize = 100;
-
-/// Why an IMAP operation failed, as the watcher needs to tell.
-#[derive(Debug, thiserror::Error)]
-pub enum ImapError {
-    #[error("login rejected: {0}")]
-    Auth(String),
-    #[error("mailbox \"{0}\" does not exist or cannot be opened: {1}")]
-    MailboxMissing(String, String),
-    #[error("{0}")]
-    Tls(String),
-    #[error("{0}")]
-    Connect(String),
-    #[error("{0}")]
-    Protocol(String),
-}
-
-impl ImapError {
-    pub(crate) fn io(e: std::io::Error) -> ImapError {
-        ImapError::Protocol(format!("connection error: {e}"))
-    }
-}
-
-impl From<imap::Error> for ImapError {
-    fn from(e: imap::Error) -> ImapError {
-        match e {
-            imap::Error::Io(io) => ImapError::io(io),
-            imap::Error::ConnectionLost => {
-                ImapError::Protocol("the server closed the connection".into())
-            }
-            imap::Error::Bye(b) => ImapError::Protocol(format!("the server said goodbye: {b}")),
-            imap::Error::Tls(t) => ImapError::Tls(format!("TLS error: {t}")),
-            other => ImapError::Protocol(format!("IMAP error: {other}")),
-        }
-    }
-}
 
 /// What EXAMINE told about a mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,10 +150,7 @@ impl Connection {
             }
             UnsolicitedResponse::Fetch { .. } if self.watch_changes => self.news = true,
             UnsolicitedResponse::Bye { information, .. } => {
-                return Err(ImapError::Protocol(format!(
-                    "the server said goodbye: {}",
-                    information.unwrap_or_default()
-                )));
+                return Err(ImapError::Bye(information.unwrap_or_default()));
             }
             _ => {}
         }
