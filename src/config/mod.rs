@@ -209,8 +209,9 @@ pub struct Account {
 
 impl Profile {
     /// Reads and validates the profile at `path`, naming it `name`.
+    /// A file over 1 MiB, or one that is not UTF-8, is refused at once.
     pub fn load(path: &Path, name: &str) -> Result<Profile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ProfileError::io(path, e))?;
+        let text = read_profile(path)?;
         Profile::parse(&text, path, name)
     }
 
@@ -233,6 +234,42 @@ impl Profile {
             journal,
         })
     }
+}
+
+/// A profile is a small text file; anything larger is not one.
+const MAX_PROFILE: u64 = 1024 * 1024;
+
+/// Reads the profile's text: at most [`MAX_PROFILE`] bytes, UTF-8.
+fn read_profile(path: &Path) -> Result<String, ProfileError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| ProfileError::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_PROFILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ProfileError::io(path, e))?;
+    if bytes.len() as u64 > MAX_PROFILE {
+        return Err(ProfileError::plain(
+            path,
+            "the profile is larger than 1 MiB; a profile is a short TOML file".into(),
+            Some("is --config pointing at the right file?".into()),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = at
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
+        ProfileError::plain(
+            path,
+            format!("the profile is not UTF-8 text (line {line}, column {column})"),
+            Some("save it as UTF-8; is --config pointing at the right file?".into()),
+        )
+    })
 }
 
 /// Which profile to read: `--config PATH` wins, then `--profile NAME`, then

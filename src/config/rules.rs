@@ -2,6 +2,7 @@
 //! span, duration ranges, and what counts as a loopback host.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::ProfileError;
@@ -44,4 +45,31 @@ pub(crate) fn is_loopback(host: &str) -> bool {
             .trim_matches(['[', ']'])
             .parse::<IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A `ca-file`: it must be readable and hold at least one PEM certificate,
+/// which is checked now rather than at the first connection.
+pub(super) fn ca_file(
+    value: Option<toml::Spanned<PathBuf>>,
+    err: &ErrFn,
+) -> Result<Option<PathBuf>, ProfileError> {
+    let Some(v) = value else { return Ok(None) };
+    let (span, path) = (v.span(), v.into_inner());
+    let fail =
+        |message: String, help: &str| err(span.clone(), "ca-file", message, Some(help.into()));
+    let pem = std::fs::read(&path).map_err(|e| {
+        fail(
+            format!("cannot read ca-file {}: {e}", path.display()),
+            "give the path of a PEM file with the certificate (or CA) the server uses",
+        )
+    })?;
+    let found = native_tls::Certificate::stack_from_pem(&pem).map_or(0, |c| c.len());
+    if found == 0 || !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(fail(
+            format!("ca-file {} holds no PEM certificate", path.display()),
+            "it must contain -----BEGIN CERTIFICATE----- blocks; convert a DER file with \
+             `openssl x509 -inform der -in FILE -out FILE.pem`",
+        ));
+    }
+    Ok(Some(path))
 }

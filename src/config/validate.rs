@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::raw::RawAccount;
-use super::rules::{ErrFn, interval, is_loopback};
+use super::rules::{ErrFn, ca_file, interval, is_loopback};
 use super::{Account, ChangeTracking, Mode, ProfileError, Tls};
 use super::{auth, provider};
 
@@ -112,6 +112,7 @@ pub(super) fn accounts(
             &err,
         )?
         .unwrap_or(DEFAULT_IDLE);
+        let ca_file = ca_file(a.ca_file, &err)?;
         out.push(Account {
             name,
             host,
@@ -126,7 +127,7 @@ pub(super) fn accounts(
             poll_interval,
             idle_interval,
             allow_insecure: a.allow_insecure,
-            ca_file: a.ca_file.map(|c| c.into_inner()),
+            ca_file,
         });
     }
     Ok(out)

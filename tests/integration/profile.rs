@@ -9,9 +9,15 @@ const BASE: &str = "[[account]]\nname = \"work\"\nhost = \"imap.example.com\"\n\
 
 /// Runs `check` on `text`; returns stderr after asserting exit code 2.
 fn refused(text: &str) -> String {
+    refused_bytes(text.as_bytes())
+}
+
+/// [`refused`] for any bytes.
+fn refused_bytes(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(2000)]);
     let out = Command::new(env!("CARGO_BIN_EXE_mailreactor"))
         .arg("check")
         .arg("-c")
@@ -249,4 +255,46 @@ fn usage_errors_exit_2_and_help_needs_no_profile() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: mailreactor"));
     let out = run(&["-c", "/nonexistent.toml", "completions", "bash"]);
     assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn huge_or_binary_profiles_are_refused_at_once() {
+    let started = std::time::Instant::now();
+    let mut huge = BASE.as_bytes().to_vec();
+    huge.extend(std::iter::repeat_n(b'#', 90 * 1024 * 1024));
+    let e = refused_bytes(&huge);
+    assert_has(&e, &["larger than 1 MiB"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let mut garbage = BASE.as_bytes().to_vec();
+    garbage.extend_from_slice(b"mailboxes = [\"\xff\xfe\"]\n");
+    let e = refused_bytes(&garbage);
+    assert_has(
+        &e,
+        &["not UTF-8 text (line 6, column 15)", "save it as UTF-8"],
+    );
+}
+
+#[test]
+fn ca_files_are_checked_when_the_profile_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = refused(&format!("{BASE}ca-file = \"/nonexistent/ca.pem\"\n"));
+    assert_has(
+        &e,
+        &[
+            "bad.toml:6:11:",
+            "account[0].ca-file",
+            "cannot read ca-file /nonexistent/ca.pem",
+        ],
+    );
+    let not_pem = dir.path().join("ca.pem");
+    std::fs::write(&not_pem, "this is not a certificate\n").unwrap();
+    let e = refused(&format!("{BASE}ca-file = \"{}\"\n", not_pem.display()));
+    assert_has(
+        &e,
+        &[
+            ":6:11:",
+            "holds no PEM certificate",
+            "openssl x509 -inform der",
+        ],
+    );
 }
