@@ -14,6 +14,20 @@ use crate::config::ProfileError;
 #[error("{0}")]
 pub struct ConnectFailure(pub String);
 
+/// A command line that asks for something that is not there (a page, a
+/// sink, a time that is no time, a profile that already exists): exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Fails the command with a [`UsageError`].
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        return Err($crate::exit::UsageError(format!($($arg)*)).into())
+    };
+}
+pub(crate) use usage;
+
 pub const SUCCESS: u8 = 0;
 pub const FAILURE: u8 = 1;
 pub const USAGE: u8 = 2;
@@ -23,7 +37,8 @@ pub const CONNECT: u8 = 3;
 pub fn code(e: &anyhow::Error) -> u8 {
     if is_broken_pipe(e) {
         SUCCESS
-    } else if e.downcast_ref::<ProfileError>().is_some() {
+    } else if e.downcast_ref::<ProfileError>().is_some() || e.downcast_ref::<UsageError>().is_some()
+    {
         USAGE
     } else if e.downcast_ref::<ConnectFailure>().is_some() {
         CONNECT

@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 
 use super::Context;
 use crate::cli::AuthCommand;
@@ -22,14 +22,14 @@ pub fn run(ctx: &Context, cmd: &AuthCommand) -> anyhow::Result<()> {
     let profile = ctx.profile()?;
     let Some(a) = profile.accounts.iter().find(|a| &a.name == account) else {
         let names: Vec<&str> = profile.accounts.iter().map(|a| a.name.as_str()).collect();
-        bail!(
-            "no account named {account:?} in {}; it has: {}",
+        crate::exit::usage!(
+            "there is no account named \"{account}\" in {}; it has: {}",
             profile.path.display(),
             names.join(", ")
         );
     };
     let SecretSource::OAuth2(client) = &a.secret else {
-        bail!(
+        crate::exit::usage!(
             "account {account:?} does not use [account.oauth2]: `auth login` is for accounts \
              whose refresh token mailreactor keeps (auth = \"xoauth2\" with an \
              [account.oauth2] table)"

@@ -13,7 +13,7 @@ pub const STARTER: &str = include_str!("starter.toml");
 pub fn run(ctx: &Context) -> anyhow::Result<()> {
     let (path, _) = ctx.locate()?;
     if path.exists() {
-        anyhow::bail!(
+        crate::exit::usage!(
             "{} already exists; mailreactor init never overwrites a profile (edit it, or move it \
              away first)",
             path.display()

@@ -26,15 +26,12 @@ pub(crate) fn sink_named(
 ) -> anyhow::Result<(Box<dyn crate::sink::Sink>, crate::sink::SinkSpec)> {
     let mut sinks = all_sinks(profile);
     let names: Vec<String> = sinks.iter().map(|(s, _)| s.name().to_string()).collect();
-    let i = sinks
-        .iter()
-        .position(|(s, _)| s.name() == name)
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "no sink named {name:?}; this profile has: {}",
-                names.join(", ")
-            )
-        })?;
+    let Some(i) = sinks.iter().position(|(s, _)| s.name() == name) else {
+        crate::exit::usage!(
+            "there is no sink named \"{name}\"; this profile has: {}",
+            names.join(", ")
+        );
+    };
     Ok(sinks.swap_remove(i))
 }
 
@@ -101,8 +98,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Manual { page, .. } => {
-            let text = crate::manual::page(page.as_deref())
-                .ok_or_else(|| anyhow::anyhow!("no manual page for {page:?}"))?;
+            let Some(text) = crate::manual::page(page.as_deref()) else {
+                let pages: Vec<String> = crate::manual::pages()
+                    .into_iter()
+                    .filter_map(|(f, _)| {
+                        f.strip_prefix("mailreactor-")?
+                            .strip_suffix(".1")
+                            .map(str::to_string)
+                    })
+                    .collect();
+                crate::exit::usage!(
+                    "there is no manual page \"{}\"; the pages are: {}",
+                    page.as_deref().unwrap_or_default(),
+                    pages.join(", ")
+                );
+            };
             std::io::Write::write_all(&mut std::io::stdout(), &text)?;
             Ok(())
         }

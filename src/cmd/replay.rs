@@ -43,8 +43,9 @@ pub fn parse_when(s: &str) -> anyhow::Result<String> {
             .checked_sub(d)
             .unwrap_or(std::time::UNIX_EPOCH)
     } else {
-        anyhow::bail!(
-            "{s:?} is not a time: write 2026-11-23T07:00:00Z, 2026-11-23, or a duration ago such as 2h"
+        crate::exit::usage!(
+            "\"{s}\" is not a time: write 2026-11-23T07:00:00Z, 2026-11-23, or a duration ago \
+             such as 2h"
         );
     };
     Ok(humantime::format_rfc3339_millis(t).to_string())
@@ -129,11 +130,13 @@ pub fn dead_letters(ctx: &Context, cmd: &DeadLetterCommand) -> anyhow::Result<()
             Ok(())
         }
         DeadLetterCommand::Drop { ids, .. } => {
+            known_ids(store.as_mut(), ids)?;
             let n = store.drop_dead_letters(ids)?;
             eprintln!("dropped {n} dead letters");
             Ok(())
         }
         DeadLetterCommand::Retry { ids, .. } => {
+            known_ids(store.as_mut(), ids)?;
             let rows: Vec<_> = store
                 .dead_letters()?
                 .into_iter()
@@ -171,4 +174,22 @@ pub fn dead_letters(ctx: &Context, cmd: &DeadLetterCommand) -> anyhow::Result<()
             Ok(())
         }
     }
+}
+
+/// Refuses ids that are not dead letters (before anything is done).
+fn known_ids(store: &mut dyn Backend, ids: &[i64]) -> anyhow::Result<()> {
+    let known: Vec<i64> = store.dead_letters()?.iter().map(|d| d.id).collect();
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|id| !known.contains(id))
+        .map(|id| id.to_string())
+        .collect();
+    if !missing.is_empty() {
+        crate::exit::usage!(
+            "there is no dead letter {}; nothing was done (`mailreactor dead-letters list` shows \
+             them)",
+            missing.join(", ")
+        );
+    }
+    Ok(())
 }

@@ -220,3 +220,78 @@ fn logs_can_be_json_and_never_reach_stdout() {
             .all(|l| l["level"].is_string() && l["timestamp"].is_string())
     );
 }
+
+/// Every row of the README's exit-code table, produced for real, and each
+/// failure said in a sentence (never a Rust `Debug` rendering).
+#[test]
+fn exit_codes_are_what_the_readme_says() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table: Vec<i32> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("| exit code | meaning |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(table, [0, 1, 2, 3], "the README's exit-code table changed");
+
+    let mut env = Env::new(&["INBOX"], "");
+    let expect = |code: i32, args: &[&str], out: std::process::Output| {
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("Some(") && !stderr.contains(" { "),
+            "{args:?}: {stderr}"
+        );
+        stderr
+    };
+    // 0: success.
+    expect(0, &["watch", "--once"], env.run(&["watch", "--once"]));
+    // 2: usage or profile errors, each saying what is wrong.
+    for (args, says) in [
+        (&["init"][..], "never overwrites"),
+        (
+            &["manual", "nope"][..],
+            "there is no manual page \"nope\"; the pages are: watch",
+        ),
+        (
+            &["replay", "--since", "yesterday"][..],
+            "\"yesterday\" is not a time",
+        ),
+        (
+            &["dead-letters", "drop", "999"][..],
+            "there is no dead letter 999; nothing was done",
+        ),
+        (
+            &["dead-letters", "retry", "998"][..],
+            "there is no dead letter 998",
+        ),
+        (
+            &["emit-test", "--sink", "nope"][..],
+            "there is no sink named \"nope\"",
+        ),
+        (&["watch", "--no-such-flag"][..], "--no-such-flag"),
+    ] {
+        let stderr = expect(2, args, env.run(args));
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    // 1: a runtime failure: another watch holds the state.
+    let mut watch = env.watch();
+    watch.wait_connected(1);
+    let stderr = expect(1, &["watch", "--once"], env.run(&["watch", "--once"]));
+    assert!(stderr.contains("another mailreactor is using"), "{stderr}");
+    watch.terminate();
+    // 3: the server cannot be reached.
+    env.dovecot.stop();
+    let stderr = expect(3, &["check"], env.run(&["check"]));
+    assert!(stderr.contains("cannot connect"), "{stderr}");
+}

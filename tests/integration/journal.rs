@@ -50,7 +50,8 @@ fn replay_filters_and_targets() {
     assert_eq!(read(&hook_out), "a\nb\nc\na\nb\nc\n");
 
     let out = env.run(&["replay", "--since", "yesterday-ish"]);
-    assert_eq!(out.status.code(), Some(1));
+    // A usage error, as the README's exit-code table says.
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a time"));
     let out = env.run(&["replay", "--sink", "nope"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("this profile has: log, stdout"));

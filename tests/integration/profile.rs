@@ -221,7 +221,8 @@ fn init_writes_a_starter_that_loads_and_never_overwrites() {
     let written = std::fs::read_to_string(&path).unwrap();
 
     let again = run(&["init"]);
-    assert_eq!(again.status.code(), Some(1));
+    // A usage error, as the README's exit-code table says.
+    assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), written);
 
