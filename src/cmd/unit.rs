@@ -2,6 +2,7 @@
 //! per profile (`mailreactor@work` watches the profile `work`).
 
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 /// The unit, for this binary at `exe`.
 pub fn unit(exe: &str) -> String {
@@ -41,7 +42,14 @@ WantedBy=default.target
 }
 
 pub fn run() -> anyhow::Result<()> {
-    let exe = std::env::current_exe()?;
+    let exe = binary()?;
+    if in_build_dir(&exe) {
+        tracing::warn!(
+            "{} is inside a cargo build directory, which `cargo clean` or the next build \
+             replaces; install mailreactor (`cargo install --path .`) and run systemd-unit again",
+            exe.display()
+        );
+    }
     let exe = exe.to_string_lossy();
     anyhow::ensure!(
         !exe.contains(char::is_whitespace),
@@ -49,4 +57,30 @@ pub fn run() -> anyhow::Result<()> {
     );
     write!(std::io::stdout(), "{}", unit(&exe))?;
     Ok(())
+}
+
+/// The binary the unit should run: `mailreactor` on `PATH` (the installed
+/// one, which a rebuild does not move), else the one running now.
+fn binary() -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .filter(|dir| dir.is_absolute())
+            .map(|dir| dir.join("mailreactor"))
+            .find(|p| {
+                std::fs::metadata(p)
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            })
+    });
+    match on_path {
+        Some(p) => Ok(p),
+        None => Ok(std::env::current_exe()?),
+    }
+}
+
+/// Whether `exe` sits in a cargo target directory (`target/debug`, ...).
+fn in_build_dir(exe: &Path) -> bool {
+    exe.parent().is_some_and(|dir| {
+        dir.join(".fingerprint").is_dir() || dir.join("build").is_dir() && dir.join("deps").is_dir()
+    })
 }

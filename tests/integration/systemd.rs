@@ -140,12 +140,40 @@ fn sighup_reloads_without_losing_state_or_repeating_mail() {
 }
 
 #[test]
-fn the_unit_runs_this_binary_as_a_notify_service_per_profile() {
+fn the_unit_prefers_the_installed_binary_on_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let installed = dir.path().join("mailreactor");
+    std::fs::write(&installed, "#!/bin/sh\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&installed, std::fs::Permissions::from_mode(0o755)).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailreactor"))
         .arg("systemd-unit")
+        .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
         .output()
         .unwrap();
     assert!(out.status.success());
+    let unit = String::from_utf8(out.stdout).unwrap();
+    let want = format!("ExecStart={} watch --profile %i", installed.display());
+    assert!(unit.lines().any(|l| l == want), "no {want:?} in\n{unit}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("build directory"), "{stderr}");
+}
+
+#[test]
+fn the_unit_runs_this_binary_as_a_notify_service_per_profile() {
+    // With no mailreactor on PATH: this binary, with a warning that it is
+    // in a build directory.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailreactor"))
+        .arg("systemd-unit")
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("inside a cargo build directory"),
+        "{stderr}"
+    );
     let unit = String::from_utf8(out.stdout).unwrap();
     let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_mailreactor")).unwrap();
     for line in [
