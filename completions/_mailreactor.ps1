@@ -381,6 +381,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             break
         }
         'mailreactor;systemd-unit' {
+            [CompletionResult]::new('--credential', '--credential', [CompletionResultType]::ParameterName, 'Hand the service a secret file as a systemd credential: `--credential imap=/home/me/.secrets/imap` adds `LoadCredential=imap:/home/me/.secrets/imap`, and the profile reads it with `password-file = "${CREDENTIALS_DIRECTORY}/imap"`. Repeatable')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')

@@ -350,6 +350,7 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
         &'mailreactor;auth;help;help'= {
         }
         &'mailreactor;systemd-unit'= {
+            cand --credential 'Hand the service a secret file as a systemd credential: `--credential imap=/home/me/.secrets/imap` adds `LoadCredential=imap:/home/me/.secrets/imap`, and the profile reads it with `password-file = "${CREDENTIALS_DIRECTORY}/imap"`. Repeatable'
             cand -c 'Read the profile from this file instead of the config directory'
             cand --config 'Read the profile from this file instead of the config directory'
             cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'

@@ -220,6 +220,7 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand auth; and __fish
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand auth; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "login" -d 'Sign in with a browser and keep the refresh token'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -l credential -d 'Hand the service a secret file as a systemd credential: `--credential imap=/home/me/.secrets/imap` adds `LoadCredential=imap:/home/me/.secrets/imap`, and the profile reads it with `password-file = "${CREDENTIALS_DIRECTORY}/imap"`. Repeatable' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand systemd-unit" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F

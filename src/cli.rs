@@ -124,7 +124,15 @@ pub enum Command {
     ///
     /// `mailreactor systemd-unit > ~/.config/systemd/user/mailreactor@.service`,
     /// then `systemctl --user enable --now mailreactor@default`.
-    SystemdUnit,
+    SystemdUnit {
+        /// Hand the service a secret file as a systemd credential:
+        /// `--credential imap=/home/me/.secrets/imap` adds
+        /// `LoadCredential=imap:/home/me/.secrets/imap`, and the profile reads
+        /// it with `password-file = "${CREDENTIALS_DIRECTORY}/imap"`.
+        /// Repeatable.
+        #[arg(long, value_name = "NAME=PATH", value_parser = parse_credential)]
+        credential: Vec<(String, String)>,
+    },
 
     /// Print the JSON Schema of every event (schema 1).
     ///
@@ -256,6 +264,28 @@ pub enum StateCommand {
         #[arg(long, requires = "account")]
         mailbox: Option<String>,
     },
+}
+
+/// `NAME=PATH` of `systemd-unit --credential`.
+fn parse_credential(s: &str) -> Result<(String, String), String> {
+    let (name, path) = s
+        .split_once('=')
+        .ok_or_else(|| "write NAME=PATH, e.g. imap=/home/me/.secrets/imap".to_string())?;
+    let name_ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if !name_ok {
+        return Err(format!(
+            "the credential name \"{name}\" may hold only letters, digits, '-', '_' and '.'"
+        ));
+    }
+    if !path.starts_with('/') || path.contains(char::is_whitespace) {
+        return Err(format!(
+            "the credential path \"{path}\" must be absolute and without white space"
+        ));
+    }
+    Ok((name.to_string(), path.to_string()))
 }
 
 #[cfg(test)]

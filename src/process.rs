@@ -18,6 +18,20 @@ use tokio::process::Command;
 /// child.
 const NOT_FOR_CHILDREN: [&str; 3] = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"];
 
+/// Variables that hold secrets (a profile's `password-env`, ...): taken out
+/// of every child's environment. Only ever added to while running.
+static SECRET_VARS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Keeps the variables `vars` from every child started from now on.
+pub(crate) fn hide_from_children(vars: impl IntoIterator<Item = String>) {
+    let mut hidden = SECRET_VARS.lock().unwrap_or_else(|e| e.into_inner());
+    for var in vars {
+        if !hidden.contains(&var) {
+            hidden.push(var);
+        }
+    }
+}
+
 /// What to run, and how.
 #[derive(Debug, Clone)]
 pub(crate) struct Run {
@@ -89,9 +103,7 @@ pub(crate) async fn run(run: Run) -> Result<Output, RunError> {
     };
     let mut cmd = Command::new(program);
     cmd.args(args);
-    for var in NOT_FOR_CHILDREN {
-        cmd.env_remove(var);
-    }
+    clean_env(cmd.as_std_mut());
     cmd.envs(run.env.iter().map(|(k, v)| (k, v)))
         .stdin(if run.stdin.is_some() {
             Stdio::piped()
@@ -135,6 +147,30 @@ pub(crate) async fn run(run: Run) -> Result<Output, RunError> {
         stdout,
         stderr,
     })
+}
+
+/// Starts `program` with `args` and lets it run on its own (a browser):
+/// no input, output discarded, the same clean environment as [`run`].
+#[cfg_attr(not(feature = "oauth2"), allow(dead_code))]
+pub(crate) fn spawn_detached(program: &str, args: &[&str]) -> std::io::Result<()> {
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    clean_env(&mut cmd);
+    cmd.spawn().map(|_| ())
+}
+
+/// Takes systemd's variables and every secret variable out of a child's
+/// environment.
+fn clean_env(cmd: &mut std::process::Command) {
+    for var in NOT_FOR_CHILDREN {
+        cmd.env_remove(var);
+    }
+    for var in SECRET_VARS.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        cmd.env_remove(var);
+    }
 }
 
 /// [`run`] for a caller without a runtime (a watcher thread, a command):
@@ -214,6 +250,16 @@ mod tests {
         assert_eq!(o.stderr_detail(), ": two");
         let quiet = run_blocking(sh("true", Duration::from_secs(10))).unwrap();
         assert_eq!(quiet.stderr_detail(), "");
+    }
+
+    #[test]
+    fn hidden_variables_never_reach_a_child() {
+        // SAFETY: no other unit test reads or writes MR_TEST_HIDDEN_PW.
+        unsafe { std::env::set_var("MR_TEST_HIDDEN_PW", "hunter2") };
+        hide_from_children(["MR_TEST_HIDDEN_PW".to_string()]);
+        let script = "printf '%s %s' \"${MR_TEST_HIDDEN_PW-unset}\" \"${PATH:+path}\"";
+        let o = run_blocking(sh(script, Duration::from_secs(10))).unwrap();
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "unset path");
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! keeps the refresh token where `watch` finds it (or prints it).
 
 use std::io::Write as _;
-use std::process::{Command, Stdio};
 
 use anyhow::Context as _;
 
@@ -69,12 +68,7 @@ fn browser(
     eprintln!("  {}\n", login.url);
     if !no_browser && has_display() {
         // The URL holds no secret (the PKCE challenge is public).
-        let _ = Command::new("xdg-open")
-            .arg(&login.url)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
+        let _ = crate::process::spawn_detached("xdg-open", &[&login.url]);
     }
     eprintln!(
         "Waiting up to {} for the browser ...",

@@ -76,7 +76,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             std::io::Write::write_all(&mut std::io::stdout(), &crate::manual::completion(*shell))?;
             Ok(())
         }
-        Command::SystemdUnit => unit::run(),
+        Command::SystemdUnit { credential } => unit::run(credential),
         #[cfg(feature = "oauth2")]
         Command::Auth(cmd) => auth::run(&ctx, cmd),
         #[cfg(not(feature = "oauth2"))]
@@ -130,9 +130,13 @@ impl Context<'_> {
         config::locate(g.config.as_deref(), g.profile.as_deref())
     }
 
+    /// The profile; its secret variables are kept from every child from
+    /// now on (hooks, emit-test, password commands).
     fn profile(&self) -> anyhow::Result<Profile> {
         let (path, name) = self.locate()?;
-        Ok(Profile::load(&path, &name)?)
+        let profile = Profile::load(&path, &name)?;
+        crate::process::hide_from_children(profile.secret_env_vars());
+        Ok(profile)
     }
 
     /// The state database of profile `name`, and its lock file.

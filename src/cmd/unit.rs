@@ -4,8 +4,16 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-/// The unit, for this binary at `exe`.
-pub fn unit(exe: &str) -> String {
+/// The unit, for this binary at `exe`, handing the service `credentials`
+/// (name, path) as systemd credentials.
+pub fn unit(exe: &str, credentials: &[(String, String)]) -> String {
+    let mut loads = String::new();
+    for (name, path) in credentials {
+        loads += &format!(
+            "# In the profile: password-file = \"${{CREDENTIALS_DIRECTORY}}/{name}\"\n\
+             LoadCredential={name}:{path}\n"
+        );
+    }
     format!(
         r#"# mailreactor@.service: watch the mailreactor profile named by the instance.
 # Install:  mailreactor systemd-unit > ~/.config/systemd/user/mailreactor@.service
@@ -34,14 +42,14 @@ LockPersonality=yes
 RestrictRealtime=yes
 RestrictSUIDSGID=yes
 UMask=0077
-
+{loads}
 [Install]
 WantedBy=default.target
 "#
     )
 }
 
-pub fn run() -> anyhow::Result<()> {
+pub fn run(credentials: &[(String, String)]) -> anyhow::Result<()> {
     let exe = binary()?;
     if in_build_dir(&exe) {
         tracing::warn!(
@@ -55,7 +63,7 @@ pub fn run() -> anyhow::Result<()> {
         !exe.contains(char::is_whitespace),
         "the path of this binary ({exe}) has white space; install it elsewhere for systemd"
     );
-    write!(std::io::stdout(), "{}", unit(&exe))?;
+    write!(std::io::stdout(), "{}", unit(&exe, credentials))?;
     Ok(())
 }
 

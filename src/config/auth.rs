@@ -9,8 +9,9 @@ use super::raw::{RawAccount, RawOAuth2};
 use super::rules::{ErrFn, is_loopback};
 use super::{Mechanism, OAuth2Client, ProfileError, SecretSource};
 
-const OAUTH_HELP: &str = "give token-command = [\"program\", \"args\"] (it prints an access \
-                          token), or an [account.oauth2] table with token-url and client-id";
+const OAUTH_HELP: &str = "give one of token-command = [\"program\", \"args\"] (it prints an \
+                          access token), token-file = \"PATH\", or an [account.oauth2] table with \
+                          token-url and client-id";
 
 pub(super) fn credentials(
     a: &RawAccount,
@@ -18,7 +19,7 @@ pub(super) fn credentials(
     preset: Option<&Preset>,
     err: &ErrFn,
 ) -> Result<(Mechanism, SecretSource), ProfileError> {
-    let oauth_given = a.token_command.is_some() || a.oauth2.is_some();
+    let oauth_given = a.token_command.is_some() || a.token_file.is_some() || a.oauth2.is_some();
     let mechanism = match &a.auth {
         Some(m) => *m.get_ref(),
         None if oauth_given => Mechanism::Xoauth2,
@@ -26,15 +27,21 @@ pub(super) fn credentials(
     };
     let auth_span = a.auth.as_ref().map_or(table.clone(), |m| m.span());
     if mechanism == Mechanism::Login {
-        if let Some(t) = &a.token_command {
-            return Err(err(
-                t.span(),
-                "token-command",
-                "token-command is for OAuth2 sign-in".into(),
-                Some(
-                    "add auth = \"xoauth2\" (or \"oauthbearer\"), or use a password source".into(),
-                ),
-            ));
+        for (key, span) in [
+            ("token-command", a.token_command.as_ref().map(|t| t.span())),
+            ("token-file", a.token_file.as_ref().map(|t| t.span())),
+        ] {
+            if let Some(span) = span {
+                return Err(err(
+                    span,
+                    key,
+                    format!("{key} is for OAuth2 sign-in"),
+                    Some(
+                        "add auth = \"xoauth2\" (or \"oauthbearer\"), or use a password source"
+                            .into(),
+                    ),
+                ));
+            }
         }
         if let Some(o) = &a.oauth2 {
             return Err(err(
@@ -53,6 +60,7 @@ pub(super) fn credentials(
             a.password_command.as_ref().map(|p| p.span()),
         ),
         ("password-env", a.password_env.as_ref().map(|p| p.span())),
+        ("password-file", a.password_file.as_ref().map(|p| p.span())),
     ] {
         if let Some(span) = span {
             return Err(err(
@@ -66,35 +74,80 @@ pub(super) fn credentials(
             ));
         }
     }
-    match (&a.token_command, &a.oauth2) {
-        (Some(t), None) => {
-            if t.get_ref().first().is_none_or(|p| p.trim().is_empty()) {
-                return Err(err(
-                    t.span(),
-                    "token-command",
-                    "token-command is empty".into(),
-                    Some("write the program and its arguments, e.g. [\"oama\", \"access\", \"me@example.com\"]".into()),
-                ));
-            }
-            Ok((mechanism, SecretSource::TokenCommand(t.get_ref().clone())))
+    let mut found = Vec::new();
+    if let Some(t) = &a.token_command {
+        if t.get_ref().first().is_none_or(|p| p.trim().is_empty()) {
+            return Err(err(
+                t.span(),
+                "token-command",
+                "token-command is empty".into(),
+                Some(
+                    "write the program and its arguments, e.g. [\"oama\", \"access\", \
+                     \"me@example.com\"]"
+                        .into(),
+                ),
+            ));
         }
-        (None, Some(o)) => {
-            let client = oauth2(o.get_ref(), o.span(), preset, err)?;
-            Ok((mechanism, SecretSource::OAuth2(Box::new(client))))
-        }
-        (Some(t), Some(_)) => Err(err(
-            t.span(),
+        found.push((
             "token-command",
-            "token-command and [account.oauth2] are both given".into(),
-            Some(OAUTH_HELP.into()),
-        )),
-        (None, None) => Err(err(
+            t.span(),
+            SecretSource::TokenCommand(t.get_ref().clone()),
+        ));
+    }
+    if let Some(f) = &a.token_file {
+        found.push((
+            "token-file",
+            f.span(),
+            SecretSource::TokenFile(file_path(f, "token-file", err)?),
+        ));
+    }
+    if let Some(o) = &a.oauth2 {
+        let client = oauth2(o.get_ref(), o.span(), preset, err)?;
+        found.push(("oauth2", o.span(), SecretSource::OAuth2(Box::new(client))));
+    }
+    match found.len() {
+        1 => Ok((mechanism, found.pop().expect("one").2)),
+        0 => Err(err(
             auth_span,
             "auth",
             format!("auth = \"{}\" needs a token source", mechanism.as_str()),
             Some(OAUTH_HELP.into()),
         )),
+        _ => {
+            let name = |k: &str| {
+                if k == "oauth2" {
+                    "[account.oauth2]".to_string()
+                } else {
+                    k.to_string()
+                }
+            };
+            let (first, (second, span, _)) = (found[0].0, &found[1]);
+            Err(err(
+                span.clone(),
+                second,
+                format!("{} and {} are both given", name(first), name(second)),
+                Some(OAUTH_HELP.into()),
+            ))
+        }
     }
+}
+
+/// A secret file's path: not empty. `${VAR}` in it is left for when the
+/// file is read (systemd sets `CREDENTIALS_DIRECTORY` only for the service).
+fn file_path(
+    value: &toml::Spanned<std::path::PathBuf>,
+    key: &str,
+    err: &ErrFn,
+) -> Result<std::path::PathBuf, ProfileError> {
+    if value.get_ref().as_os_str().is_empty() {
+        return Err(err(
+            value.span(),
+            key,
+            format!("{key} is empty"),
+            Some("write the path of a file whose first line is the secret".into()),
+        ));
+    }
+    Ok(value.get_ref().clone())
 }
 
 fn oauth2(
@@ -220,7 +273,7 @@ fn password(
     err: &ErrFn,
 ) -> Result<SecretSource, ProfileError> {
     let help = "give exactly one of password, password-command (argv, e.g. \
-                [\"pass\", \"show\", \"mail/work\"]) or password-env";
+                [\"pass\", \"show\", \"mail/work\"]), password-env or password-file";
     let mut found = Vec::new();
     if let Some(p) = &a.password {
         found.push((
@@ -249,6 +302,13 @@ fn password(
             "password-env",
             v.span(),
             SecretSource::Env(v.get_ref().clone()),
+        ));
+    }
+    if let Some(f) = &a.password_file {
+        found.push((
+            "password-file",
+            f.span(),
+            SecretSource::File(file_path(f, "password-file", err)?),
         ));
     }
     match found.len() {

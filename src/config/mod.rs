@@ -103,9 +103,15 @@ pub enum SecretSource {
     Command(Vec<String>),
     /// The value of this environment variable.
     Env(String),
+    /// The first line of this file, read on every connect; `${VAR}` in the
+    /// path is the environment variable (`${CREDENTIALS_DIRECTORY}/imap`).
+    File(PathBuf),
     /// An access token: the first line this program prints, run on every
     /// connect (`token-command`).
     TokenCommand(Vec<String>),
+    /// An access token: the first line of this file, read on every connect
+    /// (`token-file`; `${VAR}` as for `File`).
+    TokenFile(PathBuf),
     /// An access token from a refresh token (`[account.oauth2]`).
     OAuth2(Box<OAuth2Client>),
 }
@@ -116,8 +122,38 @@ impl std::fmt::Debug for SecretSource {
             SecretSource::Inline(_) => f.write_str("Inline(<redacted>)"),
             SecretSource::Command(argv) => f.debug_tuple("Command").field(argv).finish(),
             SecretSource::Env(var) => f.debug_tuple("Env").field(var).finish(),
+            SecretSource::File(path) => f.debug_tuple("File").field(path).finish(),
+            SecretSource::TokenFile(path) => f.debug_tuple("TokenFile").field(path).finish(),
             SecretSource::TokenCommand(argv) => f.debug_tuple("TokenCommand").field(argv).finish(),
             SecretSource::OAuth2(c) => f.debug_tuple("OAuth2").field(c).finish(),
+        }
+    }
+}
+
+impl SecretSource {
+    /// The environment variables this source reads its secret from: they
+    /// must never reach a child process.
+    pub fn env_vars(&self) -> Vec<String> {
+        match self {
+            SecretSource::Env(var) => vec![var.clone()],
+            SecretSource::OAuth2(c) => [&c.client_secret, &c.refresh_token]
+                .into_iter()
+                .flatten()
+                .flat_map(SecretSource::env_vars)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether the secret itself is written in the profile.
+    pub fn is_inline(&self) -> bool {
+        match self {
+            SecretSource::Inline(_) => true,
+            SecretSource::OAuth2(c) => [&c.client_secret, &c.refresh_token]
+                .into_iter()
+                .flatten()
+                .any(SecretSource::is_inline),
+            _ => false,
         }
     }
 }
@@ -208,11 +244,23 @@ pub struct Account {
 }
 
 impl Profile {
+    /// Every environment variable the profile names as a secret source.
+    pub fn secret_env_vars(&self) -> Vec<String> {
+        self.accounts
+            .iter()
+            .flat_map(|a| a.secret.env_vars())
+            .collect()
+    }
+
     /// Reads and validates the profile at `path`, naming it `name`.
     /// A file over 1 MiB, or one that is not UTF-8, is refused at once.
+    /// A profile that holds a secret and is readable by others gets a
+    /// warning that says how to fix it.
     pub fn load(path: &Path, name: &str) -> Result<Profile, ProfileError> {
         let text = read_profile(path)?;
-        Profile::parse(&text, path, name)
+        let profile = Profile::parse(&text, path, name)?;
+        warn_if_exposed(&profile);
+        Ok(profile)
     }
 
     /// Validates profile `text` as if read from `path`.
@@ -233,6 +281,25 @@ impl Profile {
             notify,
             journal,
         })
+    }
+}
+
+/// Warns when the profile holds a secret and group or others may read it.
+fn warn_if_exposed(profile: &Profile) {
+    use std::os::unix::fs::PermissionsExt;
+    if !profile.accounts.iter().any(|a| a.secret.is_inline()) {
+        return;
+    }
+    let Ok(meta) = std::fs::metadata(&profile.path) else {
+        return;
+    };
+    if meta.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(
+            "{} holds a password or secret and other users may read it; run `chmod 600 {}` \
+             (or move the secret to password-command, password-env or password-file)",
+            profile.path.display(),
+            profile.path.display()
+        );
     }
 }
 

@@ -60,6 +60,27 @@ pub enum CredentialError {
     },
     #[error("{key} {program:?} printed nothing")]
     Empty { key: &'static str, program: String },
+    #[error("{key} {}: {source}", path.display())]
+    File {
+        key: &'static str,
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{key} {} is empty", path.display())]
+    FileEmpty {
+        key: &'static str,
+        path: std::path::PathBuf,
+    },
+    #[error(
+        "{key}: ${{{var}}} is not set{}",
+        if var == "CREDENTIALS_DIRECTORY" {
+            " (systemd sets it for a service with LoadCredential=; see `mailreactor systemd-unit --help`)"
+        } else {
+            ""
+        }
+    )]
+    FileVariable { key: &'static str, var: String },
     /// Getting an OAuth2 token failed.
     #[error(transparent)]
     OAuth(#[from] OAuthError),
@@ -74,6 +95,8 @@ pub(crate) fn resolve(source: &SecretSource) -> Result<Secret, CredentialError> 
             .map_err(|_| CredentialError::EnvMissing(var.clone())),
         SecretSource::Command(argv) => run(argv, "password-command"),
         SecretSource::TokenCommand(argv) => run(argv, "token-command"),
+        SecretSource::File(path) => read_file(path, "password-file"),
+        SecretSource::TokenFile(path) => read_file(path, "token-file"),
         SecretSource::OAuth2(_) => Err(OAuthError::NoStateDir.into()),
     }
 }
@@ -102,6 +125,55 @@ fn run(argv: &[String], key: &'static str) -> Result<Secret, CredentialError> {
         return Err(CredentialError::Empty { key, program });
     }
     Ok(Secret(line.to_string()))
+}
+
+/// A secret file holds one line; anything past this is not read.
+const FILE_MAX: u64 = 64 * 1024;
+
+/// The first line of the file at `path` (with `${VAR}` expanded).
+fn read_file(path: &std::path::Path, key: &'static str) -> Result<Secret, CredentialError> {
+    use std::io::Read;
+    let path = expand(path, key)?;
+    let fail = |source| CredentialError::File {
+        key,
+        path: path.clone(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|f| f.take(FILE_MAX).read_to_end(&mut bytes))
+        .map_err(fail)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if line.is_empty() {
+        return Err(CredentialError::FileEmpty { key, path });
+    }
+    Ok(Secret(line.to_string()))
+}
+
+/// `path` with every `${VAR}` replaced by the variable's value.
+fn expand(
+    path: &std::path::Path,
+    key: &'static str,
+) -> Result<std::path::PathBuf, CredentialError> {
+    let text = path.to_string_lossy();
+    let mut out = String::new();
+    let mut rest = &*text;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start + 2..].find('}') else {
+            break;
+        };
+        let var = &rest[start + 2..start + 2 + len];
+        let value = std::env::var(var).map_err(|_| CredentialError::FileVariable {
+            key,
+            var: var.to_string(),
+        })?;
+        out.push_str(&rest[..start]);
+        out.push_str(&value);
+        rest = &rest[start + 3 + len..];
+    }
+    out.push_str(rest);
+    Ok(out.into())
 }
 
 /// One account's credential, shared by its mailbox threads.
@@ -138,7 +210,11 @@ impl SecretCache {
     pub(crate) fn get(&self) -> Result<Secret, CredentialError> {
         let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
         match &self.source {
-            SecretSource::TokenCommand(_) => resolve(&self.source),
+            // Run or read on every connect: a token changes, and so may a
+            // file that systemd or a secret manager renews.
+            SecretSource::TokenCommand(_) | SecretSource::TokenFile(_) | SecretSource::File(_) => {
+                resolve(&self.source)
+            }
             SecretSource::OAuth2(client) => {
                 let file = self.tokens.as_ref().ok_or(OAuthError::NoStateDir)?;
                 let token = oauth2::access_token(client, file, cached.rejected)?;
@@ -175,7 +251,7 @@ impl SecretCache {
     pub(crate) fn is_token(&self) -> bool {
         matches!(
             self.source,
-            SecretSource::TokenCommand(_) | SecretSource::OAuth2(_)
+            SecretSource::TokenCommand(_) | SecretSource::TokenFile(_) | SecretSource::OAuth2(_)
         )
     }
 }
@@ -226,6 +302,31 @@ mod tests {
     fn env_source() {
         let e = resolve(&SecretSource::Env("MR_TEST_SURELY_UNSET_VAR".into())).unwrap_err();
         assert!(e.to_string().contains("MR_TEST_SURELY_UNSET_VAR"));
+    }
+
+    #[test]
+    fn files_are_read_with_variables_expanded() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("imap"), "s3cret\nmore\n").unwrap();
+        // SAFETY: unit tests that read MR_TEST_CRED_DIR are this one only.
+        unsafe { std::env::set_var("MR_TEST_CRED_DIR", dir.path()) };
+        let s = resolve(&SecretSource::File("${MR_TEST_CRED_DIR}/imap".into())).unwrap();
+        assert_eq!(s.expose(), "s3cret");
+        let e = resolve(&SecretSource::File("${MR_TEST_NO_SUCH_DIR}/imap".into()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "password-file: ${MR_TEST_NO_SUCH_DIR} is not set");
+        let e = resolve(&SecretSource::TokenFile(
+            "${CREDENTIALS_DIRECTORY}/x".into(),
+        ));
+        if std::env::var_os("CREDENTIALS_DIRECTORY").is_none() {
+            assert!(e.unwrap_err().to_string().contains("LoadCredential="));
+        }
+        std::fs::write(dir.path().join("empty"), "\n").unwrap();
+        let e = resolve(&SecretSource::File(dir.path().join("empty")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("is empty"), "{e}");
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub(crate) async fn run(
     once: bool,
     stop: Shutdown,
 ) -> Result<Outcome, Error> {
+    crate::process::hide_from_children(profile.secret_env_vars());
     let (emit_tx, mut emit_rx) = mpsc::unbounded_channel::<Event>();
     let (tx, mut rx) = mpsc::channel::<Observation>(OBSERVATIONS);
     let dispatcher = start_sinks(&profile, &extra, &store, &emit_tx, &stop).await?;
@@ -286,6 +287,7 @@ impl Daemon {
                 return Ok(());
             }
         };
+        crate::process::hide_from_children(new.secret_env_vars());
         let mut changes = Vec::new();
         let names: HashSet<&str> = new.accounts.iter().map(|a| a.name.as_str()).collect();
         let gone: Vec<String> = self

@@ -18,5 +18,6 @@ mod oauth;
 mod profile;
 mod resilience;
 mod schema;
+mod secrets;
 mod systemd;
 mod watch;
