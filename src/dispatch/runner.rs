@@ -343,6 +343,15 @@ async fn deliver(
                 }
                 return Outcome::Delivered(batch.iter().map(|(s, _)| *s).collect());
             }
+            Err(SinkError::Unavailable(why)) => {
+                if !failing.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "{}: {why}; passing events over until it is back (they are not kept)",
+                        sink.name()
+                    );
+                }
+                return Outcome::Delivered(batch.iter().map(|(s, _)| *s).collect());
+            }
             Err(SinkError::Closed) => {
                 tracing::debug!("{}: reader went away; stopping", sink.name());
                 stop.trigger();

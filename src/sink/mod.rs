@@ -41,6 +41,12 @@ pub enum SinkError {
     /// Worth retrying.
     #[error("{0}")]
     Failed(String),
+    /// Nothing can take deliveries now (no desktop session), and what this
+    /// sink delivers is not worth keeping for later (a notification about
+    /// mail that has long been seen): the events are passed over, with one
+    /// warning per outage, neither retried nor dead-lettered.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// How the dispatcher treats one sink.

@@ -2,9 +2,11 @@
 //! with notify-rust. A burst (more than `burst` events in one window)
 //! becomes one summary per mailbox instead of a flood.
 //!
-//! No session bus, or nobody serving notifications on it, is a failed
-//! delivery like any other: retried with backoff, never fatal, and never
-//! felt by the watchers.
+//! Notifications are ephemeral. No session bus, or nobody serving
+//! notifications on it (a server, an SSH session), is said once and the
+//! notifications are passed over until a notification server is there
+//! again: neither retried nor dead-lettered. Any other failure is a failed
+//! delivery like any other. None of it is felt by the watchers.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -89,10 +91,26 @@ impl NotifySink {
                 d.as_millis().min(u32::MAX as u128) as u32
             ));
         }
-        n.show_async()
-            .await
-            .map(|_| ())
-            .map_err(|e| SinkError::Failed(format!("cannot show a desktop notification: {e}")))
+        n.show_async().await.map(|_| ()).map_err(|e| {
+            let text = e.to_string();
+            match absent(&text) {
+                Some(why) => {
+                    SinkError::Unavailable(format!("desktop notifications are off: {why}"))
+                }
+                None => SinkError::Failed(format!("cannot show a desktop notification: {text}")),
+            }
+        })
+    }
+}
+
+/// Whether a D-Bus error means there is no desktop to notify, and which.
+fn absent(error: &str) -> Option<&'static str> {
+    if error.contains("failed to connect to") || error.contains("DBUS_SESSION_BUS_ADDRESS") {
+        Some("there is no session bus (no desktop session)")
+    } else if error.contains("ServiceUnknown") || error.contains("NameHasNoOwner") {
+        Some("no notification server runs on the session bus")
+    } else {
+        None
     }
 }
 

@@ -181,23 +181,72 @@ fn a_burst_becomes_one_summary() {
     assert_eq!(counted, 12, "{shown:#?}");
 }
 
+/// Notifications are ephemeral: with no notification server, or no session
+/// bus at all, the watch says so once and goes on; nothing is retried or
+/// dead-lettered, and notifications come back with a server.
 #[test]
 fn without_a_notification_server_the_watch_goes_on() {
     let env = Env::new(&["INBOX"], "");
     env.append_profile("[notify]\nburst-window = \"50ms\"\nmax-attempts = 2\n");
     let bus = Bus::start(); // a bus, but nobody serves notifications on it
     let mut watch = watch_on(&env, &bus);
-    env.dovecot.append("INBOX", &simple_message("one", "x"));
-    watch.wait_for("one", |v| v["subject"] == "one");
-    env.dovecot.append("INBOX", &simple_message("two", "x"));
-    watch.wait_for("two", |v| v["subject"] == "two");
-    // Retried, then given up on: recorded, not fatal.
-    watch.wait_type("sink.dead-lettered");
-    watch.wait_type("sink.dead-lettered");
-    let warnings = watch
+    for subject in ["one", "two", "three"] {
+        env.dovecot.append("INBOX", &simple_message(subject, "x"));
+        watch.wait_for(subject, |v| v["subject"] == subject);
+    }
+    let later = watch.drain(Duration::from_secs(2));
+    assert!(
+        !later.iter().any(|v| v["type"] == "sink.dead-lettered"),
+        "nothing is dead-lettered: {later:?}"
+    );
+    let warnings: Vec<String> = watch
         .stderr()
         .lines()
-        .filter(|l| l.contains("WARN") && l.contains("cannot show a desktop notification"))
+        .filter(|l| l.contains("WARN") && l.contains("notif"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(warnings.len(), 1, "said once:\n{}", watch.stderr());
+    assert!(
+        warnings[0].contains("desktop notifications are off: no notification server"),
+        "{warnings:?}"
+    );
+    // A notification server appears: the next message is shown.
+    let (_rt, shown) = serve(&bus.address);
+    env.dovecot.append("INBOX", &simple_message("four", "x"));
+    watch.wait_for("four", |v| v["subject"] == "four");
+    eventually("a notification once a server is there", || {
+        shown
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|n| n.body.contains("four"))
+    });
+    watch.terminate();
+    let out = env.run(&["dead-letters", "list", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+}
+
+#[test]
+fn without_a_session_bus_the_watch_says_so_once() {
+    let env = Env::new(&["INBOX"], "");
+    env.append_profile("[notify]\nburst-window = \"50ms\"\n");
+    let mut cmd = env.command(&["watch", "--json"]);
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let mut watch = Watch::spawn(cmd);
+    watch.wait_type("account.connected");
+    for subject in ["one", "two"] {
+        env.dovecot.append("INBOX", &simple_message(subject, "x"));
+        watch.wait_for(subject, |v| v["subject"] == subject);
+    }
+    let later = watch.drain(Duration::from_secs(1));
+    assert!(
+        !later.iter().any(|v| v["type"] == "sink.dead-lettered"),
+        "{later:?}"
+    );
+    let stderr = watch.stderr();
+    let said = stderr
+        .matches("desktop notifications are off: there is no session bus")
         .count();
-    assert_eq!(warnings, 1, "one warning per outage:\n{}", watch.stderr());
+    assert_eq!(said, 1, "{stderr}");
+    assert!(!stderr.contains("ERROR"), "{stderr}");
 }
