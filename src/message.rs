@@ -15,6 +15,10 @@ pub const FETCH_LIMIT: u32 = 256 * 1024;
 /// The part of the body fetched for the preview.
 pub const BODY_PREFIX: u32 = 16 * 1024;
 
+/// How much of the first text part is fetched on its own, for a preview of
+/// mail whose text does not fit in the body prefix.
+pub const PART_PREFIX: u32 = 4096;
+
 /// How many characters of body text a preview keeps.
 pub const PREVIEW_CHARS: usize = 200;
 
@@ -31,6 +35,117 @@ pub struct Fetched {
     pub attachments: Vec<Attachment>,
     /// The message's MODSEQ, when CONDSTORE is enabled.
     pub modseq: Option<u64>,
+    /// The start of the first text part, fetched on its own when the body
+    /// prefix could not hold it (a long first part of a multipart message).
+    pub text_part: Option<TextPart>,
+}
+
+/// The first [`PART_PREFIX`] bytes of a message's first text part, as
+/// stored (transfer-encoded), with what its BODYSTRUCTURE says of it.
+#[derive(Debug, Default, Clone)]
+pub struct TextPart {
+    /// `plain` or `html`.
+    pub subtype: String,
+    pub charset: Option<String>,
+    /// The Content-Transfer-Encoding: `base64`, `quoted-printable`, ...
+    pub encoding: String,
+    pub bytes: Vec<u8>,
+}
+
+impl TextPart {
+    /// Its text, decoded (transfer encoding, charset; HTML made text), on
+    /// one line and cut to [`PREVIEW_CHARS`].
+    fn preview(&self) -> Option<String> {
+        let mut bytes = self.bytes.as_slice();
+        if bytes.len() >= PART_PREFIX as usize {
+            // Cut short: end at a line, so no base64 quad or quoted-printable
+            // escape is split.
+            if let Some(end) = bytes.iter().rposition(|&b| b == b'\n') {
+                bytes = &bytes[..end + 1];
+            } else if self.encoding == "base64" {
+                bytes = &bytes[..bytes.len() - bytes.len() % 4];
+            }
+        }
+        let keep = |s: &str| -> String {
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || "-_.+".contains(*c))
+                .collect()
+        };
+        let mut part = format!(
+            "Content-Type: text/{}; charset=\"{}\"\r\nContent-Transfer-Encoding: {}\r\n\r\n",
+            keep(&self.subtype),
+            keep(self.charset.as_deref().unwrap_or("us-ascii")),
+            keep(&self.encoding)
+        )
+        .into_bytes();
+        part.extend_from_slice(bytes);
+        preview(&MessageParser::default().parse(&part)?)
+    }
+}
+
+/// The start of a message's text: its first text part, or else its HTML
+/// made text; on one line, at most [`PREVIEW_CHARS`] characters.
+fn preview(msg: &mail_parser::Message) -> Option<String> {
+    // mail-parser lists an HTML part as the text body when there is no
+    // plain one, and makes text of it in a way that runs blocks together.
+    let text = match msg.text_body.first() {
+        Some(i) if !msg.html_body.contains(i) => msg.body_text(0)?.into_owned(),
+        _ => html_text(&msg.body_html(0)?),
+    };
+    let text: String = clean(&text).chars().take(PREVIEW_CHARS).collect();
+    (!text.is_empty()).then_some(text)
+}
+
+/// HTML as text, with block elements apart (`<h1>Sale</h1><p>Everything`
+/// reads "Sale Everything", not "SaleEverything").
+fn html_text(html: &str) -> String {
+    const BLOCKS: &[&str] = &[
+        "address",
+        "article",
+        "blockquote",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ];
+    let mut spaced = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        spaced.push_str(&rest[..at]);
+        let tag = rest[at + 1..].trim_start_matches('/');
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if BLOCKS.contains(&name.as_str()) {
+            // The converter keeps line breaks from <br> only.
+            spaced.push_str("<br>");
+        }
+        spaced.push('<');
+        rest = &rest[at + 1..];
+    }
+    spaced.push_str(rest);
+    mail_parser::decoders::html::html_to_text(&spaced)
 }
 
 /// Decodes `fetched` into event fields.
@@ -43,6 +158,7 @@ pub fn decode(uidvalidity: u32, fetched: Fetched) -> MessageInfo {
         attachments: fetched.attachments,
         ..Default::default()
     };
+    let part_preview = fetched.text_part.as_ref().and_then(TextPart::preview);
     let mut raw = fetched.header;
     if !raw.ends_with(b"\n\n") && !raw.ends_with(b"\r\n\r\n") {
         // A header cut short, or one with no blank line: end it so the body
@@ -51,6 +167,7 @@ pub fn decode(uidvalidity: u32, fetched: Fetched) -> MessageInfo {
     }
     raw.extend_from_slice(&fetched.text);
     let Some(msg) = MessageParser::default().parse(&raw) else {
+        info.preview = part_preview;
         return info;
     };
     info.message_id = msg.message_id().map(|id| format!("<{id}>"));
@@ -66,10 +183,7 @@ pub fn decode(uidvalidity: u32, fetched: Fetched) -> MessageInfo {
             let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
             humantime::format_rfc3339_seconds(t).to_string()
         });
-    info.preview = msg
-        .body_preview(PREVIEW_CHARS)
-        .map(|p| clean(&p))
-        .filter(|p| !p.is_empty());
+    info.preview = part_preview.or_else(|| preview(&msg));
     info
 }
 
@@ -131,6 +245,44 @@ fn address(a: &Addr) -> Address {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_part_fetched_on_its_own_gives_the_preview() {
+        use base64::Engine as _;
+        let text = "Grüße aus München. ".repeat(300);
+        let latin1: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&latin1);
+        let mut lines: Vec<u8> = Vec::new();
+        for chunk in encoded.as_bytes().chunks(76) {
+            lines.extend_from_slice(chunk);
+            lines.extend_from_slice(b"\r\n");
+        }
+        lines.truncate(PART_PREFIX as usize);
+        let mut f = fetched("Subject: x\r\n\r\n", "");
+        f.text_part = Some(TextPart {
+            subtype: "plain".into(),
+            charset: Some("iso-8859-1".into()),
+            encoding: "base64".into(),
+            bytes: lines,
+        });
+        let info = decode(1, f);
+        let preview = info.preview.unwrap();
+        assert!(preview.starts_with("Grüße aus München. Grüße"), "{preview}");
+        // mail-parser cuts the preview at PREVIEW_CHARS bytes of text.
+        assert!(
+            (150..=PREVIEW_CHARS).contains(&preview.chars().count()),
+            "{preview}"
+        );
+        // HTML is made text.
+        let mut f = fetched("Subject: x\r\n\r\n", "");
+        f.text_part = Some(TextPart {
+            subtype: "html".into(),
+            charset: None,
+            encoding: "7bit".into(),
+            bytes: b"<html><body><h1>Hello</h1><p><b>there</b></p></body></html>".to_vec(),
+        });
+        assert_eq!(decode(1, f).preview.as_deref(), Some("Hello there"));
+    }
 
     fn fetched(header: &str, text: &str) -> Fetched {
         Fetched {

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use imap::extensions::idle::WaitOutcome;
 use imap::types::UnsolicitedResponse;
+use imap_proto::types::SectionPath;
 
 pub use changes::ChangeSupport;
 pub use connect::IO_TIMEOUT;
@@ -29,7 +30,7 @@ pub use uid_set::{parse_uid_set, uid_set};
 
 use crate::config::Account;
 use crate::credential::Secret;
-use crate::message::{BODY_PREFIX, FETCH_LIMIT, Fetched};
+use crate::message::{BODY_PREFIX, FETCH_LIMIT, Fetched, PART_PREFIX, TextPart};
 use crate::shutdown::Shutdown;
 
 /// UIDs fetched per command.
@@ -193,28 +194,72 @@ impl Connection {
             BODY_PREFIX
         );
         let fetches = self.session.uid_fetch(uid_set(uids), query)?;
+        let mut parts = Vec::new();
         let mut out: Vec<Fetched> = fetches
             .iter()
             .filter_map(|f| {
                 let uid = f.uid?;
                 uids.binary_search(&uid).ok()?;
+                let structure = f.bodystructure();
+                // A first text part that reaches past the body prefix is
+                // fetched on its own, for the preview.
+                if let Some(part) = structure.and_then(structure::text_part)
+                    && part.end_estimate > u64::from(BODY_PREFIX)
+                {
+                    parts.push((uid, part));
+                }
                 Some(Fetched {
                     uid,
                     size: f.size,
                     flags: flag_names(f.flags()),
                     header: f.header().unwrap_or_default().to_vec(),
                     text: f.text().unwrap_or_default().to_vec(),
-                    attachments: f
-                        .bodystructure()
-                        .map(structure::attachments)
-                        .unwrap_or_default(),
+                    attachments: structure.map(structure::attachments).unwrap_or_default(),
                     modseq: f.mod_seq(),
+                    text_part: None,
                 })
             })
             .collect();
+        drop(fetches);
         out.sort_by_key(|f| f.uid);
         out.dedup_by_key(|f| f.uid);
+        self.fetch_text_parts(&mut out, parts)?;
         Ok(out)
+    }
+
+    /// Fetches the first [`PART_PREFIX`] bytes of each text part in `parts`
+    /// (one command per section number) into `out`.
+    fn fetch_text_parts(
+        &mut self,
+        out: &mut [Fetched],
+        mut parts: Vec<(u32, structure::TextPartRef)>,
+    ) -> Result<(), ImapError> {
+        parts.sort_by(|a, b| a.1.section.cmp(&b.1.section).then(a.0.cmp(&b.0)));
+        for group in parts.chunk_by(|a, b| a.1.section == b.1.section) {
+            let section = &group[0].1.section;
+            let name: Vec<String> = section.iter().map(u32::to_string).collect();
+            let group_uids: Vec<u32> = group.iter().map(|(uid, _)| *uid).collect();
+            let query = format!("(UID BODY.PEEK[{}]<0.{PART_PREFIX}>)", name.join("."));
+            let fetches = self.session.uid_fetch(uid_set(&group_uids), query)?;
+            let path = SectionPath::Part(section.clone(), None);
+            for f in fetches.iter() {
+                let (Some(uid), Some(bytes)) = (f.uid, f.section(&path)) else {
+                    continue;
+                };
+                let Some((_, part)) = group.iter().find(|(u, _)| *u == uid) else {
+                    continue;
+                };
+                if let Ok(i) = out.binary_search_by_key(&uid, |m| m.uid) {
+                    out[i].text_part = Some(TextPart {
+                        subtype: part.subtype.clone(),
+                        charset: part.charset.clone(),
+                        encoding: part.encoding.clone(),
+                        bytes: bytes[..bytes.len().min(PART_PREFIX as usize)].to_vec(),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Takes what the server said on its own since the last call; true if

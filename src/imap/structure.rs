@@ -1,7 +1,8 @@
-//! Attachments from BODYSTRUCTURE: names, types and sizes without
-//! downloading the parts.
+//! What BODYSTRUCTURE tells without downloading the parts: attachments
+//! (names, types, sizes), and where the first text part is, for a preview
+//! of mail whose text does not fit in the body's first bytes.
 
-use imap_proto::types::{BodyContentCommon, BodyParams, BodyStructure};
+use imap_proto::types::{BodyContentCommon, BodyParams, BodyStructure, ContentEncoding};
 use mail_parser::{MessageParser, MimeHeaders};
 
 use crate::event::Attachment;
@@ -45,6 +46,93 @@ fn walk(s: &BodyStructure, out: &mut Vec<Attachment>, depth: usize) {
                 size: other.octets,
             });
             out.push(a);
+        }
+    }
+}
+
+/// The first text part of a multipart message: the one a preview is made
+/// of (text/plain, else text/html), where it is and how it is encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextPartRef {
+    /// Its section number: `[1, 2]` is `BODY[1.2]`.
+    pub section: Vec<u32>,
+    /// `plain` or `html`.
+    pub subtype: String,
+    pub charset: Option<String>,
+    /// `base64`, `quoted-printable`, `7bit`, ...
+    pub encoding: String,
+    /// About where it ends in the body: the parts before it, their MIME
+    /// headers and its own size.
+    pub end_estimate: u64,
+}
+
+/// MIME headers and a boundary line per part, about.
+const PART_OVERHEAD: u64 = 300;
+
+/// The text part of a multipart `structure` a preview comes from, if any.
+/// A message that is not multipart has its text in the body prefix.
+pub fn text_part(structure: &BodyStructure) -> Option<TextPartRef> {
+    let BodyStructure::Multipart { .. } = structure else {
+        return None;
+    };
+    let mut found: (Option<TextPartRef>, Option<TextPartRef>) = (None, None);
+    let mut offset = 0u64;
+    find_text(structure, &mut Vec::new(), &mut offset, &mut found, 0);
+    found.0.or(found.1)
+}
+
+fn find_text(
+    s: &BodyStructure,
+    section: &mut Vec<u32>,
+    offset: &mut u64,
+    found: &mut (Option<TextPartRef>, Option<TextPartRef>),
+    depth: usize,
+) {
+    if depth > MAX_DEPTH || found.0.is_some() {
+        return;
+    }
+    match s {
+        BodyStructure::Multipart { bodies, .. } => {
+            for (i, b) in bodies.iter().enumerate() {
+                section.push(i as u32 + 1);
+                find_text(b, section, offset, found, depth + 1);
+                section.pop();
+            }
+        }
+        BodyStructure::Text { common, other, .. } => {
+            *offset += PART_OVERHEAD + u64::from(other.octets);
+            let subtype = common.ty.subtype.to_ascii_lowercase();
+            let slot = match subtype.as_str() {
+                "plain" => &mut found.0,
+                "html" => &mut found.1,
+                _ => return,
+            };
+            if slot.is_some() || attachment(common, other.octets, true).is_some() {
+                return;
+            }
+            *slot = Some(TextPartRef {
+                section: section.clone(),
+                subtype,
+                charset: common
+                    .ty
+                    .params
+                    .iter()
+                    .flatten()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("charset"))
+                    .map(|(_, v)| sanitize(v)),
+                encoding: match &other.transfer_encoding {
+                    ContentEncoding::Base64 => "base64".into(),
+                    ContentEncoding::QuotedPrintable => "quoted-printable".into(),
+                    ContentEncoding::EightBit => "8bit".into(),
+                    ContentEncoding::Binary => "binary".into(),
+                    ContentEncoding::SevenBit => "7bit".into(),
+                    ContentEncoding::Other(o) => sanitize(o),
+                },
+                end_estimate: *offset,
+            });
+        }
+        BodyStructure::Basic { other, .. } | BodyStructure::Message { other, .. } => {
+            *offset += PART_OVERHEAD + u64::from(other.octets);
         }
     }
 }
@@ -117,6 +205,29 @@ fn sanitize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_text_part_is_found_with_its_encoding_and_place() {
+        let bs = r#"((("text" "plain" ("charset" "iso-8859-1") NIL NIL "quoted-printable" 20000 400 NIL NIL NIL NIL)("text" "html" ("charset" "utf-8") NIL NIL "base64" 30000 NIL NIL NIL NIL) "alternative" ("boundary" "a") NIL NIL NIL)("application" "pdf" ("name" "x.pdf") NIL NIL "base64" 4000 NIL ("attachment" ("filename" "x.pdf")) NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL)"#;
+        let part = text_part(&parse(bs)).unwrap();
+        assert_eq!(part.section, [1, 1]);
+        assert_eq!(
+            (part.subtype.as_str(), part.encoding.as_str()),
+            ("plain", "quoted-printable")
+        );
+        assert_eq!(part.charset.as_deref(), Some("iso-8859-1"));
+        assert_eq!(part.end_estimate, 20_300);
+        // HTML only: the HTML part.
+        let bs = r#"(("image" "png" NIL NIL NIL "base64" 100 NIL ("inline" NIL) NIL NIL)("text" "html" ("charset" "utf-8") NIL NIL "7bit" 900 20 NIL NIL NIL NIL) "related" ("boundary" "r") NIL NIL NIL)"#;
+        let part = text_part(&parse(bs)).unwrap();
+        assert_eq!(
+            (part.section.clone(), part.subtype.as_str()),
+            (vec![2], "html")
+        );
+        // Not multipart: the body prefix holds the text.
+        let bs = r#"("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 60000 900 NIL NIL NIL NIL)"#;
+        assert_eq!(text_part(&parse(bs)), None);
+    }
 
     fn parse(bs: &str) -> BodyStructure<'static> {
         let line = format!("* 1 FETCH (BODYSTRUCTURE {bs})\r\n");

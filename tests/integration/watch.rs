@@ -231,3 +231,69 @@ fn a_large_message_is_announced_without_downloading_it_whole() {
         "sent {out_bytes} bytes of a 3 MB message:\n{log}"
     );
 }
+
+/// A multipart message whose first text part is longer than the body's
+/// first bytes, an HTML-only one, and a base64 one: each has a preview of
+/// its text.
+#[test]
+fn long_multipart_and_html_only_mail_have_a_preview() {
+    let env = Env::new(&["INBOX"], "");
+    env.once();
+    let long_text = "The quarterly numbers are in. ".repeat(700); // ~21 KB
+    let multipart = format!(
+        "From: ann@example.com\r\nSubject: long\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n{long_text}\r\n--b\r\n\
+         Content-Type: application/pdf; name=r.pdf\r\nContent-Disposition: attachment; filename=r.pdf\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\nQUJD\r\n--b--\r\n"
+    );
+    let html = "From: ann@example.com\r\nSubject: html\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/related; boundary=r\r\n\r\n--r\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n<html><body><h1>Sale</h1><p>Everything <b>must</b> go.</p></body></html>\r\n\
+         --r\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJD\r\n--r--\r\n";
+    let text = "Grüße aus dem Büro. ".repeat(1200);
+    let mut b64 = String::new();
+    {
+        use base64::Engine as _;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+        for chunk in encoded.as_bytes().chunks(76) {
+            b64.push_str(std::str::from_utf8(chunk).unwrap());
+            b64.push_str("\r\n");
+        }
+    }
+    let base64_mail = format!(
+        "From: ann@example.com\r\nSubject: b64\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/alternative; boundary=a\r\n\r\n--a\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}--a\r\n\
+         Content-Type: text/html\r\n\r\n<p>html</p>\r\n--a--\r\n"
+    );
+    for raw in [
+        multipart.as_bytes(),
+        html.as_bytes(),
+        base64_mail.as_bytes(),
+    ] {
+        env.dovecot.append("INBOX", raw);
+    }
+    let events = env.once();
+    let preview = |subject: &str| {
+        let e = events
+            .iter()
+            .find(|e| e["subject"] == subject)
+            .unwrap_or_else(|| panic!("no event for {subject}: {events:?}"));
+        e["preview"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no preview for {subject}: {e}"))
+            .to_string()
+    };
+    assert!(
+        preview("long").starts_with("The quarterly numbers are in. The quarterly"),
+        "{}",
+        preview("long")
+    );
+    assert_eq!(preview("html"), "Sale Everything must go.");
+    assert!(
+        preview("b64").starts_with("Grüße aus dem Büro. Grüße"),
+        "{}",
+        preview("b64")
+    );
+}
