@@ -12,6 +12,7 @@ use std::time::Duration;
 use socket2::{SockRef, TcpKeepalive};
 
 use super::ImapError;
+use super::error::TlsTrouble;
 use super::stream::{Control, Inner, Peer, Stream};
 use crate::config::{Account, Mechanism, Tls};
 use crate::credential::Secret;
@@ -206,37 +207,27 @@ fn handshake(
     tcp.set_read_timeout(Some(IO_TIMEOUT))
         .map_err(ImapError::io)?;
     connector.connect(&account.host, tcp).map_err(|e| {
-        let (detail, source) = match e {
-            native_tls::HandshakeError::Failure(f) => (f.to_string(), Some(f)),
-            native_tls::HandshakeError::WouldBlock(_) => {
-                ("the server did not answer in time".into(), None)
+        let (trouble, detail, source) = match e {
+            native_tls::HandshakeError::Failure(f) => {
+                let detail = f.to_string();
+                let starttls = account.tls == Tls::Starttls;
+                let trouble = TlsTrouble::of(&detail, account.ca_file.as_deref(), starttls);
+                (trouble, detail, Some(f))
             }
+            native_tls::HandshakeError::WouldBlock(_) => (
+                TlsTrouble::Silent,
+                "the handshake did not finish".into(),
+                None,
+            ),
         };
         ImapError::Handshake {
             host: account.host.clone(),
             port: account.port,
-            hint: tls_hint(&detail, account),
+            trouble,
             detail,
             source,
         }
     })
-}
-
-/// What to do about the usual handshake failures.
-fn tls_hint(detail: &str, account: &Account) -> &'static str {
-    if detail.contains("certificate verify failed") {
-        "; if the server's certificate is self-signed or from a private CA, set ca-file \
-         to that certificate (PEM)"
-    } else if detail.contains("wrong version number") || detail.contains("packet length too long") {
-        if account.tls == Tls::Implicit {
-            "; this port does not speak TLS from the start: try tls = \"starttls\" \
-             (usually port 143) or port 993"
-        } else {
-            "; the server did not answer STARTTLS with TLS"
-        }
-    } else {
-        ""
-    }
 }
 
 /// Reads the greeting and upgrades with STARTTLS, on the raw socket (the

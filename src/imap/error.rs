@@ -49,14 +49,14 @@ pub enum ImapError {
     },
     #[error("TLS setup failed: {0}")]
     TlsSetup(#[source] native_tls::Error),
-    /// The handshake failed (`source`: OpenSSL's error, when it had one).
-    #[error("TLS handshake with {host}:{port} failed: {detail}{hint}")]
+    /// The handshake failed: what is wrong and what to do first, OpenSSL's
+    /// words after (`source`: its error, when it had one).
+    #[error("{} (OpenSSL: {detail})", trouble.explain(host, *port))]
     Handshake {
         host: String,
         port: u16,
+        trouble: TlsTrouble,
         detail: String,
-        /// What to do about it, or nothing.
-        hint: &'static str,
         #[source]
         source: Option<native_tls::Error>,
     },
@@ -84,6 +84,76 @@ pub enum ImapError {
     /// What mailreactor itself found wrong with the conversation.
     #[error("{0}")]
     Protocol(String),
+}
+
+/// What a failed TLS handshake most likely means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsTrouble {
+    /// The certificate is not signed by a trusted root.
+    Untrusted,
+    /// ... nor by the account's `ca-file`.
+    NotByCaFile(PathBuf),
+    /// The certificate is for another name.
+    WrongName,
+    /// The port does not answer with TLS (`starttls`: after STARTTLS).
+    NotTls {
+        starttls: bool,
+    },
+    /// The server did not finish the handshake in time.
+    Silent,
+    Other,
+}
+
+impl TlsTrouble {
+    /// Reads OpenSSL's `detail` of a failed handshake.
+    pub(crate) fn of(
+        detail: &str,
+        ca_file: Option<&std::path::Path>,
+        starttls: bool,
+    ) -> TlsTrouble {
+        let d = detail.to_ascii_lowercase();
+        if d.contains("hostname mismatch") || d.contains("ip address mismatch") {
+            TlsTrouble::WrongName
+        } else if d.contains("certificate verify failed") {
+            match ca_file {
+                Some(path) => TlsTrouble::NotByCaFile(path.to_path_buf()),
+                None => TlsTrouble::Untrusted,
+            }
+        } else if d.contains("wrong version number") || d.contains("packet length too long") {
+            TlsTrouble::NotTls { starttls }
+        } else {
+            TlsTrouble::Other
+        }
+    }
+
+    fn explain(&self, host: &str, port: u16) -> String {
+        match self {
+            TlsTrouble::Untrusted => format!(
+                "the certificate of {host}:{port} is not trusted; if it is self-signed or from a \
+                 private CA, set ca-file to that certificate (PEM)"
+            ),
+            TlsTrouble::NotByCaFile(path) => format!(
+                "the certificate of {host}:{port} is not signed by ca-file {}; is that file the \
+                 server's certificate (or its CA's), and has the server's certificate changed?",
+                path.display()
+            ),
+            TlsTrouble::WrongName => format!(
+                "the certificate of {host}:{port} is issued for another name; write the name it \
+                 is issued for as host (`mailreactor check` shows it)"
+            ),
+            TlsTrouble::NotTls { starttls: false } => format!(
+                "{host}:{port} does not speak TLS from the first byte; try tls = \"starttls\" \
+                 (usually port 143) or port 993"
+            ),
+            TlsTrouble::NotTls { starttls: true } => {
+                format!("{host}:{port} did not answer STARTTLS with TLS")
+            }
+            TlsTrouble::Silent => {
+                format!("the TLS handshake with {host}:{port} got no answer in time")
+            }
+            TlsTrouble::Other => format!("the TLS handshake with {host}:{port} failed"),
+        }
+    }
 }
 
 impl ImapError {
@@ -183,6 +253,31 @@ mod tests {
         let text = e.to_string();
         assert_eq!(text, "the server sent an unexpected NO: Mailbox is gone");
         assert!(!text.contains("Data {"), "{text}");
+    }
+
+    #[test]
+    fn tls_failures_lead_with_what_to_do() {
+        let e = |detail: &str, ca: Option<&str>, starttls| {
+            let trouble = TlsTrouble::of(detail, ca.map(std::path::Path::new), starttls);
+            ImapError::Handshake {
+                host: "h".into(),
+                port: 993,
+                trouble,
+                detail: detail.into(),
+                source: None,
+            }
+            .to_string()
+        };
+        let verify = "error:0A000086:SSL routines::certificate verify failed";
+        assert!(e(verify, None, false).starts_with("the certificate of h:993 is not trusted; "));
+        assert!(e(verify, None, false).ends_with(&format!("(OpenSSL: {verify})")));
+        assert!(e(verify, Some("/ca.pem"), false).contains("not signed by ca-file /ca.pem"));
+        assert!(!e(verify, Some("/ca.pem"), false).contains("set ca-file"));
+        let version = "error:0A00010B:SSL routines::wrong version number";
+        assert!(
+            e(version, None, false).starts_with("h:993 does not speak TLS from the first byte")
+        );
+        assert!(e(version, None, true).starts_with("h:993 did not answer STARTTLS with TLS"));
     }
 
     #[test]

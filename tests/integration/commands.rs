@@ -89,6 +89,32 @@ fn tls_implicit_and_starttls_verify_the_certificate() {
         )
     };
     let ca_line = format!("ca-file = \"{ca}\"");
+    // A certificate of no concern to this server.
+    let other = env.path("other.pem");
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=other",
+        ])
+        .arg("-keyout")
+        .arg(env.path("other.key"))
+        .arg("-out")
+        .arg(&other)
+        .output()
+        .expect("openssl is needed for this test (apt-get install -y openssl)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let other_ca = format!("ca-file = \"{}\"", other.display());
     for (tls, port) in [
         ("implicit", env.dovecot.tls_port),
         ("starttls", env.dovecot.port),
@@ -112,6 +138,23 @@ fn tls_implicit_and_starttls_verify_the_certificate() {
             "{tls}: {stdout}"
         );
         assert!(stdout.contains("set ca-file"), "{tls}: {stdout}");
+        assert!(
+            stdout.contains(&format!(
+                "FAILED: the certificate of localhost:{port} is not trusted"
+            )),
+            "leads with what is wrong: {stdout}"
+        );
+
+        // With a ca-file that is not the server's, the hint says so instead.
+        std::fs::write(&env.profile, account(tls, port, &other_ca)).unwrap();
+        let out = env.run(&["check"]);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(3), "{tls}: {stdout}{stderr}");
+        assert!(
+            stdout.contains("is not signed by ca-file"),
+            "{tls}: {stdout}"
+        );
+        assert!(!stdout.contains("set ca-file"), "{tls}: {stdout}");
     }
 
     // A watch over TLS announces mail like any other.
@@ -142,8 +185,14 @@ fn implicit_tls_to_a_plain_port_fails_clearly() {
     let out = env.run(&["check"]);
     assert_eq!(out.status.code(), Some(3));
     let (stdout, _) = text(&out);
-    assert!(stdout.contains("TLS handshake with localhost"), "{stdout}");
-    assert!(stdout.contains("try tls = \"starttls\""), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "FAILED: localhost:{} does not speak TLS from the first byte; try tls = \"starttls\"",
+            env.dovecot.port
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(OpenSSL: "), "{stdout}");
 }
 
 #[test]
