@@ -67,6 +67,8 @@ pub(crate) async fn run(
     stop: Shutdown,
 ) -> Result<Outcome, Error> {
     crate::process::hide_from_children(profile.secret_env_vars());
+    // Before any hook runs: end what a crashed run's hooks left behind.
+    crate::process::ledger::keep(store.path().with_extension("children"));
     let (emit_tx, mut emit_rx) = mpsc::unbounded_channel::<Event>();
     let (tx, mut rx) = mpsc::channel::<Observation>(OBSERVATIONS);
     let dispatcher = start_sinks(&profile, &extra, &store, &emit_tx, &stop).await?;

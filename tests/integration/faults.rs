@@ -434,3 +434,73 @@ fn a_full_disk_stops_the_watch_and_loses_nothing() {
         .collect();
     assert_eq!(subjects, [subject.as_str()]);
 }
+
+/// Processes running `sleep MARKER`, by pid.
+fn sleepers(marker: &str) -> Vec<u32> {
+    let want = format!("sleep\0{marker}\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c == want.as_bytes())
+        })
+        .collect()
+}
+
+/// A hook's processes die with a killed watch (its leader at once, the rest
+/// of its group when the watch starts again), so a restart never runs a
+/// second copy beside an orphan that no timeout governs any more.
+#[test]
+fn a_hook_does_not_outlive_a_killed_watch() {
+    let _serial = serial();
+    let env = Env::new(&["INBOX"], "");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let marker = format!("10{:07}", (std::process::id() ^ nanos) % 10_000_000);
+    // A shell that forks: the group has a member besides its leader.
+    env.append_profile(&format!(
+        "[[hook]]\nname = \"slow\"\ncommand = [\"sh\", \"-c\", \"sleep {marker} & wait\"]\n\
+         timeout = \"10m\"\n"
+    ));
+    let mut watch = env.watch();
+    watch.wait_connected(1);
+    env.dovecot.append("INBOX", &simple_message("slow", "x"));
+    watch.wait_type("message.received");
+    eventually("the hook runs", || sleepers(&marker).len() == 1);
+    let old = sleepers(&marker);
+    signal(&watch.child, "KILL");
+    let _ = watch.child.wait();
+
+    let mut again = env.watch();
+    again.wait_connected(1);
+    // The undelivered event runs the hook again, but only after the orphan
+    // is gone: never two at once.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        let now = sleepers(&marker);
+        assert!(now.len() <= 1, "two copies of the hook run: {now:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let now = sleepers(&marker);
+    assert!(
+        !now.iter().any(|p| old.contains(p)),
+        "the orphan {old:?} lives on"
+    );
+    assert_eq!(
+        now.len(),
+        1,
+        "the hook runs again for the event it had not finished"
+    );
+    assert!(
+        again.stderr().contains("left running by a hook"),
+        "{}",
+        again.stderr()
+    );
+    again.terminate();
+    eventually("the hook ends with a stopped watch", || {
+        sleepers(&marker).is_empty()
+    });
+}

@@ -7,6 +7,8 @@
 //! run is dropped (a stop, a cancelled delivery), the whole group is
 //! killed. What is kept of each output stream is capped.
 
+pub(crate) mod ledger;
+
 use std::ffi::OsString;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
@@ -114,10 +116,19 @@ pub(crate) async fn run(run: Run) -> Result<Output, RunError> {
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
+    // The leader dies with mailreactor, even with kill -9; the rest of its
+    // group is ended by the next start (see `ledger`).
+    // SAFETY: the closure calls only prctl, which is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
     let mut child = cmd.spawn().map_err(RunError::Spawn)?;
     // Killed with its whole group if this future is dropped (timeout,
     // shutdown) before the child ends.
-    let mut group = Group(child.id().map(|p| p as libc::pid_t));
+    let mut group = Group::new(child.id().map(|p| p as libc::pid_t));
 
     let stdin = child.stdin.take();
     let input = run.stdin.unwrap_or_default();
@@ -141,7 +152,7 @@ pub(crate) async fn run(run: Run) -> Result<Output, RunError> {
         }
     };
     // Ended on its own: what it started in the background is its business.
-    group.0 = None;
+    group.disarm();
     Ok(Output {
         status: status.map_err(RunError::Wait)?,
         stdout,
@@ -194,10 +205,18 @@ pub(crate) fn run_blocking(spec: Run) -> Result<Output, RunError> {
     })
 }
 
-/// A process group to kill unless it is gone.
+/// A process group to kill unless it is gone, noted in the ledger while
+/// it runs.
 struct Group(Option<libc::pid_t>);
 
 impl Group {
+    fn new(leader: Option<libc::pid_t>) -> Group {
+        if let Some(pid) = leader {
+            ledger::started(pid);
+        }
+        Group(leader)
+    }
+
     fn kill(&mut self) {
         if let Some(pgid) = self.0.take() {
             // SAFETY: killpg has no memory-safety preconditions; the group
@@ -205,6 +224,13 @@ impl Group {
             unsafe {
                 libc::killpg(pgid, libc::SIGKILL);
             }
+            ledger::ended(pgid);
+        }
+    }
+
+    fn disarm(&mut self) {
+        if let Some(pgid) = self.0.take() {
+            ledger::ended(pgid);
         }
     }
 }
