@@ -72,8 +72,9 @@ impl EventKind {
             EventKind::MessageDeleted => "a message was expunged",
             EventKind::MessageFlagsChanged => "a message's flags changed, by any client",
             EventKind::MailboxReset => {
-                "the mailbox's UIDVALIDITY changed (deleted and recreated, or rebuilt by the \
-                 server): a new baseline is taken and nothing old is announced"
+                "the mailbox's UIDVALIDITY changed (deleted and re-created, or rebuilt by the \
+                 server): a new baseline is taken, and only mail that arrived since the mailbox \
+                 was last seen is announced"
             }
             EventKind::AccountConnected => "a mailbox's connection is up and watching",
             EventKind::AccountDisconnected => {
@@ -110,6 +111,11 @@ pub enum EventData {
     Reset {
         uidvalidity: u32,
         previous_uidvalidity: u32,
+        /// Messages of the new UIDVALIDITY that arrived after the mailbox
+        /// was last seen, announced before this event. (Absent in events
+        /// journaled by versions before it: 0.)
+        #[serde(default)]
+        announced: u32,
     },
     FlagsChanged {
         uidvalidity: u32,
@@ -241,11 +247,18 @@ impl Event {
 
     /// UIDVALIDITY changed: every remembered UID is void. The id names the
     /// new UIDVALIDITY, which a server never reuses for the mailbox.
-    pub(crate) fn reset(account: &str, mailbox: &str, previous: u32, uidvalidity: u32) -> Event {
+    pub(crate) fn reset(
+        account: &str,
+        mailbox: &str,
+        previous: u32,
+        uidvalidity: u32,
+        announced: u32,
+    ) -> Event {
         let id = format!("{account}/{mailbox}/{uidvalidity}/reset");
         let data = EventData::Reset {
             uidvalidity,
             previous_uidvalidity: previous,
+            announced,
         };
         Event::new(EventKind::MailboxReset, id, account, Some(mailbox), data)
     }
@@ -364,9 +377,16 @@ mod tests {
 
     #[test]
     fn round_trips_through_json() {
-        let e = Event::reset("w", "INBOX", 1, 2);
+        let e = Event::reset("w", "INBOX", 1, 2, 3);
         let back: Event = serde_json::from_str(&e.to_json()).unwrap();
         assert_eq!(back, e);
+        // Journaled before `announced` existed: read as 0.
+        let old = e.to_json().replace(",\"announced\":3", "");
+        let back: Event = serde_json::from_str(&old).unwrap();
+        assert!(
+            matches!(back.data, EventData::Reset { announced: 0, .. }),
+            "{old}"
+        );
         let e = Event::auth_failed("w", "bad password".into());
         let back: Event = serde_json::from_str(&e.to_json()).unwrap();
         assert_eq!(back, e);

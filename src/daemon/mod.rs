@@ -19,13 +19,14 @@ use crate::config::{Account, Profile};
 use crate::credential::SecretCache;
 use crate::dispatch::{Dispatcher, Emit};
 use crate::error::Error;
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventData, EventKind};
 use crate::shutdown::Shutdown;
 use crate::sink::{self, Sink, SinkSpec};
 use crate::store::{MailboxCursor, Store, StoreError};
 use crate::systemd::{self, Status};
 use crate::watcher::{MailboxWatcher, Observation};
 
+mod reload;
 mod signals;
 mod trouble;
 
@@ -77,6 +78,7 @@ pub(crate) async fn run(
         dispatcher: Some(dispatcher),
         accounts: HashMap::new(),
         auth_failed: HashSet::new(),
+        recovering: HashMap::new(),
         trouble: Trouble::default(),
         outcome: Outcome::default(),
         status: Status::default(),
@@ -201,6 +203,9 @@ struct Daemon {
     dispatcher: Option<Dispatcher>,
     accounts: HashMap<String, Running>,
     auth_failed: HashSet<String>,
+    /// Messages announced so far per mailbox being recovered after a
+    /// UIDVALIDITY change.
+    recovering: HashMap<(String, String), u32>,
     trouble: Trouble,
     outcome: Outcome,
     status: Status,
@@ -277,74 +282,6 @@ impl Daemon {
         Ok(())
     }
 
-    /// SIGHUP: read the profile again; restart only what changed. A broken
-    /// profile is reported and the running one kept.
-    async fn reload(&mut self) -> Result<(), Error> {
-        self.status.reloading();
-        let new = match Profile::load(&self.profile.path, &self.profile.name) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!("SIGHUP: the profile is not valid; keeping the running one:\n{e}");
-                self.status.reloaded();
-                return Ok(());
-            }
-        };
-        crate::process::hide_from_children(new.secret_env_vars());
-        let mut changes = Vec::new();
-        let names: HashSet<&str> = new.accounts.iter().map(|a| a.name.as_str()).collect();
-        let gone: Vec<String> = self
-            .accounts
-            .keys()
-            .filter(|n| !names.contains(n.as_str()))
-            .cloned()
-            .collect();
-        for name in gone {
-            self.accounts.remove(&name).expect("listed").stop.trigger();
-            changes.push(format!("removed {name}"));
-        }
-        for a in &new.accounts {
-            match self.accounts.get(&a.name) {
-                Some(r) if r.config == *a => {}
-                Some(r) => {
-                    r.stop.trigger();
-                    changes.push(format!("restarted {}", a.name));
-                    self.start_account(a.clone()).await?;
-                }
-                None => {
-                    changes.push(format!("added {}", a.name));
-                    self.start_account(a.clone()).await?;
-                }
-            }
-        }
-        // The profile's sinks restart only when their settings changed.
-        let sinks_changed = new.hooks != self.profile.hooks || new.notify != self.profile.notify;
-        self.profile = new;
-        if sinks_changed {
-            if let Some(old) = self.dispatcher.take() {
-                old.finish(RELOAD_SINK_GRACE).await;
-            }
-            self.dispatcher = Some(
-                start_sinks(
-                    &self.profile,
-                    &self.extra,
-                    &self.store,
-                    &self.emit,
-                    &self.stop,
-                )
-                .await?,
-            );
-            changes.push("restarted sinks".into());
-        }
-        self.status.watch(self.mailbox_keys());
-        self.status.reloaded();
-        if changes.is_empty() {
-            tracing::info!("SIGHUP: profile reloaded; nothing changed");
-        } else {
-            tracing::info!("SIGHUP: profile reloaded: {}", changes.join(", "));
-        }
-        Ok(())
-    }
-
     async fn observe(&mut self, o: Observation) -> Result<(), Error> {
         match o {
             Observation::Record { events, cursor } => {
@@ -364,6 +301,12 @@ impl Daemon {
                 self.trouble.report(&account, &mailbox, failure);
                 Ok(())
             }
+            Observation::Recovered {
+                account,
+                mailbox,
+                events,
+                done,
+            } => self.recovered(account, mailbox, events, done).await,
             Observation::AuthFailed { account, reason } => {
                 // One event per outage, not one per mailbox or retry.
                 if !self.auth_failed.insert(account.clone()) {
@@ -385,6 +328,46 @@ impl Daemon {
                 Ok(())
             }
         }
+    }
+
+    /// Records what arrived in a re-created mailbox since it was last seen,
+    /// less what the journal holds by Message-ID; at the end, the
+    /// `mailbox.reset` event with the count, and the new baseline.
+    async fn recovered(
+        &mut self,
+        account: String,
+        mailbox: String,
+        events: Vec<Event>,
+        done: Option<Box<(Event, MailboxCursor)>>,
+    ) -> Result<(), Error> {
+        let ids: Vec<String> = events
+            .iter()
+            .filter_map(|e| e.message()?.message_id.clone())
+            .collect();
+        let (a, m) = (account.clone(), mailbox.clone());
+        let known = self
+            .store
+            .call(move |b| b.known_message_ids(&a, &m, &ids))
+            .await?;
+        let mut fresh: Vec<Event> = events
+            .into_iter()
+            .filter(|e| {
+                e.message()
+                    .and_then(|m| m.message_id.as_ref())
+                    .is_none_or(|id| !known.contains(id))
+            })
+            .collect();
+        let key = (account, mailbox);
+        *self.recovering.entry(key.clone()).or_default() += fresh.len() as u32;
+        let Some((mut reset, cursor)) = done.map(|d| *d) else {
+            return self.record(fresh, None).await;
+        };
+        let n = self.recovering.remove(&key).unwrap_or(0);
+        if let EventData::Reset { announced, .. } = &mut reset.data {
+            *announced = n;
+        }
+        fresh.push(reset);
+        self.record(fresh, Some(cursor)).await
     }
 
     /// Journal first, then the sinks.

@@ -25,6 +25,13 @@ pub struct Changes {
     pub vanished: Vec<u32>,
 }
 
+/// What [`Connection::check`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Check {
+    pub uidvalidity: Option<u32>,
+    pub highest_modseq: Option<u64>,
+}
+
 impl Connection {
     /// Enables what the server has of RFC 7162 (before EXAMINE), and from
     /// then on wakes for flag changes and expunges as well as new mail.
@@ -43,13 +50,21 @@ impl Connection {
         Ok(support)
     }
 
-    /// The open mailbox's HIGHESTMODSEQ now (STATUS; servers answer it for
-    /// the selected mailbox too).
-    pub fn highest_modseq(&mut self, mailbox: &str) -> Result<Option<u64>, ImapError> {
-        let mb = self
-            .session
-            .status(crate::utf7::encode(mailbox), "(HIGHESTMODSEQ)")?;
-        Ok(mb.highest_mod_seq)
+    /// What the open mailbox is now: its UIDVALIDITY and, when changes are
+    /// tracked, its HIGHESTMODSEQ (one STATUS; servers answer it for the
+    /// selected mailbox too). A mailbox deleted and re-created under the
+    /// session shows here as another UIDVALIDITY, or as an error.
+    pub fn check(&mut self, mailbox: &str) -> Result<Check, ImapError> {
+        let items = if self.support == ChangeSupport::None {
+            "(UIDVALIDITY)"
+        } else {
+            "(UIDVALIDITY HIGHESTMODSEQ)"
+        };
+        let mb = self.session.status(crate::utf7::encode(mailbox), items)?;
+        Ok(Check {
+            uidvalidity: mb.uid_validity,
+            highest_modseq: mb.highest_mod_seq,
+        })
     }
 
     /// Flag changes (and, with QRESYNC, expunges) among UIDs `1..=last`

@@ -181,6 +181,41 @@ impl Connection {
         Ok(uids)
     }
 
+    /// UIDs of the messages that arrived on or after the day of `time`
+    /// (Unix seconds; `UID SEARCH SINCE`, which counts whole days),
+    /// ascending.
+    pub fn uids_since(&mut self, time: u64) -> Result<Vec<u32>, ImapError> {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        // A day early, so no time zone of the server's can leave one out.
+        let t = std::time::UNIX_EPOCH + Duration::from_secs(time.saturating_sub(86_400));
+        let day = humantime::format_rfc3339_seconds(t).to_string();
+        let (y, m, d) = (&day[0..4], &day[5..7], &day[8..10]);
+        let month = MONTHS[m.parse::<usize>().unwrap_or(1).clamp(1, 12) - 1];
+        let mut uids: Vec<u32> = self
+            .session
+            .uid_search(format!("SINCE {d}-{month}-{y}"))?
+            .into_iter()
+            .collect();
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
+    /// Each UID's INTERNALDATE (when the server received it), Unix seconds.
+    pub fn internal_dates(&mut self, uids: &[u32]) -> Result<Vec<(u32, u64)>, ImapError> {
+        let fetches = self
+            .session
+            .uid_fetch(uid_set(uids), "(UID INTERNALDATE)")?;
+        Ok(fetches
+            .iter()
+            .filter_map(|f| {
+                let t = u64::try_from(f.internal_date()?.timestamp()).ok()?;
+                Some((f.uid?, t))
+            })
+            .collect())
+    }
+
     /// Fetches what an event needs of each UID, in one command.
     pub fn fetch(&mut self, uids: &[u32]) -> Result<Vec<Fetched>, ImapError> {
         let modseq = if self.support == ChangeSupport::None {

@@ -88,8 +88,10 @@ pub fn human(e: &Event) -> String {
         EventData::Reset {
             uidvalidity,
             previous_uidvalidity,
+            announced,
         } => format!(
-            "mailbox reset (UIDVALIDITY {previous_uidvalidity} → {uidvalidity}): new baseline"
+            "mailbox reset (UIDVALIDITY {previous_uidvalidity} → {uidvalidity}): new baseline, \
+             {announced} new since last seen"
         ),
         EventData::FlagsChanged { uid, flags, .. } => {
             let flags = if flags.is_empty() {

@@ -16,6 +16,9 @@ pub struct Cursor {
     /// For deletions found by comparing UIDs; `None` in a record leaves
     /// what is stored as it is.
     pub known: Option<Known>,
+    /// When the mailbox was last seen under this UIDVALIDITY (Unix
+    /// seconds), as stored; a record stores the time it is made.
+    pub seen: Option<u64>,
 }
 
 impl Cursor {

@@ -38,6 +38,14 @@ pub trait Backend: Send {
     ) -> Result<Vec<(i64, usize)>, StoreError>;
     /// Every mailbox cursor, by (account, mailbox).
     fn cursors(&mut self) -> Result<HashMap<(String, String), Cursor>, StoreError>;
+    /// Of `ids`, the Message-IDs the journal holds `message.received`
+    /// events of for `account`/`mailbox` (after a reset: announced before).
+    fn known_message_ids(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError>;
     /// Every mailbox with its event count, for `state show`.
     fn mailboxes(&mut self) -> Result<Vec<MailboxState>, StoreError>;
     /// Forgets cursors (all, an account's, a mailbox's); returns how many.

@@ -117,15 +117,21 @@ impl Tracker {
         }
     }
 
-    /// What changed since `cursor`, which it moves.
-    pub fn look(&mut self, conn: &mut Connection, cursor: &mut Cursor) -> Result<Found, ImapError> {
+    /// What changed since `cursor`, which it moves; `highest_modseq` is the
+    /// mailbox's now (from [`Connection::check`]).
+    pub fn look(
+        &mut self,
+        conn: &mut Connection,
+        cursor: &mut Cursor,
+        highest_modseq: Option<u64>,
+    ) -> Result<Found, ImapError> {
         let (account, mailbox) = (&self.account, &self.mailbox);
         let mut events = Vec::new();
         let mut moved = false;
         let compare = self.compare_uids && (std::mem::take(&mut self.first) | conn.take_expunged());
         let uidvalidity = cursor.uidvalidity;
         if self.support != ChangeSupport::None {
-            let now = conn.highest_modseq(mailbox)?.unwrap_or(0);
+            let now = highest_modseq.unwrap_or(0);
             if now > cursor.modseq {
                 let changes = conn.changes_since(cursor.last_uid, cursor.modseq)?;
                 for (uid, flags, modseq) in changes.flags {

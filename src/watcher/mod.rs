@@ -6,6 +6,8 @@
 //! daemon, which records events and the moved cursor in one transaction.
 
 mod changes;
+mod failure;
+mod reset;
 
 use changes::Found;
 
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::Sender;
 
-use crate::backoff::{Backoff, jitter};
+use crate::backoff::Backoff;
 use crate::config::{Account, ChangeTracking, Mode};
 use crate::credential::{CredentialError, Secret, SecretCache};
 use crate::event::Event;
@@ -27,6 +29,12 @@ use crate::store::{Cursor, MailboxCursor};
 const AUTH_RETRY: Duration = Duration::from_secs(300);
 /// A connection that watched this long counts as stable: backoff resets.
 const STABLE: Duration = Duration::from_secs(60);
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
 
 /// What a watcher thread tells the daemon.
 #[derive(Debug)]
@@ -42,6 +50,16 @@ pub enum Observation {
         account: String,
         mailbox: String,
         failure: Option<String>,
+    },
+    /// After a UIDVALIDITY change: messages that arrived since the mailbox
+    /// was last seen, to record unless the journal holds their Message-ID
+    /// for this mailbox; `done` ends it with the `mailbox.reset` event (the
+    /// daemon fills in how many were announced) and the new baseline.
+    Recovered {
+        account: String,
+        mailbox: String,
+        events: Vec<Event>,
+        done: Option<Box<(Event, MailboxCursor)>>,
     },
     /// A login was rejected (or no password could be had).
     AuthFailed { account: String, reason: String },
@@ -80,6 +98,9 @@ enum Interrupt {
     Rejected { reason: String, used: Secret },
     /// Anything else: network, TLS, protocol, a missing mailbox.
     Other(ImapError),
+    /// The open mailbox is no longer the one the cursor is about (deleted
+    /// and re-created under the session): open it again.
+    Reopen(String),
     /// The daemon is gone (it stops listening only when shutting down).
     Closed,
 }
@@ -143,50 +164,6 @@ impl MailboxWatcher {
         self.tx.blocking_send(o).map_err(|_| Interrupt::Closed)
     }
 
-    /// Logs and reports a failure, and says what to do next.
-    fn report(&self, interrupt: Interrupt, was_watching: bool) -> Next {
-        match self.report_inner(interrupt, was_watching) {
-            Ok(next) => next,
-            Err(_) => Next::Quit,
-        }
-    }
-
-    fn report_inner(&self, interrupt: Interrupt, was_watching: bool) -> Result<Next, Interrupt> {
-        let (account, mailbox) = (&self.account.name, &self.mailbox);
-        let (reason, delay) = match interrupt {
-            Interrupt::Rejected { reason, used } => {
-                self.secret.rejected(&used);
-                self.auth_failed(format!("login rejected: {reason} ({})", self.what_to_do()))?
-            }
-            Interrupt::Auth(reason) => {
-                self.auth_failed(format!("{reason} ({})", self.what_to_do()))?
-            }
-            Interrupt::Other(e) => (e.to_string(), None),
-            Interrupt::Closed => return Err(Interrupt::Closed),
-        };
-        if was_watching {
-            let event = Event::disconnected(account, mailbox, reason.clone());
-            self.send(Observation::Record {
-                events: vec![event],
-                cursor: None,
-            })?;
-        }
-        if self.once {
-            self.send(Observation::Failed {
-                account: account.clone(),
-                mailbox: mailbox.clone(),
-                reason,
-            })?;
-            return Ok(Next::Quit);
-        }
-        self.send(Observation::Health {
-            account: account.clone(),
-            mailbox: mailbox.clone(),
-            failure: Some(reason),
-        })?;
-        Ok(Next::Retry(delay))
-    }
-
     /// One connection's life. `Ok` means done (stopped, or `once` finished).
     fn session(&mut self, watching_since: &mut Option<Instant>) -> Result<(), Interrupt> {
         let secret = self.secret.get()?;
@@ -226,38 +203,41 @@ impl MailboxWatcher {
                 if idle { "idle" } else { "poll" },
             ));
         }
-        let (mut cursor, recorded) = match &self.cursor {
-            Some(c) if c.uidvalidity == status.uidvalidity => (c.clone(), None),
-            previous => {
+        let mut cursor = match &self.cursor {
+            Some(c) if c.uidvalidity == status.uidvalidity => {
+                // Seen again: the record notes when (see `reset`).
+                let c = Cursor {
+                    seen: Some(now_secs()),
+                    ..c.clone()
+                };
+                self.send(Observation::Record {
+                    events,
+                    cursor: Some(self.mailbox_cursor(c.without_known())),
+                })?;
+                c
+            }
+            Some(previous) => {
+                self.send(Observation::Record {
+                    events,
+                    cursor: None,
+                })?;
+                reset::recover(self, &mut conn, previous, &status)?
+            }
+            None => {
                 let last_uid = conn.highest_uid(&status)?;
-                if let Some(p) = previous {
-                    tracing::warn!(
-                        "{account}/{mailbox}: UIDVALIDITY changed ({} → {}); taking a new \
-                         baseline at UID {last_uid}",
-                        p.uidvalidity,
-                        status.uidvalidity
-                    );
-                    events.push(Event::reset(
-                        &account,
-                        &mailbox,
-                        p.uidvalidity,
-                        status.uidvalidity,
-                    ));
-                } else {
-                    tracing::info!("{account}/{mailbox}: first look; baseline at UID {last_uid}");
-                }
+                tracing::info!("{account}/{mailbox}: first look; baseline at UID {last_uid}");
                 let c = Cursor {
                     uidvalidity: status.uidvalidity,
                     last_uid,
                     ..Cursor::default()
                 };
-                (c.clone(), Some(self.mailbox_cursor(c)))
+                self.send(Observation::Record {
+                    events,
+                    cursor: Some(self.mailbox_cursor(c.clone())),
+                })?;
+                c
             }
         };
-        self.send(Observation::Record {
-            events,
-            cursor: recorded,
-        })?;
         // Whatever happens, the next session goes on from where this one got.
         let result = self.watch(conn, support, &status, idle, &mut cursor, watching_since);
         self.cursor = Some(cursor);
@@ -303,7 +283,7 @@ impl MailboxWatcher {
             }
             self.catch_up(&mut conn, &mut changes, cursor)?;
             if look {
-                self.record(changes.look(&mut conn, cursor)?)?;
+                self.look(&mut conn, &mut changes, cursor)?;
             }
             if conn.take_news()? {
                 look = true;
@@ -329,6 +309,36 @@ impl MailboxWatcher {
         }
     }
 
+    /// Checks that the open mailbox is still the one `cursor` is about,
+    /// then reports its changes. A server may keep a deleted mailbox
+    /// selected and say nothing more about it: its UIDVALIDITY (or a
+    /// HIGHESTMODSEQ gone back) tells.
+    fn look(
+        &self,
+        conn: &mut Connection,
+        changes: &mut changes::Tracker,
+        cursor: &mut Cursor,
+    ) -> Result<(), Interrupt> {
+        let now = conn.check(&self.mailbox)?;
+        if let Some(v) = now.uidvalidity
+            && v != cursor.uidvalidity
+        {
+            return Err(Interrupt::Reopen(format!(
+                "the mailbox was replaced (UIDVALIDITY {} → {v})",
+                cursor.uidvalidity
+            )));
+        }
+        if let Some(m) = now.highest_modseq
+            && m < cursor.modseq
+        {
+            return Err(Interrupt::Reopen(format!(
+                "the mailbox's HIGHESTMODSEQ went back ({} → {m})",
+                cursor.modseq
+            )));
+        }
+        self.record(changes.look(conn, cursor, now.highest_modseq)?)
+    }
+
     /// Sends what a look found to be recorded, if anything.
     fn record(&self, found: Found) -> Result<(), Interrupt> {
         if found.events.is_empty() && found.cursor.is_none() {
@@ -338,30 +348,6 @@ impl MailboxWatcher {
             events: found.events,
             cursor: found.cursor.map(|c| self.mailbox_cursor(c)),
         })
-    }
-
-    /// Reports an authentication failure; the next try is minutes away.
-    fn auth_failed(&self, reason: String) -> Result<(String, Option<Duration>), Interrupt> {
-        self.send(Observation::AuthFailed {
-            account: self.account.name.clone(),
-            reason: reason.clone(),
-        })?;
-        Ok((reason, Some(jitter(AUTH_RETRY.mul_f64(1.25), 0.4))))
-    }
-
-    /// What a user can do about a refused or missing credential.
-    fn what_to_do(&self) -> String {
-        use crate::config::SecretSource;
-        match &self.account.secret {
-            SecretSource::OAuth2(_) => format!(
-                "a new access token did not help; run `mailreactor auth login {}`",
-                self.account.name
-            ),
-            SecretSource::TokenCommand(_) => {
-                "check that token-command prints a valid access token for this user".into()
-            }
-            _ => "check the username and password source".into(),
-        }
     }
 
     fn mailbox_cursor(&self, cursor: Cursor) -> MailboxCursor {
@@ -402,7 +388,7 @@ impl MailboxWatcher {
             // look then covers at most a batch of new arrivals (whose own
             // MODSEQ is not a change), instead of the whole backlog at once.
             if i + 1 < batches {
-                self.record(changes.look(conn, cursor)?)?;
+                self.look(conn, changes, cursor)?;
             }
         }
         Ok(())

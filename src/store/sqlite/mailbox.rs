@@ -71,7 +71,8 @@ pub(super) fn upsert(tx: &Transaction, c: &MailboxCursor) -> rusqlite::Result<()
 pub(super) fn cursors(conn: &Connection) -> rusqlite::Result<HashMap<(String, String), Cursor>> {
     let rows = super::rows(
         conn,
-        "SELECT account, mailbox, uidvalidity, last_uid, modseq, modseq_uid, known, known_upto
+        "SELECT account, mailbox, uidvalidity, last_uid, modseq, modseq_uid, known, known_upto,
+                updated
          FROM mailbox",
         [],
         |r| {
@@ -88,9 +89,36 @@ pub(super) fn cursors(conn: &Connection) -> rusqlite::Result<HashMap<(String, St
                 modseq: r.get::<_, i64>(4)? as u64,
                 modseq_uid: r.get(5)?,
                 known,
+                seen: humantime::parse_rfc3339_weak(&r.get::<_, String>(8)?)
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_secs()),
             };
             Ok(((r.get(0)?, r.get(1)?), cursor))
         },
+    )?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Of `ids`, the Message-IDs of `message.received` events the journal holds
+/// for `account`/`mailbox`.
+pub(super) fn known_message_ids(
+    conn: &Connection,
+    account: &str,
+    mailbox: &str,
+    ids: &[String],
+) -> rusqlite::Result<std::collections::HashSet<String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let wanted = serde_json::to_string(ids).expect("strings serialise");
+    let rows = super::rows(
+        conn,
+        "SELECT DISTINCT json_extract(json, '$.message_id') FROM event
+         WHERE account = ?1 AND mailbox = ?2 AND type = 'message.received'
+           AND json_extract(json, '$.message_id') IN (SELECT value FROM json_each(?3))",
+        params![account, mailbox, wanted],
+        |r| r.get::<_, String>(0),
     )?;
     Ok(rows.into_iter().collect())
 }
@@ -163,6 +191,7 @@ mod tests {
             modseq: 40,
             modseq_uid: 9,
             known: Some(known.clone()),
+            seen: None,
         };
         s.record(&[], Some(&at(first.clone()))).unwrap();
         // A later record without a known set, and an older modseq.
@@ -187,7 +216,20 @@ mod tests {
             ..Cursor::default()
         };
         s.record(&[], Some(&at(reset.clone()))).unwrap();
-        assert_eq!(s.cursors().unwrap()[&("a".into(), "INBOX".into())], reset);
+        let stored = s.cursors().unwrap()[&("a".into(), "INBOX".into())].clone();
+        // A record notes when the mailbox was seen: now.
+        let now = std::time::UNIX_EPOCH.elapsed().unwrap().as_secs();
+        assert!(
+            stored.seen.is_some_and(|t| t + 5 >= now && t <= now),
+            "{stored:?}"
+        );
+        assert_eq!(
+            Cursor {
+                seen: None,
+                ..stored
+            },
+            reset
+        );
     }
 
     #[test]

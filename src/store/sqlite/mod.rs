@@ -366,6 +366,15 @@ impl Backend for Sqlite {
         mailbox::cursors(&self.conn).map_err(|e| self.sql(e))
     }
 
+    fn known_message_ids(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        ids: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        mailbox::known_message_ids(&self.conn, account, mailbox, ids).map_err(|e| self.sql(e))
+    }
+
     fn mailboxes(&mut self) -> Result<Vec<MailboxState>, StoreError> {
         mailbox::mailboxes(&self.conn).map_err(|e| self.sql(e))
     }
