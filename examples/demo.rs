@@ -1,16 +1,17 @@
 //! A demo on a fresh machine: starts a throwaway Dovecot on loopback, runs
-//! `mailreactor watch --json` against it, delivers a few sample messages,
-//! and shows the events as they come. Needs Dovecot (`dovecot-imapd`).
+//! `mailreactor watch` against it, delivers a few sample messages, and
+//! shows the events as a user sees them in a terminal (JSON lines when
+//! stdout is a pipe). Needs Dovecot (`dovecot-imapd`): `cargo xtask demo`
+//! installs it when missing, then runs this.
 //!
-//!     cargo run --example demo            # runs ~10 s, then stops
-//!     cargo run --example demo -- --keep  # keeps watching until Ctrl-C
+//!     cargo xtask demo               # runs ~10 s, then stops
+//!     cargo xtask demo -- --keep     # keeps watching until Ctrl-C
 
 // The tests' private Dovecot; this program uses part of it.
 #[allow(dead_code)]
 #[path = "../tests/integration/common/dovecot.rs"]
 mod dovecot;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -36,52 +37,73 @@ fn main() {
         std::fs::read_to_string(&profile).unwrap()
     );
 
-    // The real binary, built and run by cargo.
+    // The real binary, built with cargo's progress shown (the first build
+    // takes a few minutes), then run as a user runs it.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut watch = Command::new(cargo)
-        .args([
-            "run",
-            "--quiet",
-            "--bin",
-            "mailreactor",
-            "--",
-            "watch",
-            "--json",
-        ])
+    eprintln!("demo: building mailreactor ...");
+    let built = Command::new(cargo)
+        .args(["build", "--bin", "mailreactor"])
+        .status()
+        .expect("run cargo build");
+    assert!(built.success(), "demo: cargo build failed");
+    // target/debug/examples/demo -> target/debug/mailreactor
+    let exe = std::env::current_exe()
+        .expect("the demo's own path")
+        .parent()
+        .and_then(|examples| examples.parent())
+        .expect("the demo runs from target/*/examples")
+        .join("mailreactor");
+
+    // Each event also goes to a hook (as JSON on its stdin), so the demo
+    // knows when to deliver the next message; stdout stays the user's.
+    let events = dir.path().join("events.jsonl");
+    std::fs::write(&events, "").unwrap();
+    let mut p = std::fs::read_to_string(&profile).unwrap();
+    p.push_str(&format!(
+        "\n[[hook]]\nname = \"demo\"\non = [\"*\"]\ncommand = [\"sh\", \"-c\", \"cat >> '{}'\"]\n",
+        events.display()
+    ));
+    std::fs::write(&profile, p).unwrap();
+
+    eprintln!("demo: mailreactor watch --config {}\n", profile.display());
+    let mut watch = Command::new(&exe)
+        .arg("watch")
         .arg("--config")
         .arg(&profile)
         .arg("--state-dir")
         .arg(dir.path().join("state"))
+        .arg("--quiet")
         .env("DEMO_IMAP_PASSWORD", dovecot::PASSWORD)
-        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
         .spawn()
         .expect("run mailreactor watch");
-    let stdout = BufReader::new(watch.stdout.take().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stdout.lines().map_while(Result::ok) {
-            println!("{line}");
-            let _ = tx.send(line);
-        }
-    });
-    let wait_for = |what: &str| loop {
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) if line.contains(what) => break,
-            Ok(_) => {}
-            Err(_) => panic!("demo: no {what} event within a minute"),
+    let wait_for = |what: &str, n: usize| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while std::fs::read_to_string(&events)
+            .unwrap_or_default()
+            .matches(what)
+            .count()
+            < n
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "demo: no {what} event within a minute"
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
     };
-    wait_for("account.connected");
+    wait_for("\"account.connected\"", 1);
 
     let samples: [(&str, &[u8]); 3] = [
         ("a plain message", b"From: Ann <ann@example.com>\r\nTo: alice@example.com\r\nSubject: Lunch?\r\n\r\nShall we meet at noon?\r\n"),
         ("an encoded subject and sender", b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.de>\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=\r\n\r\nBis bald!\r\n"),
         ("an attachment", b"From: ci@example.com\r\nSubject: Build report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nAll green.\r\n--b\r\nContent-Type: application/pdf; name=report.pdf\r\nContent-Disposition: attachment; filename=report.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"),
     ];
-    for (what, raw) in samples {
-        eprintln!("demo: delivering {what} ...");
+    for (n, (what, raw)) in samples.into_iter().enumerate() {
+        std::thread::sleep(Duration::from_millis(700));
+        eprintln!("\ndemo: delivering {what} ...");
         server.append("INBOX", raw);
-        wait_for("message.received");
+        wait_for("\"message.received\"", n + 1);
     }
     if keep {
         eprintln!(
@@ -96,6 +118,10 @@ fn main() {
         std::thread::sleep(Duration::from_millis(300));
         let _ = Command::new("kill").arg(watch.id().to_string()).status();
         let _ = watch.wait();
-        eprintln!("demo: done. Pipe events into jq: mailreactor watch | jq -r .subject");
+        eprintln!(
+            "\ndemo: done. In a pipe the events are JSON lines, one per event; the subjects of new \
+             mail:\n  mailreactor watch | jq -r 'select(.type == \"message.received\") | .subject'\n\
+             Next: `mailreactor init` writes a profile for your own account."
+        );
     }
 }

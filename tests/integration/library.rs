@@ -136,3 +136,34 @@ fn a_handler_that_blocks_its_thread_stalls_no_other_sink() {
     stop.trigger();
     run.join().unwrap().expect("the watch ends cleanly");
 }
+
+/// The README's first command runs this: it shows the build's progress,
+/// the watch's events as a user sees them, and a tip that works.
+#[test]
+fn the_demo_shows_progress_events_and_a_working_tip() {
+    let out = Command::new(example("demo"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // cargo's own progress, before the watch starts.
+    assert!(
+        stderr.contains("demo: building mailreactor ..."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Finished"), "{stderr}");
+    // In a pipe: one JSON line per event, three of them new mail.
+    let events = crate::common::events(&out.stdout);
+    let subjects: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "message.received")
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["Lunch?", "Grüße aus Köln", "Build report"]);
+    // The tip selects message events, so it prints no `null`.
+    assert!(
+        stderr.contains("jq -r 'select(.type == \"message.received\") | .subject'"),
+        "{stderr}"
+    );
+}
