@@ -183,7 +183,11 @@ fn token_command_signs_in_with_xoauth2_and_oauthbearer_where_only_oauth2_is_take
 #[test]
 fn rejected_and_expired_tokens_are_refreshed_and_the_watch_goes_on() {
     let (mut server, _keys) = oauth::server(false);
-    let endpoint = TokenEndpoint::start(&["rt-1"], 4);
+    // Tokens good for 15 s: ample for a login, however slow the machine
+    // (Dovecot delays the answer to a refused login by seconds), and short
+    // enough to outlive below; and under mailreactor's two-minute margin,
+    // so a reconnect always refreshes.
+    let endpoint = TokenEndpoint::start(&["rt-1"], 15);
     endpoint.provider.lock().unwrap().rotate = true;
     let setup = Setup::new(&refresh_account(server.port, &endpoint, "rt-1"));
     // A cached token that looks valid to us but that the server refuses
@@ -213,8 +217,16 @@ fn rejected_and_expired_tokens_are_refreshed_and_the_watch_goes_on() {
         0o600
     );
 
-    // The IDLE connection outlives its 4-second token.
-    std::thread::sleep(Duration::from_secs(6));
+    // The IDLE connection outlives its token: wait until the token the
+    // connection logged in with has expired (by its own expiry, not a guess).
+    let expires_at = saved["expires_at"].as_u64().expect("the token's expiry is kept");
+    loop {
+        let now = std::time::UNIX_EPOCH.elapsed().unwrap().as_secs();
+        if now > expires_at + 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
     server.deliver_to_maildir(&simple_message("after expiry", "x"));
     watch.wait_for("mail on the old connection", |e| {
         e["type"] == "message.received" && e["subject"] == "after expiry"
