@@ -78,11 +78,18 @@ impl ProfileError {
             .max(1);
         ProfileError {
             path: path.to_path_buf(),
-            location: Some(Box::new(Location {
-                line,
-                column,
-                source_line: line_text.to_string(),
-                width,
+            location: Some(Box::new({
+                // A secret's value never reaches a message (nor a log, on
+                // SIGHUP): the snippet shows it redacted.
+                let shown = redact(line_text);
+                let len = shown.chars().count();
+                let column = column.min(len + 1);
+                Location {
+                    line,
+                    column,
+                    width: width.min(len.saturating_sub(column - 1).max(1)),
+                    source_line: shown,
+                }
             })),
             key,
             message,
@@ -117,6 +124,40 @@ impl ProfileError {
         };
         ProfileError::at(path, text, span, field.as_deref(), message, help)
     }
+}
+
+/// Keys whose values are secrets (and keys one typo away from them).
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "secret",
+    "client-secret",
+    "refresh-token",
+    "token",
+];
+
+/// `line` with the value of the first secret key (`password = ...`, also
+/// in an inline table, also unterminated, also a table or an array) and
+/// all that follows it shown as `"<redacted>"`.
+pub(crate) fn redact(line: &str) -> String {
+    static KEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"["']?([A-Za-z0-9_.-]+)["']?\s*=\s*"#).expect("a valid pattern")
+    });
+    for c in KEY.captures_iter(line) {
+        let key = c[1].to_ascii_lowercase();
+        let secret = SECRET_KEYS.contains(&key.as_str())
+            || (!key.ends_with("-command")
+                && !key.ends_with("-env")
+                && !key.ends_with("-file")
+                && !key.ends_with("-url")
+                && SECRET_KEYS
+                    .iter()
+                    .any(|k| strsim::levenshtein(&key, k) <= 2));
+        if secret {
+            let end = c.get(0).expect("the whole match").end();
+            return format!("{}\"<redacted>\"", &line[..end]);
+        }
+    }
+    line.to_string()
 }
 
 /// The text between `prefix` and the next backtick.
@@ -223,6 +264,36 @@ mod tests {
             closest("subjekt", keys_of(Some("hook[0].match"))),
             Some("subject")
         );
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_snippets() {
+        assert_eq!(
+            redact(r#"password = "hunter2""#),
+            r#"password = "<redacted>""#
+        );
+        assert_eq!(
+            redact(r#"pasword = "hunter2""#),
+            r#"pasword = "<redacted>""#
+        );
+        assert_eq!(
+            redact(r#"password = "hun\"ter2"#),
+            r#"password = "<redacted>""#
+        );
+        assert_eq!(
+            redact(r#"oauth2 = { client-id = "id", client-secret = 'x' }"#),
+            r#"oauth2 = { client-id = "id", client-secret = "<redacted>""#
+        );
+        assert_eq!(
+            redact(r#"client-secret = { x = "y" }"#),
+            r#"client-secret = "<redacted>""#
+        );
+        assert_eq!(redact(r#"password-env = "PW""#), r#"password-env = "PW""#);
+        assert_eq!(
+            redact(r#"host = "imap.example.com""#),
+            r#"host = "imap.example.com""#
+        );
+        assert_eq!(redact("password = hunter2"), r#"password = "<redacted>""#);
     }
 
     #[test]

@@ -219,7 +219,9 @@ fn rejected_and_expired_tokens_are_refreshed_and_the_watch_goes_on() {
 
     // The IDLE connection outlives its token: wait until the token the
     // connection logged in with has expired (by its own expiry, not a guess).
-    let expires_at = saved["expires_at"].as_u64().expect("the token's expiry is kept");
+    let expires_at = saved["expires_at"]
+        .as_u64()
+        .expect("the token's expiry is kept");
     loop {
         let now = std::time::UNIX_EPOCH.elapsed().unwrap().as_secs();
         if now > expires_at + 1 {

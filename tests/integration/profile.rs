@@ -299,3 +299,21 @@ fn ca_files_are_checked_when_the_profile_is_read() {
         ],
     );
 }
+
+#[test]
+fn a_secret_never_shows_in_a_profile_error() {
+    let secret = "Hunter2-Do-Not-Show";
+    for text in [
+        format!("{BASE}pasword = \"{secret}\"\n"),
+        format!("{BASE}port = 1\npassword = \"{secret}\n"),
+        format!("{BASE}[account.oauth2]\nclient-secret = {{ x = \"{secret}\" }}\n"),
+    ] {
+        let e = refused(&text);
+        assert!(!e.contains(secret), "{e}");
+    }
+    let e = refused(&format!("{BASE}pasword = \"{secret}\"\n"));
+    assert_has(
+        &e,
+        &["pasword = \"<redacted>\"", "did you mean `password`?"],
+    );
+}
