@@ -51,6 +51,25 @@ pub fn main() -> std::process::ExitCode {
     use clap::Parser;
     let cli = Cli::parse();
     crate::logging::init(cli.global.verbose, cli.global.quiet, cli.global.log_format);
+    // A panic is a bug: logged as an error where the logs go, with where it
+    // happened, instead of Rust's own text on stderr.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        let thread = std::thread::current();
+        tracing::error!(
+            "internal error in thread {}: {what}{at}; please report it",
+            thread.name().unwrap_or("unnamed")
+        );
+    }));
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -30,6 +30,36 @@ const AUTH_RETRY: Duration = Duration::from_secs(300);
 /// A connection that watched this long counts as stable: backoff resets.
 const STABLE: Duration = Duration::from_secs(60);
 
+/// A fault the tests inject in debug builds, since no real peer makes
+/// mailreactor panic on demand: `MAILREACTOR_FAULT_PANICS=N` panics the
+/// first N sessions of the process.
+mod fault {
+    #[cfg(debug_assertions)]
+    pub(super) fn maybe_panic() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static DONE: AtomicU32 = AtomicU32::new(0);
+        let wanted: u32 = std::env::var("MAILREACTOR_FAULT_PANICS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if DONE.fetch_add(1, Ordering::SeqCst) < wanted {
+            panic!("a fault injected by MAILREACTOR_FAULT_PANICS");
+        }
+    }
+
+    #[cfg(not(debug_assertions))]
+    pub(super) fn maybe_panic() {}
+}
+
+/// What a panic said.
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}
+
 fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -125,7 +155,19 @@ impl MailboxWatcher {
         let mut token_retry = true;
         while !self.stop.is_set() {
             let mut watching_since = None;
-            let interrupt = match self.session(&mut watching_since) {
+            // A panic (a bug, or input nothing foresaw) ends the session,
+            // not the watching: it is reported like any failure and the
+            // mailbox is watched again after the backoff.
+            let session = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.session(&mut watching_since)
+            }))
+            .unwrap_or_else(|panic| {
+                Err(Interrupt::Other(ImapError::Protocol(format!(
+                    "mailreactor failed inside ({}); watching again after a pause",
+                    panic_text(&panic)
+                ))))
+            });
+            let interrupt = match session {
                 Ok(()) | Err(Interrupt::Closed) => return,
                 // A read cut short by the stop request is not a failure.
                 Err(_) if self.stop.is_set() => return,
@@ -166,6 +208,7 @@ impl MailboxWatcher {
 
     /// One connection's life. `Ok` means done (stopped, or `once` finished).
     fn session(&mut self, watching_since: &mut Option<Instant>) -> Result<(), Interrupt> {
+        fault::maybe_panic();
         let secret = self.secret.get()?;
         let mut conn =
             Connection::open(&self.account, &secret, &self.stop).map_err(|e| match e {

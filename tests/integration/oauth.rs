@@ -459,3 +459,34 @@ fn profiles_say_what_is_wrong_with_oauth2_settings() {
     assert_eq!(report[0]["auth"], "xoauth2");
     let _: &Dovecot = &server;
 }
+
+/// Lifetimes no clock can hold, from a token endpoint or in the token file,
+/// panic nothing: the watch signs in and announces mail, and check reads
+/// the file.
+#[test]
+fn huge_token_lifetimes_panic_nothing() {
+    let (mut server, _keys) = oauth::server(false);
+    let endpoint = TokenEndpoint::start(&["rt-1"], 3600);
+    endpoint.provider.lock().unwrap().expires_in = Some("18446744073709551615".into());
+    let setup = Setup::new(&refresh_account(server.port, &endpoint, "rt-1"));
+    let mut watch = setup.watch();
+    watch.wait_type("account.connected");
+    server.deliver_to_maildir(&simple_message("after a huge lifetime", "x"));
+    watch.wait_for("the mail", |e| e["subject"] == "after a huge lifetime");
+    let (_, _, stderr) = watch.terminate();
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("internal error"),
+        "{stderr}"
+    );
+    // A token file that says it expires at the end of time.
+    let file = setup.token_file("work");
+    let token = jwt("alice", 3600);
+    std::fs::write(
+        &file,
+        format!(r#"{{"access_token":"{token}","expires_at":18446744073709551615}}"#),
+    )
+    .unwrap();
+    let report = setup.check(&[token.as_str()]);
+    assert_eq!(report[0]["ok"], true, "{report}");
+    server.stop();
+}

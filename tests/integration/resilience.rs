@@ -287,3 +287,32 @@ fn a_silently_dead_connection_is_found_and_replaced() {
         v["subject"] == "behind the dead NAT"
     });
 }
+
+/// A watcher thread that panics is reported (account.disconnected with the
+/// reason, an error log) and watches again after a pause; nothing is lost.
+#[test]
+fn a_panicking_watcher_is_reported_and_restarted() {
+    let env = Env::new(&["INBOX"], "");
+    env.once();
+    env.dovecot
+        .append("INBOX", &simple_message("while it failed", "x"));
+    let mut cmd = env.command(&["watch", "--json"]);
+    cmd.env("MAILREACTOR_FAULT_PANICS", "2");
+    let mut watch = crate::common::Watch::spawn(cmd);
+    let e = watch.wait_type("message.received");
+    assert_eq!(e["subject"], "while it failed");
+    env.dovecot.append("INBOX", &simple_message("after", "x"));
+    assert_eq!(watch.wait_type("message.received")["subject"], "after");
+    let stderr = watch.stderr();
+    assert!(
+        stderr.contains(
+            "internal error in thread test/INBOX: a fault injected by MAILREACTOR_FAULT_PANICS"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("mailreactor failed inside"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked at"),
+        "Rust's own panic text: {stderr}"
+    );
+}

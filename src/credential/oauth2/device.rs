@@ -47,8 +47,9 @@ pub(crate) fn sign_in(
         &device.user_code,
         device.verification_uri_complete.as_deref(),
     );
-    let deadline = Instant::now() + Duration::from_secs(device.expires_in);
-    let mut interval = Duration::from_secs(device.interval.unwrap_or(5).max(1));
+    // The provider's numbers, kept within reason (and from overflowing).
+    let deadline = Instant::now() + Duration::from_secs(device.expires_in.min(3600));
+    let mut interval = Duration::from_secs(device.interval.unwrap_or(5).clamp(1, 60));
     loop {
         std::thread::sleep(interval);
         if Instant::now() > deadline {
@@ -69,7 +70,7 @@ pub(crate) fn sign_in(
             }
             Err(OAuthError::Refused { error, .. }) if error == "authorization_pending" => {}
             Err(OAuthError::Refused { error, .. }) if error == "slow_down" => {
-                interval += Duration::from_secs(5);
+                interval = (interval + Duration::from_secs(5)).min(Duration::from_secs(60));
             }
             Err(e) => return Err(e),
         }

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 
-use super::{DEFAULT_LIFETIME, HTTP_TIMEOUT, MARGIN, OAuthError, TokenFile};
+use super::{DEFAULT_LIFETIME, HTTP_TIMEOUT, MARGIN, MAX_LIFETIME, OAuthError, TokenFile};
 use crate::config::OAuth2Client;
 use crate::credential::Secret;
 
@@ -19,7 +19,7 @@ pub(super) fn access_token(
     let mut saved = file.load();
     let now = SystemTime::now();
     if !force && let (Some(access), Some(at)) = (&saved.access_token, saved.expires_at) {
-        let expires_at = UNIX_EPOCH + Duration::from_secs(at);
+        let expires_at = super::unix_time(at);
         if expires_at > now + MARGIN {
             return Ok(Secret::new(access.clone()));
         }
@@ -40,9 +40,9 @@ pub(super) fn access_token(
         form.push(("scope", client.scopes.join(" ")));
     }
     let answer = exchange(client, form)?;
-    let lifetime = answer
-        .expires_in
-        .map_or(DEFAULT_LIFETIME, Duration::from_secs);
+    let lifetime = answer.expires_in.map_or(DEFAULT_LIFETIME, |s| {
+        Duration::from_secs(s).min(MAX_LIFETIME)
+    });
     let expires_at = now + lifetime;
     saved.access_token = Some(answer.access_token.clone());
     saved.expires_at = expires_at

@@ -24,6 +24,19 @@ use crate::config::OAuth2Client;
 const MARGIN: Duration = Duration::from_secs(120);
 /// Assumed lifetime when the token endpoint does not say (`expires_in`).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// Lifetimes beyond this, from an endpoint or a token file, are taken as
+/// this: a peer's number must never overflow a clock.
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// `UNIX_EPOCH + secs`, for a time a peer or a file gave: never past a year
+/// from now, so it cannot overflow.
+pub(crate) fn unix_time(secs: u64) -> SystemTime {
+    let latest = SystemTime::now() + MAX_LIFETIME;
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(secs))
+        .map_or(latest, |t| t.min(latest))
+}
+
 /// A token endpoint gets this long to answer.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -182,9 +195,7 @@ impl TokenFile {
 
     /// When the saved access token expires, if there is one.
     pub fn expiry(&self) -> Option<SystemTime> {
-        self.load()
-            .expires_at
-            .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+        self.load().expires_at.map(unix_time)
     }
 }
 

@@ -97,6 +97,8 @@ pub struct Provider {
     pub requests: Vec<HashMap<String, String>>,
     /// The user entered the device code (RFC 8628) and said yes.
     pub device_approved: bool,
+    /// Sent as `expires_in` instead of the lifetime (a hostile number).
+    pub expires_in: Option<String>,
 }
 
 /// The token endpoint: `http://127.0.0.1:PORT/token`.
@@ -238,7 +240,9 @@ fn answer(form: &HashMap<String, String>, p: &mut Provider) -> (&'static str, St
     let mut json = format!(
         r#"{{"access_token":"{}","token_type":"Bearer","expires_in":{}"#,
         jwt("alice", p.lifetime),
-        p.lifetime
+        p.expires_in
+            .clone()
+            .unwrap_or_else(|| p.lifetime.to_string())
     );
     if let Some(rt) = new_refresh {
         json.push_str(&format!(r#","refresh_token":"{rt}""#));
