@@ -33,6 +33,7 @@ mod event;
 mod imap;
 mod lock;
 mod message;
+mod private;
 mod process;
 mod shutdown;
 mod sink;

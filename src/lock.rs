@@ -2,9 +2,8 @@
 //! The lock is an OS file lock (released even on kill -9), and the file
 //! says who holds it.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// Held for as long as the value lives.
@@ -20,6 +19,8 @@ pub enum LockError {
          or give this one its own --state-dir"
     )]
     Held { path: PathBuf, holder: String },
+    #[error(transparent)]
+    Unsafe(Box<crate::private::PrivateError>),
     #[error("cannot lock {path}: {source}")]
     Io {
         path: PathBuf,
@@ -33,14 +34,9 @@ pub fn acquire(path: &Path, what: &str) -> Result<StateLock, LockError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .map_err(io)?;
+    // Never through a link (truncating it would wipe whatever it points at).
+    crate::private::no_link(path).map_err(|e| LockError::Unsafe(Box::new(e)))?;
+    let mut file = crate::private::open(path).map_err(io)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {

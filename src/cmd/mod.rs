@@ -75,11 +75,25 @@ pub fn main() -> std::process::ExitCode {
         Err(e) => {
             let code = crate::exit::code(&e);
             if !crate::exit::is_broken_pipe(&e) {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", sentence(&e));
             }
             std::process::ExitCode::from(code)
         }
     }
+}
+
+/// The error and its causes, each said once: a cause whose text its
+/// error already quotes is not repeated.
+fn sentence(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+    }
+    text
 }
 
 /// Runs the parsed command line.

@@ -9,8 +9,6 @@
 //! and that still have members started no earlier than that leader: they
 //! can only be the ones this file was written for.
 
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -79,19 +77,9 @@ pub(crate) fn ended(leader: i32) {
 /// Writes the ledger: a fresh file renamed over the old one, never through
 /// a link. A failure is logged: the ledger is a help, not the promise.
 fn save(l: &Ledger) {
-    let tmp = l.path.with_extension("children.new");
     let text: String = l.groups.iter().map(|(g, t)| format!("{g} {t}\n")).collect();
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .and_then(|()| std::fs::rename(&tmp, &l.path));
-    if let Err(e) = written {
-        tracing::warn!("cannot write {}: {e}", l.path.display());
+    if let Err(e) = crate::private::replace(&l.path, text.as_bytes()) {
+        tracing::warn!("{e}");
     }
 }
 

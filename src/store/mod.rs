@@ -14,8 +14,6 @@ mod sqlite;
 mod thread;
 
 use std::collections::HashMap;
-use std::fs;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 pub use cursor::{Cursor, Known, MailboxCursor, MailboxState};
@@ -124,6 +122,8 @@ pub struct DeadLetter {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error(transparent)]
+    Private(#[from] crate::private::PrivateError),
     #[error("the state database's thread has stopped")]
     Closed,
     #[error("cannot create the state directory {path}: {source}")]
@@ -156,19 +156,13 @@ fn corrupt_hint(e: &rusqlite::Error) -> &'static str {
     }
 }
 
-/// Creates the directory `path` lives in (mode 0700) when it is missing.
+/// Creates the directory `path` lives in (mode 0700) when it is missing,
+/// and refuses one that another user owns or may write to.
 fn private_parent(path: &Path) -> Result<(), StoreError> {
-    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
-        return Ok(());
-    };
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|source| StoreError::Dir {
-            path: dir.to_path_buf(),
-            source,
-        })
+    crate::private::parent(path).map_err(|e| match e {
+        crate::private::PrivateError::Create { path, source } => StoreError::Dir { path, source },
+        other => StoreError::Private(other),
+    })
 }
 
 /// Opens the database at `db` for a writer, holding the lock at `lock`

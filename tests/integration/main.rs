@@ -11,6 +11,7 @@ mod faults;
 mod generated;
 mod hooks;
 mod hostile;
+mod hostile_local;
 mod journal;
 mod library;
 mod notify;

@@ -11,7 +11,7 @@ mod http;
 #[cfg(feature = "oauth2")]
 pub(crate) mod login;
 
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -74,12 +74,8 @@ pub enum OAuthError {
     ClientSecret(Box<CredentialError>),
     #[error("the refresh token: {0}")]
     RefreshSecret(Box<CredentialError>),
-    #[error("cannot save tokens to {path}: {source}")]
-    Save {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot save the tokens: {0}")]
+    Save(#[from] crate::private::PrivateError),
     #[error("no state directory for OAuth2 tokens")]
     NoStateDir,
     #[error("no refresh token: none is configured and none was saved by `mailreactor auth login`")]
@@ -145,39 +141,28 @@ impl TokenFile {
         &self.path
     }
 
+    /// What the file holds (never read through a link); nothing when it is
+    /// missing or unreadable.
     fn load(&self) -> Saved {
-        std::fs::read(&self.path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        let read = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&self.path)
+            .and_then(|f| f.take(64 * 1024).read_to_end(&mut bytes));
+        read.ok()
+            .and_then(|_| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default()
     }
 
-    /// Writes atomically (a temporary file renamed over), mode 0600 in a
-    /// 0700 directory.
+    /// Writes through a fresh file of a random name, created exclusively
+    /// (never through a link), 0600, renamed over the old one, in a 0700
+    /// directory that no other user owns or may write to.
     fn save(&self, saved: &Saved) -> Result<(), OAuthError> {
-        let fail = |source: std::io::Error| OAuthError::Save {
-            path: self.path.clone(),
-            source,
-        };
-        let dir = self.path.parent().expect("a token file has a directory");
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(fail)?;
-        let tmp = self.path.with_extension("json.tmp");
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(fail)?;
-        use std::io::Write;
-        f.write_all(&serde_json::to_vec_pretty(saved).expect("plain data serialises"))
-            .and_then(|_| f.sync_all())
-            .map_err(fail)?;
-        std::fs::rename(&tmp, &self.path).map_err(fail)
+        crate::private::parent(&self.path)?;
+        let bytes = serde_json::to_vec_pretty(saved).expect("plain data serialises");
+        Ok(crate::private::replace(&self.path, &bytes)?)
     }
 
     /// Saves a refresh token from `auth login`, dropping any access token.

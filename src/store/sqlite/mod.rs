@@ -64,6 +64,9 @@ impl Sqlite {
     /// 0700 directory.
     pub(crate) fn open(path: &Path) -> Result<Sqlite, StoreError> {
         private_parent(path)?;
+        // Never through a link: another user's file would get our events,
+        // or hand us rows of theirs.
+        crate::private::no_link(path)?;
         // Create the file ourselves so it is never world-readable; SQLite
         // gives its -wal and -shm files the same mode. Only when missing:
         // SQLite's locks are POSIX locks, which closing *any* descriptor of
@@ -74,6 +77,7 @@ impl Sqlite {
             .write(true)
             .create_new(true)
             .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(path)
         {
             Ok(_) => {}
@@ -89,7 +93,13 @@ impl Sqlite {
             path: path.to_path_buf(),
             source,
         };
-        let conn = Connection::open(path).map_err(open_err)?;
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(open_err)?;
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
