@@ -332,7 +332,34 @@ fn auth_login_completes_against_a_loopback_authorization_server() {
         .insert("code-1".into(), q["code_challenge"].clone());
     let redirect = url::Url::parse(&q["redirect_uri"]).unwrap();
     assert_eq!(redirect.host_str(), Some("127.0.0.1"));
-    let mut browser = TcpStream::connect(("127.0.0.1", redirect.port().unwrap())).unwrap();
+    let port = redirect.port().unwrap();
+    // Any local process can reach the listener: without this sign-in's
+    // state, an error, a code or a huge request line is a 404 (or 400) and
+    // the wait goes on; nothing it sent is echoed live.
+    let ask = |request: &[u8]| {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let _ = s.write_all(request);
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut page = String::new();
+        let _ = s.read_to_string(&mut page);
+        page
+    };
+    let page = ask(b"GET /?error=access_denied&error_description=%3Cscript%3Ealert(1)%3C/script%3E&state=guess HTTP/1.1\r\n\r\n");
+    assert!(page.starts_with("HTTP/1.1 404"), "{page}");
+    assert!(!page.contains("<script>"), "{page}");
+    let page = ask(b"GET /?code=stolen&state=guess HTTP/1.1\r\n\r\n");
+    assert!(page.starts_with("HTTP/1.1 404"), "{page}");
+    let page = ask(&[b'A'; 8192]);
+    assert!(
+        page.starts_with("HTTP/1.1 400"),
+        "{}",
+        &page[..page.len().min(100)]
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the sign-in ended early"
+    );
+    let mut browser = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         browser,
         "GET /?code=code-1&state={} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
@@ -371,6 +398,46 @@ fn auth_login_completes_against_a_loopback_authorization_server() {
         endpoint.requests().last().unwrap()["refresh_token"],
         refresh.as_str()
     );
+    let _ = server;
+}
+
+/// A refusal that carries this sign-in's state ends it, and the page shows
+/// the provider's words as text, not markup.
+#[test]
+fn auth_login_refused_in_the_browser_is_escaped() {
+    let (server, _keys) = oauth::server(true);
+    let endpoint = TokenEndpoint::start(&[], 3600);
+    let setup = Setup::for_login(
+        &endpoint,
+        server.port,
+        "auth-url = \"https://auth.example.test/authorize\"\n",
+    );
+    let (mut child, mut err) =
+        setup.spawn_reading_stderr(&["auth", "login", "work", "--timeout", "60s"]);
+    let mut line = String::new();
+    let url = loop {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "no URL printed");
+        if let Some(u) = line.trim().strip_prefix("https://auth.example.test/") {
+            break url::Url::parse(&format!("https://auth.example.test/{u}")).unwrap();
+        }
+    };
+    let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let port = url::Url::parse(&q["redirect_uri"]).unwrap().port().unwrap();
+    let mut browser = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        browser,
+        "GET /?error=access_denied&error_description=%3Cscript%3Ealert(1)%3C/script%3E&state={} HTTP/1.1\r\n\r\n",
+        q["state"]
+    )
+    .unwrap();
+    let mut page = String::new();
+    browser.read_to_string(&mut page).unwrap();
+    assert!(page.starts_with("HTTP/1.1 400"), "{page}");
+    assert!(!page.contains("<script>"), "{page}");
+    assert!(page.contains("&lt;script&gt;"), "{page}");
+    let status = child.wait().unwrap();
+    assert!(!status.success());
     let _ = server;
 }
 

@@ -3,7 +3,7 @@
 //! to `http://127.0.0.1:PORT/` with a code, which is exchanged at the token
 //! endpoint, with the verifier, for a refresh token.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
@@ -98,40 +98,47 @@ impl Login {
     }
 
     /// Handles one request to the redirect address; `None` when it was not
-    /// the redirect (a favicon, say).
+    /// this sign-in's answer (a favicon, a request without this sign-in's
+    /// `state`, a local process trying to end or abort it): that gets a
+    /// 404 and the wait goes on. The request line is read with a cap and a
+    /// deadline; what the page says is escaped.
     fn answer(
         &self,
         mut stream: TcpStream,
         client: &OAuth2Client,
     ) -> Option<Result<String, OAuthError>> {
         let _ = stream.set_nonblocking(false);
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-        let mut line = String::new();
-        BufReader::new(&stream).read_line(&mut line).ok()?;
-        let target = line.split_whitespace().nth(1)?;
-        let url = url::Url::parse(&format!("http://127.0.0.1{target}")).ok()?;
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut line = Vec::new();
+        let read = BufReader::new((&stream).take(REQUEST_MAX)).read_until(b'\n', &mut line);
+        if read.is_err() || !line.ends_with(b"\n") {
+            reply(&mut stream, "400 Bad Request", "Bad request.");
+            return None;
+        }
+        let line = String::from_utf8_lossy(&line);
+        let url = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|target| url::Url::parse(&format!("http://127.0.0.1{target}")).ok());
+        let Some(url) = url.filter(|u| u.path() == "/") else {
+            reply(&mut stream, "404 Not Found", "Not here.");
+            return None;
+        };
         let get = |k: &str| {
             url.query_pairs()
                 .find(|(key, _)| key == k)
                 .map(|(_, v)| v.into_owned())
         };
-        let reply = |stream: &mut TcpStream, status: &str, text: &str| {
-            let body = format!("<!doctype html><title>mailreactor</title><p>{text}</p>\n");
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        };
+        // Nothing counts without this sign-in's state.
+        if get("state").as_deref() != Some(self.state.as_str()) {
+            reply(&mut stream, "404 Not Found", "Not here.");
+            return None;
+        }
         let result = match (get("code"), get("error")) {
             (_, Some(error)) => Err(OAuthError::Denied {
                 error,
                 description: get("error_description"),
             }),
-            (Some(_), None) if get("state").as_deref() != Some(self.state.as_str()) => {
-                Err(OAuthError::StateMismatch)
-            }
             (Some(code), None) => self.exchange(client, code),
             (None, None) => {
                 reply(&mut stream, "404 Not Found", "Not here.");
@@ -167,4 +174,37 @@ impl Login {
             ": the client must ask for offline access (for Outlook, the offline_access scope)",
         ))
     }
+}
+
+/// The longest request line taken from the browser.
+const REQUEST_MAX: u64 = 8 * 1024;
+
+/// Answers with a small page saying `text` (escaped).
+fn reply(stream: &mut TcpStream, status: &str, text: &str) {
+    let body = format!(
+        "<!doctype html><title>mailreactor</title><p>{}</p>\n",
+        html_escape(text)
+    );
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+/// Text made safe to put in HTML.
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

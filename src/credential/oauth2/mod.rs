@@ -96,8 +96,6 @@ pub enum OAuthError {
     },
     #[error("the code expired before the sign-in was completed")]
     CodeExpired,
-    #[error("the answer's state does not match this sign-in: ignored")]
-    StateMismatch,
     #[cfg(not(feature = "oauth2"))]
     #[error("this mailreactor was built without OAuth2 support (cargo feature \"oauth2\")")]
     NotBuiltIn,
