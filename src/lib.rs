@@ -40,6 +40,7 @@ mod sink;
 mod store;
 mod subscription;
 mod systemd;
+mod text;
 mod utf7;
 mod watch;
 mod watcher;

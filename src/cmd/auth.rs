@@ -36,6 +36,9 @@ pub fn run(ctx: &Context, cmd: &AuthCommand) -> anyhow::Result<()> {
     };
     let refresh = if *device {
         oauth2::device::sign_in(client, |uri, code, complete| {
+            // The provider's words, made safe for the terminal.
+            let (uri, code) = (crate::text::one_line(uri), crate::text::one_line(code));
+            let complete = complete.map(crate::text::one_line);
             eprintln!(
                 "To sign in {account} ({}), open {uri} on any device",
                 a.username

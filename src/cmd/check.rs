@@ -66,7 +66,8 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
         writeln!(out, "{}", serde_json::to_string_pretty(&reports)?)?;
     } else {
         for r in &reports {
-            write!(out, "{}", text(r))?;
+            // What the servers said, made safe for the terminal.
+            write!(out, "{}", crate::text::terminal_safe(&text(r)))?;
         }
     }
     let failures: Vec<String> = reports

@@ -36,7 +36,11 @@ pub fn run(ctx: &Context, only: Option<&str>) -> anyhow::Result<()> {
         match runtime.block_on(sink.deliver(std::slice::from_ref(&event))) {
             Ok(()) => eprintln!("{}: ok ({} ms)", sink.name(), started.elapsed().as_millis()),
             Err(e) => {
-                eprintln!("{}: FAILED: {e}", sink.name());
+                eprintln!(
+                    "{}: FAILED: {}",
+                    sink.name(),
+                    crate::text::terminal_safe(&e.to_string())
+                );
                 failed.push(sink.name().to_string());
             }
         }

@@ -75,7 +75,7 @@ pub fn main() -> std::process::ExitCode {
         Err(e) => {
             let code = crate::exit::code(&e);
             if !crate::exit::is_broken_pipe(&e) {
-                eprintln!("error: {}", sentence(&e));
+                eprintln!("error: {}", crate::text::terminal_safe(&sentence(&e)));
             }
             std::process::ExitCode::from(code)
         }

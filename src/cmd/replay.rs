@@ -73,7 +73,11 @@ pub fn replay(ctx: &Context, args: &ReplayArgs) -> anyhow::Result<()> {
         let json = args.json || !std::io::stdout().is_terminal();
         let mut out = std::io::stdout().lock();
         for e in &events {
-            let line = if json { e.to_json() } else { human(e) };
+            let line = if json {
+                e.to_json()
+            } else {
+                crate::text::terminal_safe(&human(e)).into_owned()
+            };
             writeln!(out, "{line}")?;
         }
         eprintln!("replayed {} events", events.len());
@@ -123,7 +127,12 @@ pub fn dead_letters(ctx: &Context, cmd: &DeadLetterCommand) -> anyhow::Result<()
                     writeln!(
                         out,
                         "{:>5}  {}  {}  {}  after {} attempts: {}",
-                        d.id, d.time, d.sink, d.event_id, d.attempts, d.error
+                        d.id,
+                        d.time,
+                        d.sink,
+                        d.event_id,
+                        d.attempts,
+                        crate::text::one_line(&d.error)
                     )?;
                 }
             }

@@ -153,14 +153,26 @@ impl Template {
         Ok(Template { parts })
     }
 
+    /// The template with the event's fields, as plain text.
     pub fn render(&self, e: &Event) -> String {
+        self.render_with(e, |s| s)
+    }
+
+    /// The template with the event's fields made safe to put in markup
+    /// (`<`, `&` ... escaped): notification servers render bodies as markup,
+    /// and mail must not become a link or fake content there.
+    pub fn render_markup(&self, e: &Event) -> String {
+        self.render_with(e, |s| crate::text::markup_escape(&s).into_owned())
+    }
+
+    fn render_with(&self, e: &Event, field: impl Fn(String) -> String) -> String {
         let m = e.message();
         let from = m.and_then(|m| m.from.first());
         self.parts
             .iter()
             .map(|p| match p {
                 Part::Text(t) => t.clone(),
-                Part::Field(f) => match f.as_str() {
+                Part::Field(f) => field(match f.as_str() {
                     "from" => from
                         .and_then(|a| a.name.clone().or_else(|| a.address.clone()))
                         .unwrap_or_default(),
@@ -181,7 +193,7 @@ impl Template {
                         })
                         .unwrap_or_default(),
                     _ => String::new(),
-                },
+                }),
             })
             .collect()
     }

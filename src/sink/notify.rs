@@ -37,12 +37,19 @@ impl NotifySink {
         }
     }
 
-    /// (summary, body) of each notification to show for `events`.
+    /// (summary, body) of each notification to show for `events`. The body
+    /// is markup to notification servers: what came from mail is escaped
+    /// in it.
     pub fn render(&self, events: &[Arc<Event>]) -> Vec<(String, String)> {
         if events.len() as u32 <= self.config.burst {
             return events
                 .iter()
-                .map(|e| (self.config.summary.render(e), self.config.body.render(e)))
+                .map(|e| {
+                    (
+                        self.config.summary.render(e),
+                        self.config.body.render_markup(e),
+                    )
+                })
                 .collect();
         }
         let mut groups: BTreeMap<String, Vec<&Arc<Event>>> = BTreeMap::new();
@@ -65,7 +72,11 @@ impl NotifySink {
                 let mut lines: Vec<String> = es
                     .iter()
                     .take(5)
-                    .map(|e| self.config.summary.render(e) + ": " + &self.config.body.render(e))
+                    .map(|e| {
+                        self.config.summary.render_markup(e)
+                            + ": "
+                            + &self.config.body.render_markup(e)
+                    })
                     .collect();
                 if es.len() > 5 {
                     lines.push(format!("and {} more", es.len() - 5));

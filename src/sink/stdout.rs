@@ -30,7 +30,7 @@ impl StdoutSink {
         for event in events {
             match self.format {
                 Format::Json => text.push_str(&event.to_json()),
-                Format::Human => text.push_str(&human(event)),
+                Format::Human => text.push_str(&crate::text::terminal_safe(&human(event))),
             }
             text.push('\n');
         }

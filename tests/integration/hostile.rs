@@ -130,3 +130,110 @@ fn hostile_mail_yields_one_event_each_with_bounded_memory() {
     );
     watch.wait_for("after the storm", |v| v["subject"] == "after the storm");
 }
+
+/// A fake IMAP server on loopback that greets with `greeting` and answers
+/// every command with `NO reason`; its port.
+fn fake_server(greeting: &'static [u8], reason: &'static str) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || {
+                let mut w = stream.try_clone().unwrap();
+                let _ = w.write_all(greeting);
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let tag = line.split(' ').next().unwrap_or("*").to_string();
+                    if w.write_all(format!("{tag} NO {reason}\r\n").as_bytes())
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// Servers whose words carry terminal escapes (retitle the window, clear
+/// the screen) and a right-to-left override, before TLS (anyone on the
+/// path can send them): `check` and the watch's log show them as text.
+#[test]
+fn a_servers_words_never_reach_the_terminal_as_escapes() {
+    const EVIL: &str = "\x1b]0;pwned\x07\x1b[2J\u{202e}gnol oot";
+    let refuses_starttls = fake_server(b"* OK ready\r\n", EVIL);
+    let greets_badly = fake_server(
+        b"* BYE \x1b]0;pwned\x07\x1b[2J\xe2\x80\xaegnol oot\r\n",
+        "x",
+    );
+    let env = Env::new(&["INBOX"], "");
+    let account = |name: &str, port: u16, tls: &str| {
+        format!(
+            "[[account]]\nname = \"{name}\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\n\
+             username = \"u\"\npassword = \"p\"\n"
+        )
+    };
+    std::fs::write(
+        &env.profile,
+        account("starttls", refuses_starttls, "starttls")
+            + &account("greeting", greets_badly, "none"),
+    )
+    .unwrap();
+    let out = env.run(&["check"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    for text in [&stdout, &stderr] {
+        assert!(
+            !text.contains('\x1b') && !text.contains('\u{202e}'),
+            "{text:?}"
+        );
+        assert_eq!(
+            text.matches("\\u{1b}]0;pwned").count(),
+            2,
+            "both are shown, escaped: {text}"
+        );
+    }
+    // The watch's log, where the reason is repeated on every retry.
+    let mut watch = crate::common::Watch::spawn(env.command(&["watch", "--json"]));
+    crate::common::eventually("both refusals are logged", || {
+        watch.stderr().matches("pwned").count() >= 2
+    });
+    let stderr = watch.stderr();
+    watch.child.kill().unwrap();
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\u{202e}'),
+        "{stderr:?}"
+    );
+}
+
+/// On a terminal, a subject with a right-to-left override (`invoice` +
+/// U+202E + `fdp.exe` shows as `invoiceexe.pdf`) is shown escaped.
+#[test]
+fn invisible_characters_from_mail_are_shown_escaped_on_a_terminal() {
+    let env = Env::new(&["INBOX"], "");
+    env.once();
+    env.dovecot.append(
+        "INBOX",
+        &crate::common::dovecot::simple_message("invoice\u{202e}fdp.exe", "x"),
+    );
+    env.once();
+    // `replay` as a person runs it: stdout a terminal (script(1) gives one).
+    let cmd = format!(
+        "{} replay -c {} --state-dir {}",
+        env!("CARGO_BIN_EXE_mailreactor"),
+        env.profile.display(),
+        env.state.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .expect("script(1), from util-linux, gives the command a terminal");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("new mail"), "a readable line: {shown}");
+    assert!(shown.contains("invoice\\u{202e}fdp.exe"), "{shown}");
+    assert!(!shown.contains('\u{202e}'), "{shown:?}");
+}

@@ -250,3 +250,22 @@ fn without_a_session_bus_the_watch_says_so_once() {
     assert_eq!(said, 1, "{stderr}");
     assert!(!stderr.contains("ERROR"), "{stderr}");
 }
+
+/// Notification servers render bodies as markup: what came from mail is
+/// escaped there, so a subject cannot become a link or fake content.
+#[test]
+fn mail_never_becomes_markup_in_a_notification() {
+    let env = Env::new(&["INBOX"], "");
+    env.append_profile("[notify]\nbody = \"{subject}\"\nburst-window = \"100ms\"\n");
+    let bus = Bus::start();
+    let (_rt, shown) = serve(&bus.address);
+    let _watch = watch_on(&env, &bus);
+    let subject = "<a href=\"https://evil.example/\">Your invoice</a> & <b>urgent</b>";
+    env.dovecot.append("INBOX", &simple_message(subject, "x"));
+    eventually("a notification", || !shown.lock().unwrap().is_empty());
+    let body = shown.lock().unwrap()[0].body.clone();
+    assert_eq!(
+        body,
+        "&lt;a href=&quot;https://evil.example/&quot;&gt;Your invoice&lt;/a&gt; &amp; &lt;b&gt;urgent&lt;/b&gt;"
+    );
+}

@@ -183,7 +183,7 @@ const REQUEST_MAX: u64 = 8 * 1024;
 fn reply(stream: &mut TcpStream, status: &str, text: &str) {
     let body = format!(
         "<!doctype html><title>mailreactor</title><p>{}</p>\n",
-        html_escape(text)
+        crate::text::markup_escape(text)
     );
     let _ = write!(
         stream,
@@ -191,20 +191,4 @@ fn reply(stream: &mut TcpStream, status: &str, text: &str) {
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-}
-
-/// Text made safe to put in HTML.
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
