@@ -13,6 +13,7 @@ use socket2::{SockRef, TcpKeepalive};
 
 use super::ImapError;
 use super::error::TlsTrouble;
+use super::guard::Guard;
 use super::stream::{Control, Inner, Peer, Stream};
 use crate::config::{Account, Mechanism, Tls};
 use crate::credential::Secret;
@@ -235,7 +236,11 @@ fn handshake(
 fn starttls(tcp: &TcpStream) -> Result<(), ImapError> {
     tcp.set_read_timeout(Some(IO_TIMEOUT))
         .map_err(ImapError::io)?;
-    let mut reader = BufReader::new(tcp);
+    // Before TLS anyone on the path may answer: the same bounds as after.
+    let mut reader = BufReader::new(Guarded {
+        tcp,
+        guard: Guard::default(),
+    });
     let mut line = String::new();
     reader.read_line(&mut line).map_err(ImapError::io)?;
     check_greeting(line.as_bytes())?;
@@ -255,6 +260,21 @@ fn starttls(tcp: &TcpStream) -> Result<(), ImapError> {
             }
             return Err(ImapError::StarttlsRefused(rest.trim().to_string()));
         }
+    }
+}
+
+/// The raw socket with the bounds of [`Guard`].
+struct Guarded<'a> {
+    tcp: &'a TcpStream,
+    guard: Guard,
+}
+
+impl std::io::Read for Guarded<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.guard.overdue(false)?;
+        let n = std::io::Read::read(&mut &*self.tcp, buf)?;
+        self.guard.check(&buf[..n])?;
+        Ok(n)
     }
 }
 

@@ -11,6 +11,7 @@
 mod changes;
 mod connect;
 mod error;
+mod guard;
 mod stream;
 pub mod structure;
 mod uid_set;

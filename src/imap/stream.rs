@@ -103,6 +103,8 @@ pub struct Stream {
     ctl: Arc<Control>,
     io_timeout: Duration,
     current: Option<Duration>,
+    /// What the server may send, and how long a command may take.
+    guard: super::guard::Guard,
 }
 
 impl Stream {
@@ -118,6 +120,7 @@ impl Stream {
             ctl,
             io_timeout,
             current: None,
+            guard: Default::default(),
         })
     }
 
@@ -148,6 +151,34 @@ fn timed_out(what: &str) -> io::Error {
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let idle = self.ctl.deadline().is_some();
+        self.guard.overdue(idle)?;
+        let n = self.read_unguarded(buf)?;
+        self.guard.check(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.guard.sent();
+        match &mut self.inner {
+            Inner::Plain(s) => s.write(buf),
+            Inner::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.inner {
+            Inner::Plain(s) => s.flush(),
+            Inner::Tls(s) => s.flush(),
+        }
+    }
+}
+
+impl Stream {
+    /// A read with mailreactor's timeouts (see the module's doc).
+    fn read_unguarded(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let Some(deadline) = self.ctl.deadline() else {
             self.set_timeout(self.io_timeout)?;
             return self.read_inner(buf).map_err(|e| match e.kind() {
@@ -178,22 +209,6 @@ impl Read for Stream {
                     ) => {}
                 other => return other,
             }
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match &mut self.inner {
-            Inner::Plain(s) => s.write(buf),
-            Inner::Tls(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match &mut self.inner {
-            Inner::Plain(s) => s.flush(),
-            Inner::Tls(s) => s.flush(),
         }
     }
 }

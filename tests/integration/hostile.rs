@@ -237,3 +237,102 @@ fn invisible_characters_from_mail_are_shown_escaped_on_a_terminal() {
     assert!(shown.contains("invoice\\u{202e}fdp.exe"), "{shown}");
     assert!(!shown.contains('\u{202e}'), "{shown:?}");
 }
+
+/// A fake server that writes `greeting` and then `after` again and again,
+/// one chunk every `pause` (forever, or until the client goes).
+fn flooding_server(
+    greeting: &'static [u8],
+    after: &'static [u8],
+    pause: std::time::Duration,
+) -> u16 {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || {
+                if stream.write_all(greeting).is_err() {
+                    return;
+                }
+                while stream.write_all(after).is_ok() {
+                    std::thread::sleep(pause);
+                }
+            });
+        }
+    });
+    port
+}
+
+/// Runs `check` against a profile, sampling its memory; returns its stdout
+/// once it ends (which it must within 20 s).
+fn check_bounded(env: &Env, extra_env: &[(&str, &str)]) -> String {
+    let mut cmd = env.command(&["check"]);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let started = std::time::Instant::now();
+    let mut peak_kb = 0u64;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        let rss = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+            .unwrap_or(0);
+        peak_kb = peak_kb.max(rss);
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("check did not end within 20 s (RSS peaked at {peak_kb} kB)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(3));
+    assert!(peak_kb < 100 * 1024, "check grew to {peak_kb} kB");
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    out
+}
+
+/// Hostile servers (or anyone on the path before TLS): an endless line,
+/// a literal of 4 GiB, a greeting that trickles a byte at a time. Each
+/// costs a few MB and ends with a clear error.
+#[test]
+fn hostile_servers_cost_little_and_end_clearly() {
+    use std::time::Duration;
+    let env = Env::new(&["INBOX"], "");
+    let write = |port: u16, tls: &str| {
+        std::fs::write(
+            &env.profile,
+            format!(
+                "[[account]]\nname = \"evil\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\n\
+                 username = \"u\"\npassword = \"p\"\n"
+            ),
+        )
+        .unwrap()
+    };
+    const CHUNK: &[u8] = &[b'A'; 64 * 1024];
+    let endless = flooding_server(b"* OK ", CHUNK, Duration::ZERO);
+    for tls in ["none", "starttls"] {
+        write(endless, tls);
+        let out = check_bounded(&env, &[]);
+        assert!(out.contains("a line of more than 256 KiB"), "{tls}: {out}");
+    }
+    let literal = flooding_server(
+        b"* OK [CAPABILITY IMAP4rev1] ready\r\n* 1 FETCH (BODY[] {4294967295}\r\n",
+        CHUNK,
+        Duration::from_millis(10),
+    );
+    write(literal, "none");
+    let out = check_bounded(&env, &[]);
+    assert!(out.contains("a literal of 4294967295 bytes"), "{out}");
+    let trickle = flooding_server(b"* OK ", b"A", Duration::from_millis(200));
+    write(trickle, "none");
+    let out = check_bounded(&env, &[("MAILREACTOR_FAULT_COMMAND_MS", "2000")]);
+    assert!(out.contains("took more than 2 s to answer"), "{out}");
+}

@@ -101,16 +101,15 @@ pub(crate) fn post<T: serde::de::DeserializeOwned>(
         .build();
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     match agent.post(url).send_form(&pairs) {
-        Ok(response) => response
-            .into_json::<T>()
-            .map_err(|e| OAuthError::Unreadable {
+        Ok(response) => {
+            serde_json::from_reader(bounded(response)).map_err(|e| OAuthError::Unreadable {
                 endpoint,
                 url: url.to_string(),
                 detail: e.to_string(),
-            }),
+            })
+        }
         Err(ureq::Error::Status(status, response)) => {
-            let (error, description) = response
-                .into_json::<ErrorAnswer>()
+            let (error, description) = serde_json::from_reader::<_, ErrorAnswer>(bounded(response))
                 .map(|e| (e.error, e.error_description))
                 .unwrap_or_else(|_| ("no OAuth error in the answer".into(), None));
             Err(OAuthError::Refused {
@@ -128,6 +127,16 @@ pub(crate) fn post<T: serde::de::DeserializeOwned>(
         }),
     }
 }
+
+/// An endpoint's answer, read no further than [`ANSWER_MAX`]: an answer
+/// that goes on is cut, and then fails to parse.
+fn bounded(response: ureq::Response) -> impl std::io::Read {
+    std::io::Read::take(response.into_reader(), ANSWER_MAX)
+}
+
+/// The most of an endpoint's answer that is read (a token answer is a few
+/// KiB).
+const ANSWER_MAX: u64 = 64 * 1024;
 
 /// An error answer (RFC 6749 §5.2).
 #[derive(Deserialize)]
