@@ -27,6 +27,8 @@ use crate::store::{Cursor, MailboxCursor};
 
 /// After a rejected login, wait this long before trying again.
 const AUTH_RETRY: Duration = Duration::from_secs(300);
+/// Two searches for new mail are at least this far apart.
+const COALESCE: Duration = Duration::from_millis(100);
 /// A connection that watched this long counts as stable: backoff resets.
 const STABLE: Duration = Duration::from_secs(60);
 
@@ -319,11 +321,21 @@ impl MailboxWatcher {
 
         // Look for changes at the start, and after every wake or news.
         let mut look = true;
+        let mut last_search: Option<Instant> = None;
         loop {
+            // Wake-ups coalesce: a server that sends EXISTS thousands of
+            // times a second gets a search per batch, not one per line.
+            if let Some(wait) = last_search.and_then(|t| COALESCE.checked_sub(t.elapsed()))
+                && self.stop.sleep(wait)
+            {
+                conn.logout();
+                return Ok(());
+            }
             if self.stop.is_set() {
                 conn.logout();
                 return Ok(());
             }
+            last_search = Some(Instant::now());
             self.catch_up(&mut conn, &mut changes, cursor)?;
             if look {
                 self.look(&mut conn, &mut changes, cursor)?;

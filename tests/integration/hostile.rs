@@ -336,3 +336,103 @@ fn hostile_servers_cost_little_and_end_clearly() {
     let out = check_bounded(&env, &[("MAILREACTOR_FAULT_COMMAND_MS", "2000")]);
     assert!(out.contains("took more than 2 s to answer"), "{out}");
 }
+
+/// A server that speaks just enough IMAP for a watch, and once the mailbox
+/// is open sends `* 2 EXISTS` every 2 ms, forever. Counts the
+/// searches it is asked for.
+fn exists_flood_server(searches: std::sync::Arc<std::sync::atomic::AtomicUsize>) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::{Arc, Mutex};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let searches = searches.clone();
+            std::thread::spawn(move || {
+                let w = Arc::new(Mutex::new(stream.try_clone().unwrap()));
+                let say = |w: &Arc<Mutex<std::net::TcpStream>>, s: String| {
+                    w.lock().unwrap().write_all(s.as_bytes()).is_ok()
+                };
+                say(&w, "* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n".into());
+                let mut flooding = false;
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let mut words = line.splitn(3, ' ');
+                    let tag = words.next().unwrap_or("*").to_string();
+                    let cmd = words.next().unwrap_or("").to_ascii_uppercase();
+                    let arg = words.next().unwrap_or("").to_ascii_uppercase();
+                    let answer = match (cmd.as_str(), arg.as_str()) {
+                        ("CAPABILITY", _) => {
+                            format!("* CAPABILITY IMAP4rev1 IDLE\r\n{tag} OK done\r\n")
+                        }
+                        ("EXAMINE", _) => format!(
+                            "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n{tag} OK [READ-ONLY] done\r\n"
+                        ),
+                        ("UID", a) if a.starts_with("SEARCH") => {
+                            searches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            format!("* SEARCH\r\n{tag} OK done\r\n")
+                        }
+                        ("STATUS", _) => {
+                            format!("* STATUS INBOX (UIDVALIDITY 7)\r\n{tag} OK done\r\n")
+                        }
+                        ("IDLE", _) => "+ idling\r\n".into(),
+                        ("LOGOUT", _) => format!("* BYE bye\r\n{tag} OK done\r\n"),
+                        _ if line == "DONE" => "* 2 EXISTS\r\nmr-idle OK done\r\n".into(),
+                        _ => format!("{tag} OK done\r\n"),
+                    };
+                    // The tag of IDLE answers DONE: remember it.
+                    let answer = if cmd == "IDLE" {
+                        *IDLE_TAG.lock().unwrap() = tag.clone();
+                        answer
+                    } else if line == "DONE" {
+                        answer.replace("mr-idle", &IDLE_TAG.lock().unwrap())
+                    } else {
+                        answer
+                    };
+                    if !say(&w, answer) {
+                        break;
+                    }
+                    if cmd == "EXAMINE" && !flooding {
+                        flooding = true;
+                        let w = w.clone();
+                        std::thread::spawn(move || {
+                            while w.lock().unwrap().write_all(b"* 2 EXISTS\r\n").is_ok() {
+                                std::thread::sleep(std::time::Duration::from_millis(2));
+                            }
+                        });
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+static IDLE_TAG: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// A flood of EXISTS costs one search per batch of wake-ups, not one each.
+#[test]
+fn a_flood_of_exists_is_coalesced() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let searches = Arc::new(AtomicUsize::new(0));
+    let port = exists_flood_server(searches.clone());
+    let env = Env::new(&["INBOX"], "");
+    std::fs::write(
+        &env.profile,
+        format!(
+            "[[account]]\nname = \"flood\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
+             username = \"u\"\npassword = \"p\"\nchanges = \"off\"\n"
+        ),
+    )
+    .unwrap();
+    let mut watch = crate::common::Watch::spawn(env.command(&["watch", "--json"]));
+    watch.wait_type("account.connected");
+    let start = searches.load(Ordering::SeqCst);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let n = searches.load(Ordering::SeqCst) - start;
+    let stderr = watch.stderr();
+    watch.child.kill().unwrap();
+    // 3 s at one search per 100 ms at the most, with room for scheduling.
+    assert!(n <= 40, "{n} searches in 3 s of flood:\n{stderr}");
+    assert!(n >= 3, "the watch did look ({n} searches):\n{stderr}");
+}
