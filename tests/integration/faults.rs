@@ -358,7 +358,14 @@ impl SmallDisk {
     fn mount(path: &std::path::Path, size: &str) -> SmallDisk {
         std::fs::create_dir_all(path).unwrap();
         let ok = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            // Mode 0700, as a state directory must be (tmpfs's own is 1777).
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
             .arg(path)
             .status()
             .is_ok_and(|s| s.success());

@@ -67,6 +67,9 @@ impl Env {
             list.join(", ")
         );
         std::fs::write(&self.profile, text).unwrap();
+        // It holds a password: 0600, as mailreactor asks of such a profile.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&self.profile, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 
     /// Adds tables (hooks, notify) after the account.
