@@ -34,13 +34,19 @@ pub fn run(ctx: &Context, only: Option<&str>) -> anyhow::Result<()> {
         }
         let started = Instant::now();
         match runtime.block_on(sink.deliver(std::slice::from_ref(&event))) {
-            Ok(()) => eprintln!("{}: ok ({} ms)", sink.name(), started.elapsed().as_millis()),
+            Ok(()) => match sink.last_outcome() {
+                Some(said) => eprintln!("{}: ok: {said}", sink.name()),
+                None => eprintln!("{}: ok ({} ms)", sink.name(), started.elapsed().as_millis()),
+            },
             Err(e) => {
                 eprintln!(
                     "{}: FAILED: {}",
                     sink.name(),
                     crate::text::terminal_safe(&e.to_string())
                 );
+                if let Some(said) = sink.last_outcome() {
+                    eprintln!("{}: {said}", sink.name());
+                }
                 failed.push(sink.name().to_string());
             }
         }

@@ -27,7 +27,7 @@ pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
         plural(profile.accounts.len(), "account"),
         plural(mailboxes, "mailbox"),
         plural(
-            profile.hooks.len() + usize::from(profile.notify.is_some()),
+            profile.hooks.len() + profile.webhooks.len() + usize::from(profile.notify.is_some()),
             "sink"
         ),
         db.display()
@@ -41,7 +41,10 @@ pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(watcher.run())?;
+    let outcome = runtime.block_on(watcher.run());
+    // A request still blocked on a hanging endpoint holds no exit up.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    let outcome = outcome?;
     if !outcome.failures.is_empty() {
         return Err(ConnectFailure(format!(
             "could not catch up {} of {}:\n  {}",

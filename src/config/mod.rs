@@ -14,6 +14,7 @@ mod raw;
 mod rules;
 mod sinks;
 mod validate;
+mod webhook;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,6 +22,7 @@ use std::time::Duration;
 pub use duration::parse_duration;
 pub use error::ProfileError;
 pub use sinks::{HookConfig, HookRun, NotifyConfig, RetryPolicy, Template, Urgency};
+pub use webhook::{WebhookConfig, signing_key};
 
 /// A validated profile: the accounts to watch.
 #[derive(Debug, Clone)]
@@ -31,6 +33,7 @@ pub struct Profile {
     pub path: PathBuf,
     pub accounts: Vec<Account>,
     pub hooks: Vec<HookConfig>,
+    pub webhooks: Vec<WebhookConfig>,
     /// Desktop notifications, when a `[notify]` table is present and enabled.
     pub notify: Option<NotifyConfig>,
     pub journal: Journal,
@@ -246,9 +249,12 @@ pub struct Account {
 impl Profile {
     /// Every environment variable the profile names as a secret source.
     pub fn secret_env_vars(&self) -> Vec<String> {
+        let webhooks = self.webhooks.iter().flat_map(|w| &w.secrets);
         self.accounts
             .iter()
-            .flat_map(|a| a.secret.env_vars())
+            .map(|a| &a.secret)
+            .chain(webhooks)
+            .flat_map(SecretSource::env_vars)
             .collect()
     }
 
@@ -267,17 +273,20 @@ impl Profile {
     pub fn parse(text: &str, path: &Path, name: &str) -> Result<Profile, ProfileError> {
         let raw: raw::RawProfile =
             toml::from_str(text).map_err(|e| ProfileError::from_toml(path, text, &e))?;
-        let (hooks, notify) = (raw.hook, raw.notify);
+        let (hooks, webhooks, notify) = (raw.hook, raw.webhook, raw.notify);
         let journal = validate::journal(raw.journal, text, path)?;
         let accounts = validate::accounts(raw.account, text, path)?;
         let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
         let hooks = sinks::hooks(hooks, &names, text, path)?;
+        let hook_names: Vec<String> = hooks.iter().map(|h| h.name.clone()).collect();
+        let webhooks = webhook::webhooks(webhooks, &names, &hook_names, text, path)?;
         let notify = sinks::notify(notify, &names, text, path)?;
         Ok(Profile {
             name: name.to_string(),
             path: path.to_path_buf(),
             accounts,
             hooks,
+            webhooks,
             notify,
             journal,
         })

@@ -14,6 +14,8 @@ pub struct RawProfile {
     pub account: Vec<Spanned<RawAccount>>,
     #[serde(default)]
     pub hook: Vec<Spanned<RawHook>>,
+    #[serde(default)]
+    pub webhook: Vec<Spanned<RawWebhook>>,
     pub notify: Option<Spanned<RawNotify>>,
     pub journal: Option<RawJournal>,
 }
@@ -54,6 +56,38 @@ pub struct RawHook {
     pub max_attempts: Option<Spanned<u32>>,
     pub retry_backoff: Option<Spanned<HumanDuration>>,
     pub cooldown: Option<Spanned<HumanDuration>>,
+}
+
+/// One secret, or several (to rotate without downtime).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawWebhook {
+    pub name: Option<Spanned<String>>,
+    pub url: Spanned<String>,
+    pub on: Option<Spanned<Vec<Spanned<String>>>>,
+    pub account: Option<Spanned<String>>,
+    pub mailbox: Option<String>,
+    #[serde(rename = "match")]
+    pub conditions: Option<RawMatch>,
+    pub secret: Option<Spanned<OneOrMany>>,
+    pub secret_env: Option<Spanned<String>>,
+    pub secret_command: Option<Spanned<Vec<String>>>,
+    pub timeout: Option<Spanned<HumanDuration>>,
+    pub concurrency: Option<Spanned<u32>>,
+    pub headers: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    pub max_attempts: Option<Spanned<u32>>,
+    pub retry_backoff: Option<Spanned<HumanDuration>>,
+    pub cooldown: Option<Spanned<HumanDuration>>,
+    #[serde(default)]
+    pub allow_insecure: bool,
+    pub ca_file: Option<Spanned<PathBuf>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,7 +194,27 @@ pub const ACCOUNT_KEYS: &[&str] = &[
 ];
 
 /// Every top-level key.
-pub const TOP_KEYS: &[&str] = &["account", "hook", "notify", "journal"];
+pub const TOP_KEYS: &[&str] = &["account", "hook", "webhook", "notify", "journal"];
+
+pub const WEBHOOK_KEYS: &[&str] = &[
+    "name",
+    "url",
+    "on",
+    "account",
+    "mailbox",
+    "match",
+    "secret",
+    "secret-env",
+    "secret-command",
+    "timeout",
+    "concurrency",
+    "headers",
+    "max-attempts",
+    "retry-backoff",
+    "cooldown",
+    "allow-insecure",
+    "ca-file",
+];
 
 pub const JOURNAL_KEYS: &[&str] = &["max-age", "max-events"];
 
@@ -210,6 +264,8 @@ pub fn keys_of(path: Option<&str>) -> &'static [&'static str] {
         ACCOUNT_KEYS
     } else if path.starts_with("hook[") {
         HOOK_KEYS
+    } else if path.starts_with("webhook[") {
+        WEBHOOK_KEYS
     } else if path.starts_with("notify") {
         NOTIFY_KEYS
     } else if path == "journal" {

@@ -21,6 +21,9 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// First retry delay; it doubles per attempt (with jitter), to 5 minutes.
     pub backoff: Duration,
+    /// Retry on the Standard Webhooks schedule (5 s, 5 min, 30 min, 2 h,
+    /// 5 h, 10 h, 14 h, 20 h, 24 h, with jitter) instead of `backoff`.
+    pub webhook_schedule: bool,
     /// After this many dead letters in a row the sink pauses ...
     pub breaker_threshold: u32,
     /// ... for this long, then is tried again.
@@ -32,6 +35,7 @@ impl Default for RetryPolicy {
         RetryPolicy {
             max_attempts: 5,
             backoff: Duration::from_secs(2),
+            webhook_schedule: false,
             breaker_threshold: 3,
             cooldown: Duration::from_secs(300),
         }
@@ -337,7 +341,7 @@ pub(super) fn notify(
     Ok(n.enabled.then_some(config))
 }
 
-fn at_least_one(
+pub(super) fn at_least_one(
     v: &Option<Spanned<u32>>,
     key: &str,
     default: u32,
@@ -355,7 +359,7 @@ fn at_least_one(
     }
 }
 
-fn subscription(
+pub(super) fn subscription(
     on: Option<Spanned<Vec<Spanned<String>>>>,
     account: Option<Spanned<String>>,
     mailbox: Option<String>,

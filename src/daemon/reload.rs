@@ -47,7 +47,9 @@ impl Daemon {
             }
         }
         // The profile's sinks restart only when their settings changed.
-        let sinks_changed = new.hooks != self.profile.hooks || new.notify != self.profile.notify;
+        let sinks_changed = new.hooks != self.profile.hooks
+            || new.webhooks != self.profile.webhooks
+            || new.notify != self.profile.notify;
         self.profile = new;
         if sinks_changed {
             if let Some(old) = self.dispatcher.take() {

@@ -52,6 +52,8 @@ pub(super) struct Runner {
     /// Whether the sink is failing now: one warning per outage, not one
     /// per attempt.
     failing: Arc<AtomicBool>,
+    /// The peer said 410 Gone: nothing more is tried until the next start.
+    gone: Arc<AtomicBool>,
 }
 
 /// How a delivery ended.
@@ -90,6 +92,7 @@ impl Runner {
             backlog: VecDeque::new(),
             pending: None,
             failing: Arc::default(),
+            gone: Arc::default(),
         }
     }
 
@@ -135,7 +138,8 @@ impl Runner {
             }
             last_start = Some(Instant::now());
             let (sink, retry, stop) = (self.sink.clone(), self.spec.retry, self.stop.clone());
-            inflight.spawn(deliver(sink, batch, retry, stop, self.failing.clone()));
+            let flags = (self.failing.clone(), self.gone.clone());
+            inflight.spawn(deliver(sink, batch, retry, stop, flags));
         }
         while let Some(done) = inflight.join_next().await {
             self.finished(done, &mut dead_in_a_row).await;
@@ -325,15 +329,29 @@ impl Drop for Raise<'_> {
     }
 }
 
+/// The Standard Webhooks schedule: the wait before retry `n` (1-based).
+const WEBHOOK_SCHEDULE: [u64; 9] = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
+/// A peer's Retry-After is honoured up to this.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(86400);
+
+fn webhook_delay(attempt: u32) -> Duration {
+    let i = (attempt as usize - 1).min(WEBHOOK_SCHEDULE.len() - 1);
+    crate::backoff::jitter(Duration::from_secs(WEBHOOK_SCHEDULE[i]), 0.2)
+}
+
 /// One delivery with its retries.
 async fn deliver(
     sink: Arc<dyn Sink>,
     batch: Vec<Item>,
     retry: RetryPolicy,
     stop: Shutdown,
-    failing: Arc<AtomicBool>,
+    (failing, gone): (Arc<AtomicBool>, Arc<AtomicBool>),
 ) -> Outcome {
     let events: Vec<Arc<Event>> = batch.iter().map(|(_, e)| e.clone()).collect();
+    if gone.load(Ordering::Relaxed) {
+        let error = format!("{} asked to be sent nothing more (410 Gone)", sink.name());
+        return Outcome::DeadLettered(batch, error, 0);
+    }
     let mut backoff = Backoff::new(retry.backoff, MAX_BACKOFF);
     for attempt in 1..=retry.max_attempts {
         match sink.deliver(&events).await {
@@ -357,11 +375,30 @@ async fn deliver(
                 stop.trigger();
                 return Outcome::Abandoned;
             }
-            Err(SinkError::Failed(error)) => {
+            Err(SinkError::Gone(error)) => {
+                if !gone.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "{}: {error}; nothing more is sent to it until mailreactor starts again \
+                         or reloads (what it does not take is dead-lettered)",
+                        sink.name()
+                    );
+                }
+                return Outcome::DeadLettered(batch, error, attempt);
+            }
+            Err(e @ (SinkError::Failed(_) | SinkError::RetryAfter { .. })) => {
+                let (error, asked) = match e {
+                    SinkError::RetryAfter { error, after } => (error, Some(after)),
+                    SinkError::Failed(error) => (error, None),
+                    _ => unreachable!("matched above"),
+                };
                 if attempt == retry.max_attempts {
                     return Outcome::DeadLettered(batch, error, attempt);
                 }
-                let wait = backoff.next_delay();
+                let wait = match asked {
+                    Some(after) => after.min(MAX_RETRY_AFTER),
+                    None if retry.webhook_schedule => webhook_delay(attempt),
+                    None => backoff.next_delay(),
+                };
                 let msg = format!(
                     "{}: attempt {attempt} of {} failed: {error}; retrying in {:.1} s",
                     sink.name(),

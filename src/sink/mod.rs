@@ -8,6 +8,7 @@ pub mod hook;
 #[cfg(feature = "notify")]
 pub mod notify;
 mod stdout;
+pub mod webhook;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,6 +31,12 @@ pub trait Sink: Send + Sync + 'static {
 
     /// Delivers a batch (one event, or a debounced burst), in order.
     fn deliver<'a>(&'a self, events: &'a [Arc<Event>]) -> Delivery<'a>;
+
+    /// What the last delivery came to, in a few words (`200 OK in 12 ms`),
+    /// for `emit-test`; `None` when there is nothing to say.
+    fn last_outcome(&self) -> Option<String> {
+        None
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +54,18 @@ pub enum SinkError {
     /// warning per outage, neither retried nor dead-lettered.
     #[error("{0}")]
     Unavailable(String),
+    /// Failed, and the peer said when to try again (HTTP 429 or 503 with
+    /// `Retry-After`): the next attempt waits that long.
+    #[error("{error}")]
+    RetryAfter {
+        error: String,
+        after: std::time::Duration,
+    },
+    /// The peer asks never to be sent anything again (HTTP 410 Gone): this
+    /// and every later delivery is dead-lettered without trying, until the
+    /// next start or reload.
+    #[error("{0}")]
+    Gone(String),
 }
 
 /// How the dispatcher treats one sink.
@@ -68,6 +87,11 @@ pub fn from_profile(profile: &crate::config::Profile) -> Vec<(Box<dyn Sink>, Sin
     let mut out: Vec<(Box<dyn Sink>, SinkSpec)> = Vec::new();
     for h in &profile.hooks {
         let sink = hook::HookSink::new(h.clone());
+        let spec = sink.spec();
+        out.push((Box::new(sink), spec));
+    }
+    for w in &profile.webhooks {
+        let sink = webhook::WebhookSink::new(w.clone());
         let spec = sink.spec();
         out.push((Box::new(sink), spec));
     }
