@@ -22,3 +22,4 @@ mod schema;
 mod secrets;
 mod systemd;
 mod watch;
+mod webhooks;

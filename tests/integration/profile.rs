@@ -317,3 +317,39 @@ fn a_secret_never_shows_in_a_profile_error() {
         &["pasword = \"<redacted>\"", "did you mean `password`?"],
     );
 }
+
+#[test]
+fn webhook_tables_are_checked() {
+    let e = refused(&format!(
+        "{BASE}[[webhook]]\nurl = \"http://hooks.example.com/mail\"\n"
+    ));
+    assert_has(
+        &e,
+        &[
+            "bad.toml:7:7:",
+            "webhook[0].url",
+            "in clear text",
+            "allow-insecure = true",
+        ],
+    );
+    let e = refused(&format!(
+        "{BASE}[[webhook]]\nurl = \"https://h.example\"\nsecret = \"hunter2\"\n"
+    ));
+    assert_has(
+        &e,
+        &["webhook[0].secret", "whsec_", "head -c 32 /dev/urandom"],
+    );
+    assert!(!e.contains("hunter2"), "{e}");
+    let e = refused(&format!(
+        "{BASE}[[webhook]]\nurl = \"https://h.example\"\nheaders = {{ webhook-id = \"x\" }}\n"
+    ));
+    assert_has(&e, &["webhook[0].headers", "\"webhook-id\" cannot be set"]);
+    let e = refused(&format!(
+        "{BASE}[[hook]]\nname = \"n8n\"\ncommand = [\"true\"]\n[[webhook]]\nname = \"n8n\"\nurl = \"https://h.example\"\n"
+    ));
+    assert_has(&e, &["the name \"n8n\" is taken"]);
+    let e = refused(&format!(
+        "{BASE}[[webhook]]\nurl = \"https://h.example\"\nsecrt = \"x\"\n"
+    ));
+    assert_has(&e, &["did you mean `secret`?"]);
+}

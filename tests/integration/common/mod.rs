@@ -1,6 +1,7 @@
 //! What the integration tests share: a Dovecot per test, a profile pointing
 //! at it, and the real `mailreactor` binary run as a child process.
 pub mod dovecot;
+pub mod http;
 pub mod machine;
 pub mod oauth;
 pub mod proxy;
