@@ -169,7 +169,14 @@ fn extra_sections() -> Roff {
         roman(
             " shows desktop notifications with summary and body templates ({from}, {from_address}, \
                {subject}, {preview}, {account}, {mailbox}, {attachments}), urgency, icon, expire, \
-               burst and burst-window.",
+               burst and burst-window. ",
+        ),
+        bold("[[webhook]]"),
+        roman(
+            " POSTs each event to url, signed the Standard Webhooks way (webhook-id, \
+               webhook-timestamp, webhook-signature) with secret, secret-env or secret-command; \
+               also name, on, account, mailbox, [webhook.match], timeout, concurrency, headers, \
+               max-attempts, retry-backoff, cooldown, ca-file and allow-insecure.",
         ),
     ]);
     r.control("SH", ["EVENTS"]).text([roman(
