@@ -1,6 +1,7 @@
 //! The end-to-end rows of BENCHMARKS.md, against a local Dovecot and the
 //! release binary: (a) latency, (b) burst, (c) catch-up, (d) idle
-//! footprint, (e) big mailbox; with imapfilter as a peer where installed.
+//! footprint, (e) big mailbox, (g) webhooks; with imapfilter as a peer
+//! where installed.
 //!
 //! `cargo bench --bench suite` runs every row; `-- latency burst` runs
 //! some. Results are printed as Markdown table rows.
@@ -11,6 +12,10 @@
 mod dovecot;
 #[path = "support/mod.rs"]
 mod support;
+// The tests' HTTP receiver, as the webhook endpoint.
+#[allow(dead_code)]
+#[path = "../tests/integration/common/http.rs"]
+mod http;
 
 use std::time::{Duration, Instant};
 
@@ -37,6 +42,9 @@ fn main() {
     }
     if run("big") {
         big(&mut table);
+    }
+    if run("webhook") {
+        webhook(&mut table);
     }
     table.print();
 }
@@ -310,4 +318,47 @@ fn ms_signed(a: Duration, b: Duration) -> String {
 
 fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64().max(1e-9)
+}
+
+/// (g) A burst of 10,000 events to a webhook on loopback, with concurrency
+/// 1 and 8: events/s from the start to the endpoint's 10,000th 2xx, beside
+/// the same run's journal-to-stdout rate (the floor: the catch-up itself),
+/// and peak RSS.
+fn webhook(table: &mut Table) {
+    const N: usize = 10_000;
+    for concurrency in [1, 8] {
+        let server = support::server("");
+        let receiver = http::Receiver::start();
+        let extra = format!(
+            "[[webhook]]\nname = \"bench\"\nurl = \"{}\"\nconcurrency = {concurrency}\n",
+            receiver.url("/")
+        );
+        let mut first = Mr::start(&server, &["INBOX"], &extra);
+        first.wait_connected(1);
+        let state = first.state_dir();
+        support::multiappend(server.port, "INBOX", N, "webhook");
+        let start = Instant::now();
+        let mut mr = Mr::start_with_state(&server, &["INBOX"], &extra, state);
+        let stdout_done = mr.wait_messages(N, Duration::from_secs(300)) - start;
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while receiver.accepted_count() < N {
+            assert!(
+                Instant::now() < deadline,
+                "{} of {N} at the endpoint",
+                receiver.accepted_count()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let took = start.elapsed();
+        table.row(
+            &format!("(g) webhook, concurrency {concurrency}: {N} events to a loopback endpoint"),
+            &format!("{:.0} events/s", N as f64 / took.as_secs_f64()),
+            &format!(
+                "the floor, journal to stdout in the same run: {:.0} events/s; peak RSS {:.1} MB",
+                N as f64 / stdout_done.as_secs_f64(),
+                mr.peak_rss_kb() as f64 / 1024.0
+            ),
+            "cargo bench --bench suite -- webhook",
+        );
+    }
 }

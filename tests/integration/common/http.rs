@@ -140,6 +140,15 @@ impl Receiver {
         self.state.lock().unwrap().requests.clone()
     }
 
+    /// How many requests were answered with a 2xx.
+    pub fn accepted_count(&self) -> usize {
+        let s = self.state.lock().unwrap();
+        s.requests
+            .iter()
+            .filter(|r| (200..300).contains(&r.answered))
+            .count()
+    }
+
     /// The requests that were answered with a 2xx.
     pub fn accepted(&self) -> Vec<Request> {
         self.requests()
