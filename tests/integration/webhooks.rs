@@ -20,6 +20,51 @@ fn webhook(env: &Env, receiver: &Receiver, extra: &str) {
     ));
 }
 
+/// Whether the Standard Webhooks reference library (Python, installed by
+/// `cargo xtask test` into target/webhook-verifier) accepts the request.
+fn reference_library_accepts(secret: &str, r: &crate::common::http::Request) -> bool {
+    let python =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/webhook-verifier/bin/python");
+    assert!(
+        python.exists(),
+        "the Standard Webhooks reference library is needed: run `cargo xtask setup` (it makes {})",
+        python.display()
+    );
+    let script = "import json, sys\n\
+        from standardwebhooks import Webhook\n\
+        secret, headers = sys.argv[1], json.loads(sys.argv[2])\n\
+        Webhook(secret).verify(sys.stdin.read(), headers)\n\
+        print('verified')";
+    let headers = serde_json::json!({
+        "webhook-id": r.headers["webhook-id"],
+        "webhook-timestamp": r.headers["webhook-timestamp"],
+        "webhook-signature": r.headers["webhook-signature"],
+    });
+    let mut child = std::process::Command::new(python)
+        .args(["-c", script, secret, &headers.to_string()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(r.body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    if !said.contains("verified") {
+        eprintln!(
+            "the reference library refused: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out.status.success() && said.contains("verified")
+}
+
 /// What an independent implementation (Python's hmac) says the signature
 /// of `id.timestamp.body` under `secret` is.
 fn python_signature(secret: &str, id: &str, timestamp: &str, body: &str) -> String {
@@ -84,6 +129,11 @@ fn every_message_arrives_as_a_signed_post() {
         &r.body,
     );
     assert_eq!(r.headers["webhook-signature"], expected);
+    assert!(reference_library_accepts(SECRET, &r));
+    // A body changed on the way is refused (the verifier can fail).
+    let mut forged = r.clone();
+    forged.body = forged.body.replace("to the webhook", "to the attacker");
+    assert!(!reference_library_accepts(SECRET, &forged));
     // emit-test: one sample to the endpoint, with its status and time.
     let out = env.run(&["emit-test", "--sink", "n8n"]);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -57,7 +57,16 @@ const TEST: &[Need] = &[
         package: "zsh",
         why: "the test that loads the zsh completion",
     },
+    Need {
+        check: "python3",
+        package: "python3",
+        why: "verifying webhook signatures with the Standard Webhooks reference library",
+    },
 ];
+
+/// Where the Standard Webhooks reference library (Python) is installed for
+/// the webhook tests, under `target/`.
+const VERIFIER: &str = "target/webhook-verifier";
 
 /// Dovecots the tests run at once share the dovecot user's inotify
 /// instances (128 by default).
@@ -86,6 +95,9 @@ fn main() -> ExitCode {
     }
     if task != "demo" {
         raise_inotify_limit();
+        if !webhook_verifier(root) {
+            return ExitCode::FAILURE;
+        }
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = match task.as_str() {
@@ -188,6 +200,55 @@ fn install(needs: &[&Need]) -> bool {
         eprintln!(
             "xtask: still missing after the install: {}",
             still.join(", ")
+        );
+        return false;
+    }
+    true
+}
+
+/// A Python venv with `standardwebhooks` (from PyPI) at [`VERIFIER`]:
+/// the tests check mailreactor's signatures with the library receivers use.
+fn webhook_verifier(root: &Path) -> bool {
+    let venv = root.join(VERIFIER);
+    let python = venv.join("bin/python");
+    let has = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import standardwebhooks"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has(&python) {
+        return true;
+    }
+    let venv_made = || {
+        Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let venv_package = Need {
+        check: "/usr/lib/python3/dist-packages/ensurepip",
+        package: "python3-venv",
+        why: "a private Python for the webhook verifier",
+    };
+    let made = venv_made() || (install(&[&venv_package]) && venv_made());
+    if !made {
+        eprintln!("xtask: cannot make a Python venv at {}", venv.display());
+        return false;
+    }
+    eprintln!(
+        "xtask: installing the Standard Webhooks reference library into {}",
+        venv.display()
+    );
+    let pip = Command::new(venv.join("bin/pip"))
+        .args(["install", "-q", "standardwebhooks"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !(pip && has(&python)) {
+        eprintln!(
+            "xtask: could not install standardwebhooks; run this, then try again:\n  {}/bin/pip install standardwebhooks",
+            venv.display()
         );
         return false;
     }
