@@ -65,7 +65,8 @@ pub use watch::Watcher;
 pub mod profile {
     pub use crate::config::{
         Account, ChangeTracking, HookConfig, HookRun, Journal, Mechanism, Mode, NotifyConfig,
-        OAuth2Client, RetryPolicy, SecretSource, Template, Tls, Urgency, WebhookConfig,
+        OAuth2Client, RedisConfig, RetryPolicy, SecretSource, Template, Tls, Urgency,
+        WebhookConfig,
     };
 }
 

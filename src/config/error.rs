@@ -139,6 +139,11 @@ const SECRET_KEYS: &[&str] = &[
 /// in an inline table, also unterminated, also a table or an array) and
 /// all that follows it shown as `"<redacted>"`.
 pub(crate) fn redact(line: &str) -> String {
+    // A password in a URL's user part: `scheme://user:PASSWORD@host`.
+    static USERINFO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(://[^:/@\s"']*:)[^@/\s"']+@"#).expect("a valid pattern")
+    });
+    let line = &*USERINFO.replace_all(line, "${1}<redacted>@");
     static KEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r#"["']?([A-Za-z0-9_.-]+)["']?\s*=\s*"#).expect("a valid pattern")
     });
@@ -294,6 +299,10 @@ mod tests {
             r#"host = "imap.example.com""#
         );
         assert_eq!(redact("password = hunter2"), r#"password = "<redacted>""#);
+        assert_eq!(
+            redact(r#"url = "rediss://me:hunter2@cache.example.com/0""#),
+            r#"url = "rediss://me:<redacted>@cache.example.com/0""#
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! is a [`ProfileError`] that names the file, line, column and key.
 
 mod auth;
+mod broker;
 mod duration;
 mod error;
 mod provider;
@@ -19,6 +20,7 @@ mod webhook;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use broker::RedisConfig;
 pub use duration::parse_duration;
 pub use error::ProfileError;
 pub use sinks::{HookConfig, HookRun, NotifyConfig, RetryPolicy, Template, Urgency};
@@ -34,6 +36,8 @@ pub struct Profile {
     pub accounts: Vec<Account>,
     pub hooks: Vec<HookConfig>,
     pub webhooks: Vec<WebhookConfig>,
+    /// `[[redis]]` streams.
+    pub redis: Vec<RedisConfig>,
     /// Desktop notifications, when a `[notify]` table is present and enabled.
     pub notify: Option<NotifyConfig>,
     pub journal: Journal,
@@ -250,10 +254,12 @@ impl Profile {
     /// Every environment variable the profile names as a secret source.
     pub fn secret_env_vars(&self) -> Vec<String> {
         let webhooks = self.webhooks.iter().flat_map(|w| &w.secrets);
+        let redis = self.redis.iter().filter_map(|r| r.password.as_ref());
         self.accounts
             .iter()
             .map(|a| &a.secret)
             .chain(webhooks)
+            .chain(redis)
             .flat_map(SecretSource::env_vars)
             .collect()
     }
@@ -273,13 +279,18 @@ impl Profile {
     pub fn parse(text: &str, path: &Path, name: &str) -> Result<Profile, ProfileError> {
         let raw: raw::RawProfile =
             toml::from_str(text).map_err(|e| ProfileError::from_toml(path, text, &e))?;
-        let (hooks, webhooks, notify) = (raw.hook, raw.webhook, raw.notify);
+        let (hooks, webhooks, redis, notify) = (raw.hook, raw.webhook, raw.redis, raw.notify);
         let journal = validate::journal(raw.journal, text, path)?;
         let accounts = validate::accounts(raw.account, text, path)?;
         let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
         let hooks = sinks::hooks(hooks, &names, text, path)?;
         let hook_names: Vec<String> = hooks.iter().map(|h| h.name.clone()).collect();
         let webhooks = webhook::webhooks(webhooks, &names, &hook_names, text, path)?;
+        let taken: Vec<String> = hook_names
+            .into_iter()
+            .chain(webhooks.iter().map(|w| w.name.clone()))
+            .collect();
+        let redis = broker::redis(redis, &names, &taken, text, path)?;
         let notify = sinks::notify(notify, &names, text, path)?;
         Ok(Profile {
             name: name.to_string(),
@@ -287,6 +298,7 @@ impl Profile {
             accounts,
             hooks,
             webhooks,
+            redis,
             notify,
             journal,
         })

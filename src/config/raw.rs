@@ -16,6 +16,8 @@ pub struct RawProfile {
     pub hook: Vec<Spanned<RawHook>>,
     #[serde(default)]
     pub webhook: Vec<Spanned<RawWebhook>>,
+    #[serde(default)]
+    pub redis: Vec<Spanned<RawRedis>>,
     pub notify: Option<Spanned<RawNotify>>,
     pub journal: Option<RawJournal>,
 }
@@ -85,6 +87,28 @@ pub struct RawWebhook {
     pub max_attempts: Option<Spanned<u32>>,
     pub retry_backoff: Option<Spanned<HumanDuration>>,
     pub cooldown: Option<Spanned<HumanDuration>>,
+    #[serde(default)]
+    pub allow_insecure: bool,
+    pub ca_file: Option<Spanned<PathBuf>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRedis {
+    pub name: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    pub password: Option<Spanned<String>>,
+    pub password_env: Option<Spanned<String>>,
+    pub password_command: Option<Spanned<Vec<String>>>,
+    pub stream: Option<Spanned<String>>,
+    pub maxlen: Option<Spanned<u64>>,
+    pub on: Option<Spanned<Vec<Spanned<String>>>>,
+    pub account: Option<Spanned<String>>,
+    pub mailbox: Option<String>,
+    #[serde(rename = "match")]
+    pub conditions: Option<RawMatch>,
+    pub max_attempts: Option<Spanned<u32>>,
+    pub retry_backoff: Option<Spanned<HumanDuration>>,
     #[serde(default)]
     pub allow_insecure: bool,
     pub ca_file: Option<Spanned<PathBuf>>,
@@ -194,7 +218,25 @@ pub const ACCOUNT_KEYS: &[&str] = &[
 ];
 
 /// Every top-level key.
-pub const TOP_KEYS: &[&str] = &["account", "hook", "webhook", "notify", "journal"];
+pub const TOP_KEYS: &[&str] = &["account", "hook", "webhook", "redis", "notify", "journal"];
+
+pub const REDIS_KEYS: &[&str] = &[
+    "name",
+    "url",
+    "password",
+    "password-env",
+    "password-command",
+    "stream",
+    "maxlen",
+    "on",
+    "account",
+    "mailbox",
+    "match",
+    "max-attempts",
+    "retry-backoff",
+    "allow-insecure",
+    "ca-file",
+];
 
 pub const WEBHOOK_KEYS: &[&str] = &[
     "name",
@@ -266,6 +308,8 @@ pub fn keys_of(path: Option<&str>) -> &'static [&'static str] {
         HOOK_KEYS
     } else if path.starts_with("webhook[") {
         WEBHOOK_KEYS
+    } else if path.starts_with("redis[") {
+        REDIS_KEYS
     } else if path.starts_with("notify") {
         NOTIFY_KEYS
     } else if path == "journal" {

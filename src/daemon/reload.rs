@@ -49,6 +49,7 @@ impl Daemon {
         // The profile's sinks restart only when their settings changed.
         let sinks_changed = new.hooks != self.profile.hooks
             || new.webhooks != self.profile.webhooks
+            || new.redis != self.profile.redis
             || new.notify != self.profile.notify;
         self.profile = new;
         if sinks_changed {

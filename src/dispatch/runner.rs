@@ -156,7 +156,16 @@ impl Runner {
             _ => now,
         };
         if self.spec.debounce.is_none() && held_until <= now {
-            // Neither debouncing nor held back: one event per delivery.
+            // Neither debouncing nor held back: what is already waiting,
+            // up to the sink's batch (one event for most sinks).
+            while batch.len() < self.spec.max_batch {
+                let ready = tokio::time::timeout(Duration::ZERO, self.next_event()).await;
+                let Ok(Some((seq, event))) = ready else { break };
+                if self.spec.subscription.matches(&event) {
+                    self.outstanding.insert(seq);
+                    batch.push((seq, event));
+                }
+            }
             return;
         }
         let cap = self

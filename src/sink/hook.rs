@@ -35,6 +35,7 @@ impl HookSink {
             min_interval: self.config.min_interval,
             concurrency: self.config.concurrency,
             retry: self.config.retry,
+            max_batch: 1,
         }
     }
 

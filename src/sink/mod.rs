@@ -4,6 +4,7 @@
 //! letters and isolation are the dispatcher's, described by [`SinkSpec`],
 //! so every sink behaves the same under failure.
 
+mod broker;
 pub mod hook;
 #[cfg(feature = "notify")]
 pub mod notify;
@@ -79,6 +80,9 @@ pub struct SinkSpec {
     /// Deliveries at the same time; 1 keeps event order.
     pub concurrency: u32,
     pub retry: RetryPolicy,
+    /// At most this many events that are already waiting go in one
+    /// delivery (without waiting for more): 1 delivers one at a time.
+    pub max_batch: usize,
 }
 
 /// The sinks a profile configures: its hooks and notifications (stdout is
@@ -87,6 +91,11 @@ pub fn from_profile(profile: &crate::config::Profile) -> Vec<(Box<dyn Sink>, Sin
     let mut out: Vec<(Box<dyn Sink>, SinkSpec)> = Vec::new();
     for h in &profile.hooks {
         let sink = hook::HookSink::new(h.clone());
+        let spec = sink.spec();
+        out.push((Box::new(sink), spec));
+    }
+    for r in &profile.redis {
+        let sink = broker::RedisSink::new(r.clone());
         let spec = sink.spec();
         out.push((Box::new(sink), spec));
     }
@@ -120,6 +129,7 @@ impl SinkSpec {
             min_interval: None,
             concurrency: 1,
             retry: RetryPolicy::default(),
+            max_batch: 1,
         }
     }
 }

@@ -34,6 +34,7 @@ impl NotifySink {
             min_interval: None,
             concurrency: 1,
             retry: self.config.retry,
+            max_batch: 1,
         }
     }
 

@@ -53,6 +53,7 @@ impl WebhookSink {
             min_interval: None,
             concurrency: self.config.concurrency,
             retry: self.config.retry,
+            max_batch: 1,
         }
     }
 

@@ -17,6 +17,7 @@ mod library;
 mod notify;
 mod oauth;
 mod profile;
+mod redis;
 mod resilience;
 mod schema;
 mod secrets;

@@ -353,3 +353,20 @@ fn webhook_tables_are_checked() {
     ));
     assert_has(&e, &["did you mean `secret`?"]);
 }
+
+#[test]
+fn redis_tables_are_checked() {
+    let e = refused(&format!(
+        "{BASE}[[redis]]\nurl = \"redis://cache.example.com:6379/0\"\n"
+    ));
+    assert_has(&e, &["redis[0].url", "in clear text", "rediss://"]);
+    let e = refused(&format!(
+        "{BASE}[[redis]]\nurl = \"rediss://:hunter2@cache.example.com/0\"\n"
+    ));
+    assert_has(&e, &["redis[0].url", "holds a password", "password-env"]);
+    assert!(!e.contains("hunter2"), "{e}");
+    let e = refused(&format!("{BASE}[[redis]]\nstream = \"mr:{{subject}}\"\n"));
+    assert_has(&e, &["redis[0].stream", "{subject} is not a field"]);
+    let e = refused(&format!("{BASE}[[redis]]\nstreem = \"x\"\n"));
+    assert_has(&e, &["did you mean `stream`?"]);
+}

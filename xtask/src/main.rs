@@ -58,6 +58,11 @@ const TEST: &[Need] = &[
         why: "the test that loads the zsh completion",
     },
     Need {
+        check: "redis-server",
+        package: "redis-server",
+        why: "the private Redis of the Redis stream tests",
+    },
+    Need {
         check: "python3",
         package: "python3",
         why: "verifying webhook signatures with the Standard Webhooks reference library",

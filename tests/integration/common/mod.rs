@@ -5,6 +5,7 @@ pub mod http;
 pub mod machine;
 pub mod oauth;
 pub mod proxy;
+pub mod redis;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
