@@ -176,7 +176,14 @@ fn extra_sections() -> Roff {
             " POSTs each event to url, signed the Standard Webhooks way (webhook-id, \
                webhook-timestamp, webhook-signature) with secret, secret-env or secret-command; \
                also name, on, account, mailbox, [webhook.match], timeout, concurrency, headers, \
-               max-attempts, retry-backoff, cooldown, ca-file and allow-insecure.",
+               max-attempts, retry-backoff, cooldown, ca-file and allow-insecure. ",
+        ),
+        bold("[[redis]]"),
+        roman(
+            " writes each event into a Redis stream (XADD with fields id, type, account, mailbox \
+               and event) at url, with password, password-env or password-command, stream \
+               ({account} and {mailbox} may appear), maxlen, on, account, mailbox, [redis.match], \
+               max-attempts, retry-backoff, ca-file and allow-insecure.",
         ),
     ]);
     r.control("SH", ["EVENTS"]).text([roman(
