@@ -3,13 +3,17 @@
 //! journal in batches of 100 as the watcher does, and dispatch it through
 //! the real dispatcher to a sink that counts.
 //!
+//! (h): the same journal and dispatcher feeding a Redis stream (a private
+//! `redis-server` on loopback), beside a counting sink in the same run.
+//!
 //! `cargo bench --features bench --bench core`
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use mailreactor::bench::{Dispatcher, Store, open};
+use mailreactor::bench::{Dispatcher, RedisSink, Store, open};
+use mailreactor::profile::{RedisConfig, RetryPolicy};
 use mailreactor::{Delivery, Event, Shutdown, Sink, SinkSpec, Subscription, decode_message};
 
 const EVENTS: usize = 20_000;
@@ -143,4 +147,127 @@ fn main() {
         per(recorded),
         per(total)
     );
+    redis_row(&corpus);
+}
+
+/// (h) 10,000 journaled events into a Redis stream, pipelined, beside a
+/// counting sink fed by the same dispatcher (the floor).
+fn redis_row(corpus: &[Vec<u8>]) {
+    const N: usize = 10_000;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let Ok(mut server) = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+    else {
+        eprintln!("(h) left out: redis-server is not installed (apt-get install redis-server)");
+        return;
+    };
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let xlen = || -> usize {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &port.to_string(), "XLEN", "mailreactor:events"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("redis.sqlite");
+    let store = Store::spawn(open(&db).unwrap(), &db).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = RedisConfig {
+        name: "bus".into(),
+        url: format!("redis://127.0.0.1:{port}/0"),
+        password: None,
+        stream: "mailreactor:events".into(),
+        maxlen: None,
+        subscription: Subscription::all(&["*"]),
+        retry: RetryPolicy::default(),
+        ca_file: None,
+    };
+    let redis = RedisSink::new(config);
+    let spec = redis.spec();
+    let counted = Arc::new(AtomicUsize::new(0));
+    let count: Arc<dyn Sink> = Arc::new(Count(counted.clone()));
+    let (emit, _emitted) = tokio::sync::mpsc::unbounded_channel();
+    let sinks: Vec<(Arc<dyn Sink>, SinkSpec)> = vec![
+        (Arc::new(redis), spec),
+        (count, SinkSpec::new(Subscription::all(&["*"]))),
+    ];
+    let dispatcher = rt.block_on(async {
+        Dispatcher::start(sinks, &store, emit, Shutdown::new())
+            .await
+            .unwrap()
+    });
+    let start = Instant::now();
+    for batch in 0..N / BATCH {
+        let events: Vec<Event> = (0..BATCH)
+            .map(|j| {
+                let uid = (batch * BATCH + j + 1) as u32;
+                Event::received(
+                    "bench",
+                    "INBOX",
+                    decode_message(1, uid, &corpus[uid as usize % 4]),
+                )
+            })
+            .collect();
+        let (events, fresh) = rt
+            .block_on(store.call(move |b| {
+                let fresh = b.record(&events, None)?;
+                Ok((events, fresh))
+            }))
+            .unwrap();
+        let mut events: Vec<Option<Event>> = events.into_iter().map(Some).collect();
+        for (seq, i) in fresh {
+            dispatcher.dispatch(seq, Arc::new(events[i].take().unwrap()));
+        }
+    }
+    let mut floor = None;
+    while xlen() < N {
+        if floor.is_none() && counted.load(Ordering::SeqCst) >= N {
+            floor = Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let took = start.elapsed();
+    while counted.load(Ordering::SeqCst) < N {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let floor = floor.unwrap_or_else(|| start.elapsed());
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse::<f64>().ok())
+        .unwrap_or(0.0);
+    println!(
+        "| (h) Redis stream: {N} journaled events, pipelined | {:.0} events/s | the floor, the same journal and dispatcher to a counting sink: {:.0} events/s; peak RSS of the whole benchmark {:.1} MB | `cargo bench --features bench --bench core` |",
+        N as f64 / took.as_secs_f64(),
+        N as f64 / floor.as_secs_f64(),
+        peak / 1024.0
+    );
+    let _ = server.kill();
+    let _ = server.wait();
 }

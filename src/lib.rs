@@ -93,5 +93,6 @@ pub fn cli_main() -> std::process::ExitCode {
 #[doc(hidden)]
 pub mod bench {
     pub use crate::dispatch::Dispatcher;
+    pub use crate::sink::broker::RedisSink;
     pub use crate::store::{Backend, Store, open};
 }

@@ -4,7 +4,7 @@
 //! letters and isolation are the dispatcher's, described by [`SinkSpec`],
 //! so every sink behaves the same under failure.
 
-mod broker;
+pub(crate) mod broker;
 pub mod hook;
 #[cfg(feature = "notify")]
 pub mod notify;
