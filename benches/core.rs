@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use mailreactor::bench::{Dispatcher, RedisSink, Store, open};
+use mailreactor::bench::{Dispatcher, Metrics, RedisSink, Store, open};
 use mailreactor::profile::{RedisConfig, RetryPolicy};
 use mailreactor::{Delivery, Event, Shutdown, Sink, SinkSpec, Subscription, decode_message};
 
@@ -91,9 +91,15 @@ fn main() {
     let sink: Arc<dyn Sink> = Arc::new(Count(delivered.clone()));
     let spec = SinkSpec::new(Subscription::all(&["*"]));
     let dispatcher = rt.block_on(async {
-        Dispatcher::start(vec![(sink, spec)], &store, emit, Shutdown::new())
-            .await
-            .unwrap()
+        Dispatcher::start(
+            vec![(sink, spec)],
+            &store,
+            emit,
+            Shutdown::new(),
+            Arc::new(Metrics::default()),
+        )
+        .await
+        .unwrap()
     });
 
     // Decoding alone, for the breakdown.
@@ -217,9 +223,15 @@ fn redis_row(corpus: &[Vec<u8>]) {
         (count, SinkSpec::new(Subscription::all(&["*"]))),
     ];
     let dispatcher = rt.block_on(async {
-        Dispatcher::start(sinks, &store, emit, Shutdown::new())
-            .await
-            .unwrap()
+        Dispatcher::start(
+            sinks,
+            &store,
+            emit,
+            Shutdown::new(),
+            Arc::new(Metrics::default()),
+        )
+        .await
+        .unwrap()
     });
     let start = Instant::now();
     for batch in 0..N / BATCH {

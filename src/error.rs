@@ -18,6 +18,10 @@ pub enum Error {
         context: &'static str,
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The HTTP face (`[http]`) could not start: its address is taken, or
+    /// its token could not be had.
+    #[error("{0}")]
+    Http(Box<dyn std::error::Error + Send + Sync>),
     /// The operating system refused a thread, a signal handler or a file.
     #[error("{context}: {source}")]
     System {

@@ -30,9 +30,11 @@ mod daemon;
 mod dispatch;
 mod error;
 mod event;
+mod http;
 mod imap;
 mod lock;
 mod message;
+mod metrics;
 mod private;
 mod process;
 mod shutdown;
@@ -93,6 +95,7 @@ pub fn cli_main() -> std::process::ExitCode {
 #[doc(hidden)]
 pub mod bench {
     pub use crate::dispatch::Dispatcher;
+    pub use crate::metrics::Metrics;
     pub use crate::sink::broker::RedisSink;
     pub use crate::store::{Backend, Store, open};
 }

@@ -10,6 +10,7 @@ mod auth;
 mod broker;
 mod duration;
 mod error;
+mod http;
 mod provider;
 mod raw;
 mod rules;
@@ -23,6 +24,7 @@ use std::time::Duration;
 pub use broker::RedisConfig;
 pub use duration::parse_duration;
 pub use error::ProfileError;
+pub use http::HttpConfig;
 pub use sinks::{HookConfig, HookRun, NotifyConfig, RetryPolicy, Template, Urgency};
 pub use webhook::{WebhookConfig, signing_key};
 
@@ -41,6 +43,8 @@ pub struct Profile {
     /// Desktop notifications, when a `[notify]` table is present and enabled.
     pub notify: Option<NotifyConfig>,
     pub journal: Journal,
+    /// The HTTP face (`[http]`), when configured.
+    pub http: Option<HttpConfig>,
 }
 
 /// `[journal]`: how long delivered events are kept.
@@ -255,11 +259,13 @@ impl Profile {
     pub fn secret_env_vars(&self) -> Vec<String> {
         let webhooks = self.webhooks.iter().flat_map(|w| &w.secrets);
         let redis = self.redis.iter().filter_map(|r| r.password.as_ref());
+        let http = self.http.iter().filter_map(|h| h.token.as_ref());
         self.accounts
             .iter()
             .map(|a| &a.secret)
             .chain(webhooks)
             .chain(redis)
+            .chain(http)
             .flat_map(SecretSource::env_vars)
             .collect()
     }
@@ -281,6 +287,7 @@ impl Profile {
             toml::from_str(text).map_err(|e| ProfileError::from_toml(path, text, &e))?;
         let (hooks, webhooks, redis, notify) = (raw.hook, raw.webhook, raw.redis, raw.notify);
         let journal = validate::journal(raw.journal, text, path)?;
+        let http = http::http(raw.http, text, path)?;
         let accounts = validate::accounts(raw.account, text, path)?;
         let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
         let hooks = sinks::hooks(hooks, &names, text, path)?;
@@ -301,6 +308,7 @@ impl Profile {
             redis,
             notify,
             journal,
+            http,
         })
     }
 }

@@ -20,6 +20,16 @@ pub struct RawProfile {
     pub redis: Vec<Spanned<RawRedis>>,
     pub notify: Option<Spanned<RawNotify>>,
     pub journal: Option<RawJournal>,
+    pub http: Option<Spanned<RawHttp>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawHttp {
+    pub listen: Spanned<String>,
+    pub token: Option<Spanned<String>>,
+    pub token_env: Option<Spanned<String>>,
+    pub token_command: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -218,7 +228,11 @@ pub const ACCOUNT_KEYS: &[&str] = &[
 ];
 
 /// Every top-level key.
-pub const TOP_KEYS: &[&str] = &["account", "hook", "webhook", "redis", "notify", "journal"];
+pub const TOP_KEYS: &[&str] = &[
+    "account", "hook", "webhook", "redis", "notify", "journal", "http",
+];
+
+pub const HTTP_KEYS: &[&str] = &["listen", "token", "token-env", "token-command"];
 
 pub const REDIS_KEYS: &[&str] = &[
     "name",
@@ -314,6 +328,8 @@ pub fn keys_of(path: Option<&str>) -> &'static [&'static str] {
         NOTIFY_KEYS
     } else if path == "journal" {
         JOURNAL_KEYS
+    } else if path == "http" {
+        HTTP_KEYS
     } else {
         TOP_KEYS
     }

@@ -20,6 +20,7 @@ use crate::credential::SecretCache;
 use crate::dispatch::{Dispatcher, Emit};
 use crate::error::Error;
 use crate::event::{Event, EventData, EventKind};
+use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::sink::{self, Sink, SinkSpec};
 use crate::store::{MailboxCursor, Store, StoreError};
@@ -72,7 +73,14 @@ pub(crate) async fn run(
     crate::process::ledger::keep(store.path().with_extension("children"));
     let (emit_tx, mut emit_rx) = mpsc::unbounded_channel::<Event>();
     let (tx, mut rx) = mpsc::channel::<Observation>(OBSERVATIONS);
-    let dispatcher = start_sinks(&profile, &extra, &store, &emit_tx, &stop).await?;
+    let metrics = Arc::new(Metrics::default());
+    let sinks = (&extra, &emit_tx, &metrics);
+    let dispatcher = start_sinks(&profile, sinks, &store, &stop).await?;
+    if let Some(http) = &profile.http {
+        crate::http::start(http, metrics.clone(), stop.clone())
+            .await
+            .map_err(|e| Error::Http(Box::new(e)))?;
+    }
     let mut d = Daemon {
         store,
         dispatcher: Some(dispatcher),
@@ -87,9 +95,11 @@ pub(crate) async fn run(
         once,
         extra,
         emit: emit_tx,
+        metrics,
         profile,
     };
     d.status.watch(d.mailbox_keys());
+    d.metrics.watch(&d.mailbox_keys());
     let accounts = d.profile.accounts.clone();
     for a in accounts {
         d.start_account(a).await?;
@@ -176,11 +186,13 @@ async fn tick(interval: &mut Option<tokio::time::Interval>) {
     }
 }
 
+/// The library's sinks, where runners report, what they count into.
+type SinkContext<'a> = (&'a Sinks, &'a Emit, &'a Arc<Metrics>);
+
 async fn start_sinks(
     profile: &Profile,
-    extra: &Sinks,
+    (extra, emit, metrics): SinkContext<'_>,
     store: &Store,
-    emit: &Emit,
     stop: &Shutdown,
 ) -> Result<Dispatcher, StoreError> {
     let mut sinks = extra.clone();
@@ -189,7 +201,7 @@ async fn start_sinks(
             .into_iter()
             .map(|(s, spec)| (Arc::from(s), spec)),
     );
-    Dispatcher::start(sinks, store, emit.clone(), stop.clone()).await
+    Dispatcher::start(sinks, store, emit.clone(), stop.clone(), metrics.clone()).await
 }
 
 /// A running account: its settings and its own stop switch.
@@ -214,6 +226,7 @@ struct Daemon {
     once: bool,
     extra: Sinks,
     emit: Emit,
+    metrics: Arc<Metrics>,
     profile: Profile,
 }
 
@@ -298,6 +311,7 @@ impl Daemon {
                 failure,
             } => {
                 self.status.health(&account, &mailbox, failure.is_none());
+                self.metrics.health(&account, &mailbox, failure.is_none());
                 self.trouble.report(&account, &mailbox, failure);
                 Ok(())
             }
@@ -308,6 +322,7 @@ impl Daemon {
                 done,
             } => self.recovered(account, mailbox, events, done).await,
             Observation::AuthFailed { account, reason } => {
+                self.metrics.auth_failed(&account);
                 // One event per outage, not one per mailbox or retry.
                 if !self.auth_failed.insert(account.clone()) {
                     return Ok(());
@@ -395,6 +410,7 @@ impl Daemon {
         let mut fresh = fresh.into_iter().peekable();
         for (i, event) in events.into_iter().enumerate() {
             if let Some((seq, _)) = fresh.next_if(|&(_, at)| at == i) {
+                self.metrics.journaled(event.kind.as_str(), &event.account);
                 dispatcher.dispatch(seq, Arc::new(event));
             }
         }

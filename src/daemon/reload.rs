@@ -59,9 +59,8 @@ impl Daemon {
             self.dispatcher = Some(
                 start_sinks(
                     &self.profile,
-                    &self.extra,
+                    (&self.extra, &self.emit, &self.metrics),
                     &self.store,
-                    &self.emit,
                     &self.stop,
                 )
                 .await?,
@@ -69,6 +68,7 @@ impl Daemon {
             changes.push("restarted sinks".into());
         }
         self.status.watch(self.mailbox_keys());
+        self.metrics.watch(&self.mailbox_keys());
         self.status.reloaded();
         if changes.is_empty() {
             tracing::info!("SIGHUP: profile reloaded; nothing changed");

@@ -17,6 +17,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
 use crate::event::Event;
+use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::sink::{Sink, SinkSpec};
 use crate::store::{Store, StoreError};
@@ -54,6 +55,7 @@ impl Dispatcher {
         store: &Store,
         emit: Emit,
         stop: Shutdown,
+        metrics: Arc<Metrics>,
     ) -> Result<Dispatcher, StoreError> {
         let mut lanes = Vec::new();
         let mut tasks = JoinSet::new();
@@ -69,8 +71,7 @@ impl Dispatcher {
                 (store.clone(), cursor),
                 rx,
                 missed.clone(),
-                emit.clone(),
-                stop.clone(),
+                (emit.clone(), stop.clone(), metrics.clone()),
             );
             tasks.spawn(runner.run());
             lanes.push(Lane { tx, missed });

@@ -17,6 +17,7 @@ use super::{Emit, Missed};
 use crate::backoff::Backoff;
 use crate::config::RetryPolicy;
 use crate::event::{Event, EventData, EventKind};
+use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::sink::{Sink, SinkError, SinkSpec};
 use crate::store::Store;
@@ -54,11 +55,15 @@ pub(super) struct Runner {
     failing: Arc<AtomicBool>,
     /// The peer said 410 Gone: nothing more is tried until the next start.
     gone: Arc<AtomicBool>,
+    metrics: Arc<Metrics>,
 }
 
 /// How a delivery ended.
 enum Outcome {
     Delivered(Vec<i64>),
+    /// Nothing could take them and they are not worth keeping
+    /// (`SinkError::Unavailable`): finished all the same.
+    PassedOver(Vec<i64>),
     DeadLettered(Vec<Item>, String, u32),
     /// Stopped before it succeeded: left for the next start.
     Abandoned,
@@ -72,8 +77,7 @@ impl Runner {
         (store, cursor): (Store, i64),
         rx: mpsc::Receiver<Item>,
         missed: Arc<Missed>,
-        emit: Emit,
-        stop: Shutdown,
+        (emit, stop, metrics): (Emit, Shutdown, Arc<Metrics>),
     ) -> Runner {
         // Start by reading whatever the journal holds past the cursor.
         missed.flag.store(true, Ordering::SeqCst);
@@ -93,6 +97,7 @@ impl Runner {
             pending: None,
             failing: Arc::default(),
             gone: Arc::default(),
+            metrics,
         }
     }
 
@@ -138,7 +143,11 @@ impl Runner {
             }
             last_start = Some(Instant::now());
             let (sink, retry, stop) = (self.sink.clone(), self.spec.retry, self.stop.clone());
-            let flags = (self.failing.clone(), self.gone.clone());
+            let flags = (
+                self.failing.clone(),
+                self.gone.clone(),
+                self.metrics.clone(),
+            );
             inflight.spawn(deliver(sink, batch, retry, stop, flags));
         }
         while let Some(done) = inflight.join_next().await {
@@ -273,13 +282,21 @@ impl Runner {
     ) {
         let name = self.sink.name().to_string();
         match done {
+            Ok(Outcome::PassedOver(seqs)) => {
+                self.metrics.delivered(&name, "passed_over", seqs.len());
+                for s in seqs {
+                    self.outstanding.remove(&s);
+                }
+            }
             Ok(Outcome::Delivered(seqs)) => {
+                self.metrics.delivered(&name, "delivered", seqs.len());
                 *dead_in_a_row = 0;
                 for s in seqs {
                     self.outstanding.remove(&s);
                 }
             }
             Ok(Outcome::DeadLettered(items, error, attempts)) => {
+                self.metrics.delivered(&name, "dead_lettered", items.len());
                 *dead_in_a_row += 1;
                 for (seq, event) in items {
                     tracing::error!(
@@ -354,7 +371,7 @@ async fn deliver(
     batch: Vec<Item>,
     retry: RetryPolicy,
     stop: Shutdown,
-    (failing, gone): (Arc<AtomicBool>, Arc<AtomicBool>),
+    (failing, gone, metrics): (Arc<AtomicBool>, Arc<AtomicBool>, Arc<Metrics>),
 ) -> Outcome {
     let events: Vec<Arc<Event>> = batch.iter().map(|(_, e)| e.clone()).collect();
     if gone.load(Ordering::Relaxed) {
@@ -377,7 +394,7 @@ async fn deliver(
                         sink.name()
                     );
                 }
-                return Outcome::Delivered(batch.iter().map(|(s, _)| *s).collect());
+                return Outcome::PassedOver(batch.iter().map(|(s, _)| *s).collect());
             }
             Err(SinkError::Closed) => {
                 tracing::debug!("{}: reader went away; stopping", sink.name());
@@ -403,6 +420,7 @@ async fn deliver(
                 if attempt == retry.max_attempts {
                     return Outcome::DeadLettered(batch, error, attempt);
                 }
+                metrics.retried(sink.name());
                 let wait = match asked {
                     Some(after) => after.min(MAX_RETRY_AFTER),
                     None if retry.webhook_schedule => webhook_delay(attempt),

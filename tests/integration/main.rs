@@ -12,6 +12,7 @@ mod generated;
 mod hooks;
 mod hostile;
 mod hostile_local;
+mod http_face;
 mod journal;
 mod library;
 mod notify;

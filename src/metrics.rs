@@ -1,0 +1,237 @@
+//! What the daemon counts, for `/metrics` (Prometheus, in the OpenMetrics
+//! text `prometheus-client` writes) and `/readyz`. Labels hold only
+//! bounded values: event types, account and sink names from the profile,
+//! outcomes; never an address or a subject.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Journaled {
+    r#type: String,
+    account: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Delivered {
+    sink: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SinkLabel {
+    sink: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AccountLabel {
+    account: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Version {
+    version: String,
+}
+
+/// A sink counts as dead-lettering (not ready) this long after its last
+/// dead letter.
+const DEAD_LETTER_WINDOW: Duration = Duration::from_secs(300);
+
+/// The daemon's numbers, shared by the watch loop, the sinks' runners and
+/// the HTTP face.
+pub struct Metrics {
+    registry: Registry,
+    journaled: Family<Journaled, Counter>,
+    delivered: Family<Delivered, Counter>,
+    retries: Family<SinkLabel, Counter>,
+    connected: Family<AccountLabel, Gauge>,
+    reconnects: Family<AccountLabel, Counter>,
+    auth_failures: Family<AccountLabel, Counter>,
+    /// Per account, per mailbox: watching now?
+    health: Mutex<HashMap<String, HashMap<String, bool>>>,
+    /// Per sink: when it last dead-lettered.
+    dead_lettered: Mutex<HashMap<String, Instant>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let mut registry = Registry::with_prefix("mailreactor");
+        let journaled = Family::<Journaled, Counter>::default();
+        registry.register(
+            "events_journaled",
+            "Events recorded in the journal, by type and account",
+            journaled.clone(),
+        );
+        let delivered = Family::<Delivered, Counter>::default();
+        registry.register(
+            "sink_deliveries",
+            "Events a sink finished, by outcome (delivered, dead_lettered, passed_over)",
+            delivered.clone(),
+        );
+        let retries = Family::<SinkLabel, Counter>::default();
+        registry.register(
+            "sink_retries",
+            "Delivery attempts that failed and were retried",
+            retries.clone(),
+        );
+        let connected = Family::<AccountLabel, Gauge>::default();
+        registry.register(
+            "account_connected",
+            "1 when every watched mailbox of the account is connected and watching",
+            connected.clone(),
+        );
+        let reconnects = Family::<AccountLabel, Counter>::default();
+        registry.register(
+            "account_reconnects",
+            "Connections of the account that failed or were lost, and were tried again",
+            reconnects.clone(),
+        );
+        let auth_failures = Family::<AccountLabel, Counter>::default();
+        registry.register(
+            "account_auth_failures",
+            "Logins refused, or credentials that could not be had",
+            auth_failures.clone(),
+        );
+        let build = prometheus_client::metrics::info::Info::new(Version {
+            version: env!("CARGO_PKG_VERSION").into(),
+        });
+        registry.register("build", "The running mailreactor's version", build);
+        Metrics {
+            registry,
+            journaled,
+            delivered,
+            retries,
+            connected,
+            reconnects,
+            auth_failures,
+            health: Mutex::default(),
+            dead_lettered: Mutex::default(),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Metrics {
+    /// The mailboxes to watch (a start or a reload): all not yet connected.
+    pub fn watch(&self, mailboxes: &[(String, String)]) {
+        let mut health = lock(&self.health);
+        let old = std::mem::take(&mut *health);
+        for (account, mailbox) in mailboxes {
+            let was = old.get(account).and_then(|m| m.get(mailbox)).copied();
+            health
+                .entry(account.clone())
+                .or_default()
+                .insert(mailbox.clone(), was.unwrap_or(false));
+        }
+        for account in old.keys().filter(|a| !health.contains_key(*a)) {
+            self.connected.remove(&AccountLabel {
+                account: account.clone(),
+            });
+        }
+        for account in health.keys() {
+            self.set_connected(&health, account);
+        }
+    }
+
+    fn set_connected(&self, health: &HashMap<String, HashMap<String, bool>>, account: &str) {
+        let all = health
+            .get(account)
+            .is_some_and(|m| m.values().all(|ok| *ok));
+        self.connected
+            .get_or_create(&AccountLabel {
+                account: account.into(),
+            })
+            .set(i64::from(all));
+    }
+
+    /// A connection attempt ended: watching, or failed.
+    pub fn health(&self, account: &str, mailbox: &str, ok: bool) {
+        let mut health = lock(&self.health);
+        if let Some(m) = health.get_mut(account) {
+            m.insert(mailbox.into(), ok);
+        }
+        if !ok {
+            self.reconnects
+                .get_or_create(&AccountLabel {
+                    account: account.into(),
+                })
+                .inc();
+        }
+        self.set_connected(&health, account);
+    }
+
+    pub fn auth_failed(&self, account: &str) {
+        self.auth_failures
+            .get_or_create(&AccountLabel {
+                account: account.into(),
+            })
+            .inc();
+    }
+
+    /// An event was recorded in the journal.
+    pub fn journaled(&self, kind: &str, account: &str) {
+        self.journaled
+            .get_or_create(&Journaled {
+                r#type: kind.into(),
+                account: account.into(),
+            })
+            .inc();
+    }
+
+    /// A sink finished `n` events with `outcome`.
+    pub fn delivered(&self, sink: &str, outcome: &str, n: usize) {
+        self.delivered
+            .get_or_create(&Delivered {
+                sink: sink.into(),
+                outcome: outcome.into(),
+            })
+            .inc_by(n as u64);
+        if outcome == "dead_lettered" {
+            lock(&self.dead_lettered).insert(sink.into(), Instant::now());
+        }
+    }
+
+    pub fn retried(&self, sink: &str) {
+        self.retries
+            .get_or_create(&SinkLabel { sink: sink.into() })
+            .inc();
+    }
+
+    /// What keeps the daemon from being ready: accounts not connected,
+    /// sinks that dead-lettered lately. Empty: ready.
+    pub fn not_ready(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (account, boxes) in lock(&self.health).iter() {
+            for (mailbox, ok) in boxes {
+                if !ok {
+                    out.push(format!("{account}/{mailbox} is not connected"));
+                }
+            }
+        }
+        for (sink, at) in lock(&self.dead_lettered).iter() {
+            if at.elapsed() < DEAD_LETTER_WINDOW {
+                out.push(format!("sink {sink} dead-lettered in the last 5 minutes"));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The OpenMetrics text.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
+        text
+    }
+}

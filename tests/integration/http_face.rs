@@ -1,0 +1,162 @@
+//! The HTTP face: health probes, Prometheus metrics that move with mail
+//! and sink failures, and a token guarding all but /healthz.
+
+use std::time::Duration;
+
+use crate::common::dovecot::simple_message;
+use crate::common::{Env, eventually};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// GET `path`: (status, content type, body).
+fn get(port: u16, path: &str, token: Option<&str>) -> (u16, String, String) {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(5))
+        .build();
+    let mut req = agent.get(&format!("http://127.0.0.1:{port}{path}"));
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    let r = match req.call() {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => return (0, String::new(), e.to_string()),
+    };
+    let (status, ctype) = (r.status(), r.content_type().to_string());
+    (status, ctype, r.into_string().unwrap_or_default())
+}
+
+/// The value of the sample `line` starts with, in the metrics text.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+}
+
+#[test]
+fn probes_and_metrics_follow_the_mail_and_the_server() {
+    let port = free_port();
+    let mut env = Env::new(&["INBOX"], "");
+    env.append_profile(&format!(
+        "[http]\nlisten = \"127.0.0.1:{port}\"\n\n[[hook]]\nname = \"broken\"\ncommand = [\"false\"]\nmax-attempts = 1\n"
+    ));
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    assert_eq!(get(port, "/healthz", None).0, 200);
+    eventually("ready", || get(port, "/readyz", None).0 == 200);
+    env.dovecot.append("INBOX", &simple_message("counted", "x"));
+    watch.wait_type("message.received");
+    watch.wait_type("sink.dead-lettered");
+    let (status, ctype, text) = get(port, "/metrics", None);
+    assert_eq!(status, 200);
+    assert!(ctype.starts_with("application/openmetrics-text"), "{ctype}");
+    let journaled = r#"mailreactor_events_journaled_total{type="message.received",account="test"}"#;
+    eventually("the event counted", || {
+        sample(&get(port, "/metrics", None).2, journaled) == Some(1.0)
+    });
+    for series in [
+        r#"mailreactor_account_connected{account="test"} 1"#,
+        r#"mailreactor_build_info{version=""#,
+    ] {
+        assert!(text.contains(series), "no {series} in\n{text}");
+    }
+    let delivered = r#"mailreactor_sink_deliveries_total{sink="stdout",outcome="delivered"}"#;
+    let dead = r#"mailreactor_sink_deliveries_total{sink="broken",outcome="dead_lettered"}"#;
+    eventually("deliveries counted", || {
+        let t = get(port, "/metrics", None).2;
+        sample(&t, delivered).is_some_and(|n| n >= 1.0) && sample(&t, dead) == Some(1.0)
+    });
+    // A failing sink keeps the daemon from being ready, for a while.
+    let (status, _, body) = get(port, "/readyz", None);
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("sink broken dead-lettered"), "{body}");
+    // No label holds an address or a subject.
+    let text = get(port, "/metrics", None).2;
+    assert!(
+        !text.contains("counted") && !text.contains("@example"),
+        "{text}"
+    );
+    // The server goes away: not ready, naming the mailbox; back: connected.
+    env.dovecot.stop();
+    watch.wait_type("account.disconnected");
+    let (status, _, body) = get(port, "/readyz", None);
+    assert_eq!(status, 503);
+    assert!(body.contains("test/INBOX is not connected"), "{body}");
+    eventually("reconnects counted", || {
+        sample(
+            &get(port, "/metrics", None).2,
+            r#"mailreactor_account_reconnects_total{account="test"}"#,
+        )
+        .is_some_and(|n| n >= 1.0)
+    });
+    env.dovecot.start_again();
+    watch.wait_type("account.connected");
+    eventually("connected again", || {
+        get(port, "/metrics", None)
+            .2
+            .contains(r#"mailreactor_account_connected{account="test"} 1"#)
+    });
+    watch.terminate();
+}
+
+#[test]
+fn a_token_guards_all_but_healthz() {
+    let port = free_port();
+    let env = Env::new(&["INBOX"], "");
+    env.append_profile(&format!(
+        "[http]\nlisten = \"127.0.0.1:{port}\"\ntoken-env = \"MR_HTTP_TOKEN\"\n"
+    ));
+    let mut cmd = env.command(&["watch", "--json"]);
+    cmd.env("MR_HTTP_TOKEN", "t0ken-XYZ");
+    let mut watch = crate::common::Watch::spawn(cmd);
+    watch.wait_type("account.connected");
+    assert_eq!(get(port, "/healthz", None).0, 200);
+    for path in ["/metrics", "/readyz"] {
+        assert_eq!(get(port, path, None).0, 401, "{path} without a token");
+        assert_eq!(
+            get(port, path, Some("wrong")).0,
+            401,
+            "{path} with a wrong token"
+        );
+        assert_eq!(
+            get(port, path, Some("t0ken-XYZ-and-more")).0,
+            401,
+            "{path} with a longer one"
+        );
+    }
+    assert_eq!(get(port, "/metrics", Some("t0ken-XYZ")).0, 200);
+    let (_, _, stderr) = watch.terminate();
+    assert!(!stderr.contains("t0ken-XYZ"), "{stderr}");
+}
+
+#[test]
+fn a_taken_address_or_an_open_one_without_a_token_is_refused() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let env = Env::new(&["INBOX"], "");
+    env.append_profile(&format!("[http]\nlisten = \"127.0.0.1:{port}\"\n"));
+    let out = env.run(&["watch", "--once"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot listen on 127.0.0.1:{port} ([http] listen)"
+        )),
+        "{stderr}"
+    );
+    let env = Env::new(&["INBOX"], "");
+    env.append_profile("[http]\nlisten = \"0.0.0.0:9847\"\n");
+    let out = env.run(&["watch", "--once"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("http.listen") && stderr.contains("no token guards it"),
+        "{stderr}"
+    );
+}
