@@ -183,7 +183,12 @@ fn extra_sections() -> Roff {
             " writes each event into a Redis stream (XADD with fields id, type, account, mailbox \
                and event) at url, with password, password-env or password-command, stream \
                ({account} and {mailbox} may appear), maxlen, on, account, mailbox, [redis.match], \
-               max-attempts, retry-backoff, ca-file and allow-insecure.",
+               max-attempts, retry-backoff, ca-file and allow-insecure. ",
+        ),
+        bold("[http]"),
+        roman(
+            " serves /healthz, /readyz and Prometheus /metrics at listen, guarded by token, \
+               token-env or token-command (required when listen is not loopback).",
         ),
     ]);
     r.control("SH", ["EVENTS"]).text([roman(
