@@ -18,6 +18,7 @@ use crate::config::HttpConfig;
 use crate::credential::Secret;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
+use crate::store::Store;
 
 /// Why the HTTP face could not start.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,7 @@ pub enum HttpError {
 
 struct Face {
     metrics: Arc<Metrics>,
+    store: Store,
     token: Option<Secret>,
 }
 
@@ -41,7 +43,7 @@ struct Face {
 /// server runs as a task). A taken address is an error here, at start.
 pub(crate) async fn start(
     config: &HttpConfig,
-    metrics: Arc<Metrics>,
+    (metrics, store): (Arc<Metrics>, Store),
     stop: Shutdown,
 ) -> Result<SocketAddr, HttpError> {
     let token = config
@@ -57,7 +59,11 @@ pub(crate) async fn start(
             source,
         })?;
     let addr = listener.local_addr().unwrap_or(config.listen);
-    let face = Arc::new(Face { metrics, token });
+    let face = Arc::new(Face {
+        metrics,
+        store,
+        token,
+    });
     let app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
@@ -115,6 +121,14 @@ async fn ready(State(face): State<Arc<Face>>, headers: HeaderMap) -> Response {
 async fn metrics_text(State(face): State<Arc<Face>>, headers: HeaderMap) -> Response {
     if let Some(no) = refused(&face, &headers) {
         return no;
+    }
+    let now = face
+        .store
+        .call(|b| Ok((b.sinks()?, b.journal_len()?)))
+        .await;
+    match now {
+        Ok((sinks, journal)) => face.metrics.store(&sinks, journal),
+        Err(e) => tracing::warn!("[http]: cannot read the state for /metrics: {e}"),
     }
     (
         [(

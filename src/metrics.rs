@@ -54,6 +54,9 @@ pub struct Metrics {
     connected: Family<AccountLabel, Gauge>,
     reconnects: Family<AccountLabel, Counter>,
     auth_failures: Family<AccountLabel, Counter>,
+    lag: Family<SinkLabel, Gauge>,
+    dead_letters: Family<SinkLabel, Gauge>,
+    journal: Gauge,
     /// Per account, per mailbox: watching now?
     health: Mutex<HashMap<String, HashMap<String, bool>>>,
     /// Per sink: when it last dead-lettered.
@@ -99,6 +102,24 @@ impl Default for Metrics {
             "Logins refused, or credentials that could not be had",
             auth_failures.clone(),
         );
+        let lag = Family::<SinkLabel, Gauge>::default();
+        registry.register(
+            "sink_lag_events",
+            "Journaled events a sink has not finished yet",
+            lag.clone(),
+        );
+        let dead_letters = Family::<SinkLabel, Gauge>::default();
+        registry.register(
+            "sink_dead_letters",
+            "Dead letters a sink has, waiting to be retried or dropped",
+            dead_letters.clone(),
+        );
+        let journal = Gauge::default();
+        registry.register(
+            "journal_events",
+            "Events the journal holds",
+            journal.clone(),
+        );
         let build = prometheus_client::metrics::info::Info::new(Version {
             version: env!("CARGO_PKG_VERSION").into(),
         });
@@ -111,6 +132,9 @@ impl Default for Metrics {
             connected,
             reconnects,
             auth_failures,
+            lag,
+            dead_letters,
+            journal,
             health: Mutex::default(),
             dead_lettered: Mutex::default(),
         }
@@ -225,6 +249,21 @@ impl Metrics {
         }
         out.sort();
         out
+    }
+
+    /// What the store says now: each sink's lag and dead letters, and the
+    /// journal's size (read when metrics are asked for).
+    pub fn store(&self, sinks: &[crate::store::SinkState], journal: u64) {
+        for s in sinks {
+            let label = SinkLabel {
+                sink: s.sink.clone(),
+            };
+            self.lag.get_or_create(&label).set(s.lag);
+            self.dead_letters
+                .get_or_create(&label)
+                .set(i64::try_from(s.dead_letters).unwrap_or(i64::MAX));
+        }
+        self.journal.set(i64::try_from(journal).unwrap_or(i64::MAX));
     }
 
     /// The OpenMetrics text.

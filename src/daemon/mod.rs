@@ -77,7 +77,7 @@ pub(crate) async fn run(
     let sinks = (&extra, &emit_tx, &metrics);
     let dispatcher = start_sinks(&profile, sinks, &store, &stop).await?;
     if let Some(http) = &profile.http {
-        crate::http::start(http, metrics.clone(), stop.clone())
+        crate::http::start(http, (metrics.clone(), store.clone()), stop.clone())
             .await
             .map_err(|e| Error::Http(Box::new(e)))?;
     }

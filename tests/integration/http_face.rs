@@ -63,6 +63,8 @@ fn probes_and_metrics_follow_the_mail_and_the_server() {
     for series in [
         r#"mailreactor_account_connected{account="test"} 1"#,
         r#"mailreactor_build_info{version=""#,
+        r#"mailreactor_journal_events "#,
+        r#"mailreactor_sink_lag_events{sink="stdout"} "#,
     ] {
         assert!(text.contains(series), "no {series} in\n{text}");
     }
@@ -70,7 +72,9 @@ fn probes_and_metrics_follow_the_mail_and_the_server() {
     let dead = r#"mailreactor_sink_deliveries_total{sink="broken",outcome="dead_lettered"}"#;
     eventually("deliveries counted", || {
         let t = get(port, "/metrics", None).2;
-        sample(&t, delivered).is_some_and(|n| n >= 1.0) && sample(&t, dead) == Some(1.0)
+        sample(&t, delivered).is_some_and(|n| n >= 1.0)
+            && sample(&t, dead) == Some(1.0)
+            && sample(&t, r#"mailreactor_sink_dead_letters{sink="broken"}"#) == Some(1.0)
     });
     // A failing sink keeps the daemon from being ready, for a while.
     let (status, _, body) = get(port, "/readyz", None);

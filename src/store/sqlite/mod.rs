@@ -286,6 +286,12 @@ impl Backend for Sqlite {
     }
 
     /// Every sink that has a delivery cursor, with its lag and dead letters.
+    fn journal_len(&mut self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM event", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))
+    }
+
     fn sinks(&mut self) -> Result<Vec<SinkState>, StoreError> {
         let last = self.last_seq()?;
         self.rows(
