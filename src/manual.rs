@@ -187,7 +187,8 @@ fn extra_sections() -> Roff {
         ),
         bold("[http]"),
         roman(
-            " serves /healthz, /readyz and Prometheus /metrics at listen, guarded by token, \
+            " serves /healthz, /readyz, Prometheus /metrics and /events (Server-Sent Events, \
+               resumed with Last-Event-ID) at listen, guarded by token, \
                token-env or token-command (required when listen is not loopback).",
         ),
     ]);

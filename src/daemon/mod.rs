@@ -74,12 +74,17 @@ pub(crate) async fn run(
     let (emit_tx, mut emit_rx) = mpsc::unbounded_channel::<Event>();
     let (tx, mut rx) = mpsc::channel::<Observation>(OBSERVATIONS);
     let metrics = Arc::new(Metrics::default());
+    let (live, _) = tokio::sync::broadcast::channel(crate::http::LIVE_BUFFER);
     let sinks = (&extra, &emit_tx, &metrics);
     let dispatcher = start_sinks(&profile, sinks, &store, &stop).await?;
     if let Some(http) = &profile.http {
-        crate::http::start(http, (metrics.clone(), store.clone()), stop.clone())
-            .await
-            .map_err(|e| Error::Http(Box::new(e)))?;
+        crate::http::start(
+            http,
+            (metrics.clone(), store.clone(), live.clone()),
+            stop.clone(),
+        )
+        .await
+        .map_err(|e| Error::Http(Box::new(e)))?;
     }
     let mut d = Daemon {
         store,
@@ -96,6 +101,7 @@ pub(crate) async fn run(
         extra,
         emit: emit_tx,
         metrics,
+        live,
         profile,
     };
     d.status.watch(d.mailbox_keys());
@@ -227,6 +233,8 @@ struct Daemon {
     extra: Sinks,
     emit: Emit,
     metrics: Arc<Metrics>,
+    /// Journaled events for `/events` clients.
+    live: crate::http::Live,
     profile: Profile,
 }
 
@@ -411,7 +419,10 @@ impl Daemon {
         for (i, event) in events.into_iter().enumerate() {
             if let Some((seq, _)) = fresh.next_if(|&(_, at)| at == i) {
                 self.metrics.journaled(event.kind.as_str(), &event.account);
-                dispatcher.dispatch(seq, Arc::new(event));
+                let event = Arc::new(event);
+                // No /events client listening is no error.
+                let _ = self.live.send((seq, event.clone()));
+                dispatcher.dispatch(seq, event);
             }
         }
         Ok(())
