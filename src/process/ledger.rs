@@ -45,6 +45,12 @@ pub(crate) fn keep(path: PathBuf) -> usize {
             // SAFETY: killpg has no memory-safety preconditions.
             unsafe { libc::killpg(group, libc::SIGKILL) };
             ended += 1;
+            // SIGKILL is delivered, not done: wait (briefly) until the
+            // group is gone, so no hook of ours runs beside it.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+            while has_members(group, start) && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
         }
     }
     let mut ledger = lock();
@@ -83,17 +89,21 @@ fn save(l: &Ledger) {
     }
 }
 
-/// A process's (group, start time) from `/proc/PID/stat`.
-fn stat(pid: &str) -> Option<(i32, u64)> {
+/// A process's (group, start time, state) from `/proc/PID/stat`.
+fn stat(pid: &str) -> Option<(i32, u64, String)> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name (which may hold anything, up to the
     // last ')'): state is field 3, the group 5, the start time 22.
     let rest: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
-    Some((rest.get(2)?.parse().ok()?, rest.get(19)?.parse().ok()?))
+    Some((
+        rest.get(2)?.parse().ok()?,
+        rest.get(19)?.parse().ok()?,
+        rest.first()?.to_string(),
+    ))
 }
 
 fn start_time(pid: i32) -> Option<u64> {
-    stat(&pid.to_string()).map(|(_, t)| t)
+    stat(&pid.to_string()).map(|(_, t, _)| t)
 }
 
 /// Whether group `group` has a member started no earlier than `start`.
@@ -105,7 +115,7 @@ fn has_members(group: i32, start: u64) -> bool {
         let name = entry.file_name();
         let name = name.to_string_lossy();
         name.bytes().all(|b| b.is_ascii_digit())
-            && stat(&name).is_some_and(|(g, t)| g == group && t >= start)
+            && stat(&name).is_some_and(|(g, t, state)| g == group && t >= start && state != "Z")
     })
 }
 
@@ -118,7 +128,7 @@ mod tests {
         let me = std::process::id() as i32;
         // SAFETY: getpgrp has no preconditions.
         let group = unsafe { libc::getpgrp() };
-        let (g, t) = stat(&me.to_string()).unwrap();
+        let (g, t, _) = stat(&me.to_string()).unwrap();
         assert_eq!(g, group);
         assert!(t > 0);
         assert!(has_members(group, t));
