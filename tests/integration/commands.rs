@@ -90,30 +90,7 @@ fn tls_implicit_and_starttls_verify_the_certificate() {
     };
     let ca_line = format!("ca-file = \"{ca}\"");
     // A certificate of no concern to this server.
-    let other = env.path("other.pem");
-    let made = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=other",
-        ])
-        .arg("-keyout")
-        .arg(env.path("other.key"))
-        .arg("-out")
-        .arg(&other)
-        .output()
-        .expect("openssl is needed for this test (apt-get install -y openssl)");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    let (other, _) = crate::common::self_signed(env.dir.path(), "other");
     let other_ca = format!("ca-file = \"{}\"", other.display());
     for (tls, port) in [
         ("implicit", env.dovecot.tls_port),

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::common::dovecot::{append_with, simple_message};
+use crate::common::dovecot::{append_numbered, simple_message};
 use crate::common::{Env, eventually, read, signal};
 
 /// The fault tests pound their servers and measure recovery times; each
@@ -135,13 +135,7 @@ fn burst(env: &Env, n: usize, prefix: &str) -> std::thread::JoinHandle<()> {
     let mut c = env.dovecot.client();
     let prefix = prefix.to_string();
     std::thread::spawn(move || {
-        for i in 0..n {
-            append_with(
-                &mut c,
-                "INBOX",
-                &simple_message(&format!("{prefix} {i}"), "x"),
-            );
-        }
+        append_numbered(&mut c, "INBOX", &format!("{prefix} "), 0..n);
     })
 }
 

@@ -104,11 +104,7 @@ fn bash_complete(words: &str) -> Vec<String> {
         env!("CARGO_MANIFEST_DIR")
     );
     let out = Command::new("bash").arg("-c").arg(script).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
@@ -145,11 +141,7 @@ fn zsh_completion_loads_as_a_completion_function() {
         env!("CARGO_MANIFEST_DIR")
     );
     let out = Command::new("zsh").arg("-fc").arg(script).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "_mailreactor: function"

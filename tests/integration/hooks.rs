@@ -181,14 +181,7 @@ fn a_burst_with_debounce_runs_at_most_twice_and_carries_every_event() {
     recorder(&env, "debounce = \"2s\"");
     let mut watch = env.watch();
     watch.wait_type("account.connected");
-    let mut c = env.dovecot.client();
-    for i in 0..50 {
-        crate::common::dovecot::append_with(
-            &mut c,
-            "INBOX",
-            &simple_message(&format!("burst {i}"), "x"),
-        );
-    }
+    env.dovecot.append_numbered("INBOX", "burst ", 0..50);
     let total = || {
         runs(&env)
             .iter()
@@ -291,14 +284,7 @@ fn repeated_dead_letters_pause_the_hook_for_its_cooldown() {
     let log = timed(&env, "flaky", 1, "max-attempts = 1\ncooldown = \"3s\"");
     let mut watch = env.watch();
     watch.wait_type("account.connected");
-    let mut c = env.dovecot.client();
-    for i in 0..4 {
-        crate::common::dovecot::append_with(
-            &mut c,
-            "INBOX",
-            &simple_message(&format!("f{i}"), "x"),
-        );
-    }
+    env.dovecot.append_numbered("INBOX", "f", 0..4);
     eventually("four runs", || run_log(&log).len() == 4);
     let runs = run_log(&log);
     let gap = runs[3].0 - runs[2].0;

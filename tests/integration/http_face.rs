@@ -3,16 +3,9 @@
 
 use std::time::Duration;
 
+use crate::common::dovecot::free_port;
 use crate::common::dovecot::simple_message;
 use crate::common::{Env, eventually};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// GET `path`: (status, content type, body).
 fn get(port: u16, path: &str, token: Option<&str>) -> (u16, String, String) {

@@ -5,11 +5,7 @@ use crate::common::dovecot::simple_message;
 use crate::common::{Env, read, received};
 
 fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(out);
     crate::common::events(&out.stdout)
 }
 
@@ -41,11 +37,7 @@ fn replay_filters_and_targets() {
     assert!(json_lines(&env.run(&["replay", "--type", "account.*"])).is_empty());
 
     let out = env.run(&["replay", "--sink", "log", "--since", "1h"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     assert!(out.stdout.is_empty());
     assert_eq!(read(&hook_out), "a\nb\nc\na\nb\nc\n");
 
@@ -102,11 +94,7 @@ fn dead_letters_are_listed_retried_and_dropped() {
     std::fs::write(&flag, "").unwrap();
     let first = list[0]["id"].as_i64().unwrap().to_string();
     let out = env.run(&["dead-letters", "retry", &first]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     assert_eq!(read(&out_file), "one\n");
     let out = env.run(&["dead-letters", "drop", "--all"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("dropped 1"));

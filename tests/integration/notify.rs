@@ -153,14 +153,7 @@ fn a_burst_becomes_one_summary() {
     let bus = Bus::start();
     let (_rt, shown) = serve(&bus.address);
     let _watch = watch_on(&env, &bus);
-    let mut c = env.dovecot.client();
-    for i in 0..12 {
-        crate::common::dovecot::append_with(
-            &mut c,
-            "INBOX",
-            &simple_message(&format!("b{i}"), "x"),
-        );
-    }
+    env.dovecot.append_numbered("INBOX", "b", 0..12);
     eventually("the summary", || {
         shown
             .lock()

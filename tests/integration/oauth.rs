@@ -37,16 +37,8 @@ impl Setup {
     }
 
     fn command(&self, args: &[&str]) -> std::process::Command {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_mailreactor"));
-        c.args(args)
-            .arg("-c")
-            .arg(&self.profile)
-            .arg("--state-dir")
-            .arg(&self.state)
-            .env_remove("MAILREACTOR_LOG")
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdin(Stdio::null());
+        let mut c = crate::common::mailreactor(&self.profile, &self.state, args);
+        c.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
         c
     }
 
@@ -57,11 +49,7 @@ impl Setup {
     /// `check --json`, which must succeed and show none of `secrets`.
     fn check(&self, secrets: &[&str]) -> serde_json::Value {
         let out = self.command(&["check", "--json"]).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::common::assert_success(&out);
         clean(&String::from_utf8_lossy(&out.stdout), secrets, "check");
         serde_json::from_slice(&out.stdout).unwrap()
     }
@@ -389,11 +377,7 @@ fn auth_login_completes_against_a_loopback_authorization_server() {
 
     // The saved refresh token is what the watch signs in with.
     let out = setup.command(&["watch", "--once"]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     assert_eq!(
         endpoint.requests().last().unwrap()["refresh_token"],
         refresh.as_str()

@@ -204,11 +204,7 @@ fn init_writes_a_starter_that_loads_and_never_overwrites() {
             .unwrap()
     };
     let out = run(&["init"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         path.display().to_string()

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::dovecot::{append_with, simple_message};
+use crate::common::dovecot::simple_message;
 use crate::common::redis::Redis;
 use crate::common::{Env, eventually};
 
@@ -44,10 +44,7 @@ fn a_burst_lands_in_order_one_entry_each() {
     sink(&env, &redis, "");
     let mut watch = env.watch();
     watch.wait_type("account.connected");
-    let mut c = env.dovecot.client();
-    for i in 0..1000 {
-        append_with(&mut c, "INBOX", &simple_message(&format!("b{i}"), "x"));
-    }
+    env.dovecot.append_numbered("INBOX", "b", 0..1000);
     wait_len(
         &redis,
         None,
@@ -94,10 +91,7 @@ fn redis_restarted_in_a_burst_loses_nothing_and_repeats_nothing() {
     );
     let mut watch = env.watch();
     watch.wait_type("account.connected");
-    let mut c = env.dovecot.client();
-    for i in 0..150 {
-        append_with(&mut c, "INBOX", &simple_message(&format!("r{i}"), "x"));
-    }
+    env.dovecot.append_numbered("INBOX", "r", 0..150);
     wait_len(
         &redis,
         None,
@@ -106,9 +100,7 @@ fn redis_restarted_in_a_burst_loses_nothing_and_repeats_nothing() {
         Duration::from_secs(30),
     );
     redis.stop();
-    for i in 150..300 {
-        append_with(&mut c, "INBOX", &simple_message(&format!("r{i}"), "x"));
-    }
+    env.dovecot.append_numbered("INBOX", "r", 150..300);
     std::thread::sleep(Duration::from_secs(10));
     redis.start_again();
     wait_len(
@@ -187,10 +179,7 @@ fn maxlen_trims_the_stream() {
     sink(&env, &redis, "maxlen = 20");
     let mut watch = env.watch();
     watch.wait_type("account.connected");
-    let mut c = env.dovecot.client();
-    for i in 0..200 {
-        append_with(&mut c, "INBOX", &simple_message(&format!("t{i}"), "x"));
-    }
+    env.dovecot.append_numbered("INBOX", "t", 0..200);
     watch.wait_for("the last one", |e| e["subject"] == "t199");
     eventually("the last one in Redis", || {
         subjects(&redis, None, "mailreactor:events")

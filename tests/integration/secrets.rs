@@ -33,11 +33,7 @@ fn secret_variables_reach_no_child() {
         .env("NC_IMAP_PW", PASSWORD)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     let seen = read(&cmd_env);
     assert!(
         seen.contains("PATH="),
@@ -53,11 +49,7 @@ fn secret_variables_reach_no_child() {
         .env("NC_IMAP_PW", PASSWORD)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     let seen = read(&hook_env);
     assert!(
         seen.contains("MR_EVENT_ID="),
@@ -119,11 +111,7 @@ fn a_password_file_and_a_systemd_credential_work() {
         .env("CREDENTIALS_DIRECTORY", &creds)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_success(&out);
     // Outside the service the variable is missing, and the error says why.
     let out = env
         .command(&["watch", "--once"])

@@ -180,14 +180,7 @@ fn an_endpoint_down_during_a_burst_gets_everything_in_order() {
     webhook(&env, &receiver, "max-attempts = 100");
     let mut watch = env.watch();
     watch.wait_type("account.connected");
-    let mut c = env.dovecot.client();
-    for i in 0..200 {
-        crate::common::dovecot::append_with(
-            &mut c,
-            "INBOX",
-            &simple_message(&format!("b{i}"), "x"),
-        );
-    }
+    env.dovecot.append_numbered("INBOX", "b", 0..200);
     let down = Instant::now();
     while down.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(200));
@@ -300,27 +293,7 @@ fn retry_after_is_honoured() {
 #[test]
 fn https_with_a_ca_file_and_no_secret_anywhere() {
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let made = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-        ])
-        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl");
-    assert!(made.status.success());
+    let (cert, key) = crate::common::self_signed(dir.path(), "endpoint");
     let receiver = Receiver::start_tls(&cert, &key);
     let env = Env::new(&["INBOX"], "");
     let dump = env.path("hook-env");

@@ -6,6 +6,7 @@
 use std::fs;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
+use std::ops::Range;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -30,7 +31,8 @@ pub struct Dovecot {
     held: Option<Box<dyn std::any::Any + Send>>,
 }
 
-fn free_port() -> u16 {
+/// A loopback port nobody listens on now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -65,24 +67,7 @@ impl Dovecot {
         fs::create_dir(&mail).unwrap();
         chown_dovecot(&mail);
 
-        let (cert, key) = (root.join("cert.pem"), root.join("key.pem"));
-        let status = Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
-            .args(["-subj", "/CN=localhost"])
-            .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("run openssl");
-        assert!(
-            status.success(),
-            "openssl could not make a test certificate"
-        );
+        let (cert, key) = self_signed(&root, "cert");
         fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
 
         let passwd = root.join("passwd");
@@ -238,6 +223,15 @@ service anvil {{
         let _ = s.logout();
         uid
     }
+
+    /// Appends a small message with the subject `{prefix}{i}` to `mailbox`
+    /// for each `i` in `range`, over one session, as fast as the server
+    /// takes them.
+    pub fn append_numbered(&self, mailbox: &str, prefix: &str, range: Range<usize>) {
+        let mut s = self.client();
+        append_numbered(&mut s, mailbox, prefix, range);
+        let _ = s.logout();
+    }
 }
 
 impl Dovecot {
@@ -279,6 +273,44 @@ pub fn append_with(s: &mut imap::Session<TcpStream>, mailbox: &str, raw: &[u8]) 
             imap_proto::UidSetMember::UidRange(r) => *r.start(),
         })
         .expect("APPENDUID in the answer")
+}
+
+/// [`Dovecot::append_numbered`] over an existing session.
+pub fn append_numbered(
+    s: &mut imap::Session<TcpStream>,
+    mailbox: &str,
+    prefix: &str,
+    range: Range<usize>,
+) {
+    for i in range {
+        append_with(s, mailbox, &simple_message(&format!("{prefix}{i}"), "x"));
+    }
+}
+
+/// A self-signed certificate and its key (PEM, P-256, PKCS#8) for
+/// `localhost` and 127.0.0.1, made in `dir` as `NAME.pem` and `NAME.key`.
+pub fn self_signed(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let (cert, key) = (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}.key")),
+    );
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is needed for this test (apt-get install -y openssl)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    (cert, key)
 }
 
 fn chown_dovecot(path: &Path) {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub use dovecot::{Dovecot, PASSWORD, USER};
+pub use dovecot::{Dovecot, PASSWORD, USER, self_signed};
 
 /// How long a test waits for something that should happen "at once".
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -93,17 +93,7 @@ impl Env {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_mailreactor"));
-        c.args(args)
-            .arg("-c")
-            .arg(&self.profile)
-            .arg("--state-dir")
-            .arg(&self.state)
-            .env_remove("MAILREACTOR_CONFIG")
-            .env_remove("MAILREACTOR_STATE_DIR")
-            .env_remove("MAILREACTOR_LOG")
-            .stdin(Stdio::null());
-        c
+        mailreactor(&self.profile, &self.state, args)
     }
 
     /// `watch --once`, returning its events; panics unless it exits 0.
@@ -124,6 +114,32 @@ impl Env {
 }
 
 /// The JSON lines of `stdout`.
+/// `mailreactor ARGS -c profile --state-dir state`, with stdin closed and
+/// none of the caller's MAILREACTOR_* settings.
+pub fn mailreactor(profile: &Path, state: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mailreactor"));
+    c.args(args)
+        .arg("-c")
+        .arg(profile)
+        .arg("--state-dir")
+        .arg(state)
+        .env_remove("MAILREACTOR_CONFIG")
+        .env_remove("MAILREACTOR_STATE_DIR")
+        .env_remove("MAILREACTOR_LOG")
+        .stdin(Stdio::null());
+    c
+}
+
+/// Fails the test, with the command's stderr, unless it exited 0.
+#[track_caller]
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn events(stdout: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(stdout)
         .lines()

@@ -2,6 +2,8 @@
 //! file, fsync always) so that a restart keeps what was written.
 
 use std::process::{Child, Command, Stdio};
+
+use super::dovecot::free_port;
 use std::time::{Duration, Instant};
 
 pub struct Redis {
@@ -9,14 +11,6 @@ pub struct Redis {
     dir: tempfile::TempDir,
     args: Vec<String>,
     child: Option<Child>,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Redis {
