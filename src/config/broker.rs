@@ -103,30 +103,14 @@ pub(super) fn redis(
                 Some("give each sink a name of its own: name = \"bus\"".into()),
             ));
         }
-        let password = match (&r.password, &r.password_env, &r.password_command) {
-            (None, None, None) => None,
-            (Some(p), None, None) => Some(SecretSource::Inline(p.get_ref().clone())),
-            (None, Some(v), None) => Some(SecretSource::Env(v.get_ref().clone())),
-            (None, None, Some(c)) if c.get_ref().first().is_some_and(|p| !p.trim().is_empty()) => {
-                Some(SecretSource::Command(c.get_ref().clone()))
-            }
-            (None, None, Some(c)) => {
-                return Err(err(
-                    c.span(),
-                    "password-command",
-                    "password-command is empty".into(),
-                    None,
-                ));
-            }
-            _ => {
-                return Err(err(
-                    table,
-                    "password",
-                    "give one of password, password-env or password-command".into(),
-                    None,
-                ));
-            }
-        };
+        let password = super::rules::secret_source(
+            "password",
+            &r.password,
+            &r.password_env,
+            &r.password_command,
+            table.clone(),
+            &err,
+        )?;
         let stream = r
             .stream
             .as_ref()

@@ -36,30 +36,14 @@ pub(super) fn http(
             Some("write it as listen = \"127.0.0.1:9847\" (or \"[::1]:9847\")".into()),
         )
     })?;
-    let token = match (&h.token, &h.token_env, &h.token_command) {
-        (None, None, None) => None,
-        (Some(t), None, None) => Some(SecretSource::Inline(t.get_ref().clone())),
-        (None, Some(v), None) => Some(SecretSource::Env(v.get_ref().clone())),
-        (None, None, Some(c)) if c.get_ref().first().is_some_and(|p| !p.trim().is_empty()) => {
-            Some(SecretSource::Command(c.get_ref().clone()))
-        }
-        (None, None, Some(c)) => {
-            return Err(err(
-                c.span(),
-                "token-command",
-                "token-command is empty".into(),
-                None,
-            ));
-        }
-        _ => {
-            return Err(err(
-                table,
-                "token",
-                "give one of token, token-env or token-command".into(),
-                None,
-            ));
-        }
-    };
+    let token = super::rules::secret_source(
+        "token",
+        &h.token,
+        &h.token_env,
+        &h.token_command,
+        table,
+        &err,
+    )?;
     if token.is_none() && !listen.ip().is_loopback() {
         return Err(err(
             h.listen.span(),

@@ -1,12 +1,15 @@
 //! The checks every part of the profile shares: how an error is made at a
-//! span, duration ranges, and what counts as a loopback host.
+//! span, duration ranges, secrets given three ways, and what counts as a
+//! loopback host.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::ProfileError;
+use toml::Spanned;
+
 use super::duration::HumanDuration;
+use super::{ProfileError, SecretSource};
 
 /// Makes a [`ProfileError`] at a span of the file, naming a key.
 pub(super) type ErrFn<'a> =
@@ -36,6 +39,38 @@ pub(super) fn interval(
         ));
     }
     Ok(Some(d))
+}
+
+/// A secret given as `KEY`, `KEY-env` or `KEY-command`, at most one of
+/// them (the error then points at `table`); an empty command is refused.
+pub(super) fn secret_source(
+    key: &str,
+    inline: &Option<Spanned<String>>,
+    env: &Option<Spanned<String>>,
+    command: &Option<Spanned<Vec<String>>>,
+    table: std::ops::Range<usize>,
+    err: &ErrFn,
+) -> Result<Option<SecretSource>, ProfileError> {
+    match (inline, env, command) {
+        (None, None, None) => Ok(None),
+        (Some(s), None, None) => Ok(Some(SecretSource::Inline(s.get_ref().clone()))),
+        (None, Some(v), None) => Ok(Some(SecretSource::Env(v.get_ref().clone()))),
+        (None, None, Some(c)) if c.get_ref().first().is_some_and(|p| !p.trim().is_empty()) => {
+            Ok(Some(SecretSource::Command(c.get_ref().clone())))
+        }
+        (None, None, Some(c)) => Err(err(
+            c.span(),
+            &format!("{key}-command"),
+            format!("{key}-command is empty"),
+            None,
+        )),
+        _ => Err(err(
+            table,
+            key,
+            format!("give one of {key}, {key}-env or {key}-command"),
+            None,
+        )),
+    }
 }
 
 /// `localhost` or a loopback IP literal; no DNS lookup.
