@@ -8,6 +8,7 @@
 //!
 //! `cargo bench --features bench --bench core`
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -28,6 +29,73 @@ impl Sink for Count {
     fn deliver<'a>(&'a self, events: &'a [Arc<Event>]) -> Delivery<'a> {
         self.0.fetch_add(events.len(), Ordering::SeqCst);
         Box::pin(async { Ok(()) })
+    }
+}
+
+/// The daemon's path for an event without the watchers: the journal on its
+/// store thread and the real dispatcher, on a two-thread runtime.
+struct Pipeline {
+    rt: tokio::runtime::Runtime,
+    store: Store,
+    dispatcher: Dispatcher,
+    /// Events the dispatcher emits about itself; kept open, unread.
+    _emitted: tokio::sync::mpsc::UnboundedReceiver<Event>,
+}
+
+impl Pipeline {
+    fn start(db: &Path, sinks: Vec<(Arc<dyn Sink>, SinkSpec)>) -> Pipeline {
+        let store = Store::spawn(open(db).unwrap(), db).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (emit, emitted) = tokio::sync::mpsc::unbounded_channel();
+        let dispatcher = rt.block_on(async {
+            Dispatcher::start(
+                sinks,
+                &store,
+                emit,
+                Shutdown::new(),
+                Arc::new(Metrics::default()),
+            )
+            .await
+            .unwrap()
+        });
+        Pipeline {
+            rt,
+            store,
+            dispatcher,
+            _emitted: emitted,
+        }
+    }
+
+    /// Decodes `n` messages from the corpus and, as the watcher does,
+    /// records them in batches of [`BATCH`] through the store thread, then
+    /// dispatches the fresh ones.
+    fn feed(&self, corpus: &[Vec<u8>], n: usize) {
+        let _guard = self.rt.enter();
+        for batch in 0..n / BATCH {
+            let events: Vec<Event> = (0..BATCH)
+                .map(|j| {
+                    let uid = (batch * BATCH + j + 1) as u32;
+                    let info = decode_message(1, uid, &corpus[uid as usize % 4]);
+                    Event::received("bench", "INBOX", info)
+                })
+                .collect();
+            let (events, fresh) = self
+                .rt
+                .block_on(self.store.call(move |b| {
+                    let fresh = b.record(&events, None)?;
+                    Ok((events, fresh))
+                }))
+                .unwrap();
+            let mut events: Vec<Option<Event>> = events.into_iter().map(Some).collect();
+            for (seq, i) in fresh {
+                let e = events[i].take().expect("each index once");
+                self.dispatcher.dispatch(seq, Arc::new(e));
+            }
+        }
     }
 }
 
@@ -79,28 +147,12 @@ fn corpus() -> Vec<Vec<u8>> {
 fn main() {
     let corpus = corpus();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("core.sqlite");
-    let store = Store::spawn(open(&db).unwrap(), &db).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     let delivered = Arc::new(AtomicUsize::new(0));
-    let (emit, _emitted) = tokio::sync::mpsc::unbounded_channel();
     let sink: Arc<dyn Sink> = Arc::new(Count(delivered.clone()));
-    let spec = SinkSpec::new(Subscription::all(&["*"]));
-    let dispatcher = rt.block_on(async {
-        Dispatcher::start(
-            vec![(sink, spec)],
-            &store,
-            emit,
-            Shutdown::new(),
-            Arc::new(Metrics::default()),
-        )
-        .await
-        .unwrap()
-    });
+    let pipeline = Pipeline::start(
+        &dir.path().join("core.sqlite"),
+        vec![(sink, SinkSpec::new(Subscription::all(&["*"])))],
+    );
 
     // Decoding alone, for the breakdown.
     let start = Instant::now();
@@ -110,28 +162,7 @@ fn main() {
     let decode = start.elapsed();
 
     let start = Instant::now();
-    let _guard = rt.enter();
-    for batch in 0..EVENTS / BATCH {
-        let events: Vec<Event> = (0..BATCH)
-            .map(|j| {
-                let uid = (batch * BATCH + j + 1) as u32;
-                let info = decode_message(1, uid, &corpus[uid as usize % 4]);
-                Event::received("bench", "INBOX", info)
-            })
-            .collect();
-        // As the daemon does: through the store thread, then to the sinks.
-        let (events, fresh) = rt
-            .block_on(store.call(move |b| {
-                let fresh = b.record(&events, None)?;
-                Ok((events, fresh))
-            }))
-            .unwrap();
-        let mut events: Vec<Option<Event>> = events.into_iter().map(Some).collect();
-        for (seq, i) in fresh {
-            let e = events[i].take().expect("each index once");
-            dispatcher.dispatch(seq, Arc::new(e));
-        }
-    }
+    pipeline.feed(&corpus, EVENTS);
     let recorded = start.elapsed();
     while delivered.load(Ordering::SeqCst) < EVENTS {
         std::thread::sleep(Duration::from_micros(200));
@@ -195,14 +226,6 @@ fn redis_row(corpus: &[Vec<u8>]) {
             .parse()
             .unwrap_or(0)
     };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("redis.sqlite");
-    let store = Store::spawn(open(&db).unwrap(), &db).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     let config = RedisConfig {
         name: "bus".into(),
         url: format!("redis://127.0.0.1:{port}/0"),
@@ -217,45 +240,16 @@ fn redis_row(corpus: &[Vec<u8>]) {
     let spec = redis.spec();
     let counted = Arc::new(AtomicUsize::new(0));
     let count: Arc<dyn Sink> = Arc::new(Count(counted.clone()));
-    let (emit, _emitted) = tokio::sync::mpsc::unbounded_channel();
-    let sinks: Vec<(Arc<dyn Sink>, SinkSpec)> = vec![
-        (Arc::new(redis), spec),
-        (count, SinkSpec::new(Subscription::all(&["*"]))),
-    ];
-    let dispatcher = rt.block_on(async {
-        Dispatcher::start(
-            sinks,
-            &store,
-            emit,
-            Shutdown::new(),
-            Arc::new(Metrics::default()),
-        )
-        .await
-        .unwrap()
-    });
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = Pipeline::start(
+        &dir.path().join("redis.sqlite"),
+        vec![
+            (Arc::new(redis), spec),
+            (count, SinkSpec::new(Subscription::all(&["*"]))),
+        ],
+    );
     let start = Instant::now();
-    for batch in 0..N / BATCH {
-        let events: Vec<Event> = (0..BATCH)
-            .map(|j| {
-                let uid = (batch * BATCH + j + 1) as u32;
-                Event::received(
-                    "bench",
-                    "INBOX",
-                    decode_message(1, uid, &corpus[uid as usize % 4]),
-                )
-            })
-            .collect();
-        let (events, fresh) = rt
-            .block_on(store.call(move |b| {
-                let fresh = b.record(&events, None)?;
-                Ok((events, fresh))
-            }))
-            .unwrap();
-        let mut events: Vec<Option<Event>> = events.into_iter().map(Some).collect();
-        for (seq, i) in fresh {
-            dispatcher.dispatch(seq, Arc::new(events[i].take().unwrap()));
-        }
-    }
+    pipeline.feed(corpus, N);
     let mut floor = None;
     while xlen() < N {
         if floor.is_none() && counted.load(Ordering::SeqCst) >= N {
