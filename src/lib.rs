@@ -43,6 +43,7 @@ mod store;
 mod subscription;
 mod systemd;
 mod text;
+mod tls;
 mod utf7;
 mod watch;
 mod watcher;

@@ -17,6 +17,7 @@ use super::guard::Guard;
 use super::stream::{Control, Inner, Peer, Stream};
 use crate::config::{Account, Mechanism, Tls};
 use crate::credential::Secret;
+use crate::tls::TlsSetupError;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a read outside IDLE may wait for the server's next byte. A
@@ -187,24 +188,13 @@ fn handshake(
     account: &Account,
     tcp: TcpStream,
 ) -> Result<native_tls::TlsStream<TcpStream>, ImapError> {
-    let mut builder = native_tls::TlsConnector::builder();
-    builder.min_protocol_version(Some(native_tls::Protocol::Tlsv12));
-    if let Some(path) = &account.ca_file {
-        let pem = std::fs::read(path).map_err(|source| ImapError::CaFileUnreadable {
-            path: path.clone(),
-            source,
-        })?;
-        let certs = native_tls::Certificate::stack_from_pem(&pem).map_err(|source| {
-            ImapError::CaFileEmpty {
-                path: path.clone(),
-                source,
-            }
-        })?;
-        for cert in certs {
-            builder.add_root_certificate(cert);
+    let connector = crate::tls::connector(account.ca_file.as_deref()).map_err(|e| match e {
+        TlsSetupError::CaFileUnreadable { path, source } => {
+            ImapError::CaFileUnreadable { path, source }
         }
-    }
-    let connector = builder.build().map_err(ImapError::TlsSetup)?;
+        TlsSetupError::CaFileEmpty { path, source } => ImapError::CaFileEmpty { path, source },
+        TlsSetupError::Setup(source) => ImapError::TlsSetup(source),
+    })?;
     tcp.set_read_timeout(Some(IO_TIMEOUT))
         .map_err(ImapError::io)?;
     connector.connect(&account.host, tcp).map_err(|e| {

@@ -60,18 +60,8 @@ impl WebhookSink {
     /// One HTTP client for the endpoint: its connections are kept alive.
     fn agent(&self) -> Result<ureq::Agent, SinkError> {
         let made = self.agent.get_or_init(|| {
-            let mut tls = native_tls::TlsConnector::builder();
-            tls.min_protocol_version(Some(native_tls::Protocol::Tlsv12));
-            if let Some(path) = &self.config.ca_file {
-                let pem = std::fs::read(path)
-                    .map_err(|e| format!("cannot read ca-file {}: {e}", path.display()))?;
-                for cert in native_tls::Certificate::stack_from_pem(&pem)
-                    .map_err(|e| format!("ca-file {}: {e}", path.display()))?
-                {
-                    tls.add_root_certificate(cert);
-                }
-            }
-            let tls = tls.build().map_err(|e| format!("TLS setup failed: {e}"))?;
+            let tls =
+                crate::tls::connector(self.config.ca_file.as_deref()).map_err(|e| e.to_string())?;
             Ok(ureq::AgentBuilder::new()
                 .timeout(self.config.timeout)
                 .redirects(0)

@@ -91,8 +91,7 @@ pub(crate) fn post<T: serde::de::DeserializeOwned>(
             .map_err(|e| OAuthError::ClientSecret(Box::new(e)))?;
         form.push(("client_secret", s.expose().to_string()));
     }
-    let tls = native_tls::TlsConnector::builder()
-        .min_protocol_version(Some(native_tls::Protocol::Tlsv12))
+    let tls = crate::tls::builder()
         .build()
         .map_err(|e| OAuthError::Tls(e.to_string()))?;
     let agent = ureq::AgentBuilder::new()
