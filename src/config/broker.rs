@@ -40,9 +40,7 @@ pub(super) fn redis(
     for spanned in raw {
         let table = spanned.span();
         let r = spanned.into_inner();
-        let err = |span: std::ops::Range<usize>, key: &str, msg: String, help: Option<String>| {
-            ProfileError::at(path, text, span, Some(key), msg, help)
-        };
+        let err = super::rules::errors_in(path, text);
         let (url_text, url_span) = match &r.url {
             Some(u) => (u.get_ref().trim().to_string(), u.span()),
             None => ("redis://127.0.0.1:6379/0".to_string(), table.clone()),

@@ -25,9 +25,7 @@ pub(super) fn http(
     let Some(spanned) = raw else { return Ok(None) };
     let table = spanned.span();
     let h = spanned.into_inner();
-    let err = |span: std::ops::Range<usize>, key: &str, msg: String, help: Option<String>| {
-        ProfileError::at(path, text, span, Some(key), msg, help)
-    };
+    let err = super::rules::errors_in(path, text);
     let listen: SocketAddr = h.listen.get_ref().trim().parse().map_err(|_| {
         err(
             h.listen.span(),

@@ -15,6 +15,14 @@ use super::{ProfileError, SecretSource};
 pub(super) type ErrFn<'a> =
     dyn Fn(std::ops::Range<usize>, &str, String, Option<String>) -> ProfileError + 'a;
 
+/// The [`ErrFn`] for a profile at `path` whose text is `text`.
+pub(super) fn errors_in<'a>(
+    path: &'a std::path::Path,
+    text: &'a str,
+) -> impl Fn(std::ops::Range<usize>, &str, String, Option<String>) -> ProfileError + 'a {
+    move |span, key, msg, help| ProfileError::at(path, text, span, Some(key), msg, help)
+}
+
 /// A duration key's value, checked against its range.
 pub(super) fn interval(
     value: &Option<toml::Spanned<HumanDuration>>,

@@ -213,9 +213,7 @@ pub(super) fn hooks(
     for spanned in raw {
         let table = spanned.span();
         let h = spanned.into_inner();
-        let err = |span: std::ops::Range<usize>, key: &str, msg: String, help: Option<String>| {
-            ProfileError::at(path, text, span, Some(key), msg, help)
-        };
+        let err = super::rules::errors_in(path, text);
         let name = h.name.get_ref().trim().to_string();
         if name.is_empty() || name == "stdout" || name == "notify" || name.contains(['/', ':']) {
             return Err(err(
@@ -305,9 +303,7 @@ pub(super) fn notify(
     let Some(n) = raw.map(Spanned::into_inner) else {
         return Ok(None);
     };
-    let err = |span: std::ops::Range<usize>, key: &str, msg: String, help: Option<String>| {
-        ProfileError::at(path, text, span, Some(key), msg, help)
-    };
+    let err = super::rules::errors_in(path, text);
     let template = |v: &Option<Spanned<String>>, key: &str, default: &str| match v {
         None => Ok(Template::parse(default).expect("default templates parse")),
         Some(s) => Template::parse(s.get_ref()).map_err(|m| err(s.span(), key, m, None)),

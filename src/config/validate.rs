@@ -33,9 +33,7 @@ pub(super) fn accounts(
     for spanned in raw {
         let table_span = spanned.span();
         let a = spanned.into_inner();
-        let err = |span: std::ops::Range<usize>, key: &str, msg: String, help: Option<String>| {
-            ProfileError::at(path, text, span, Some(key), msg, help)
-        };
+        let err = super::rules::errors_in(path, text);
         let name = a.name.get_ref().trim().to_string();
         if name.is_empty() || name.contains('/') {
             return Err(err(
@@ -183,9 +181,7 @@ pub(super) fn journal(
 ) -> Result<super::Journal, ProfileError> {
     let mut j = super::Journal::default();
     let Some(raw) = raw else { return Ok(j) };
-    let err = |span: std::ops::Range<usize>, key: &str, msg: String, help: Option<String>| {
-        ProfileError::at(path, text, span, Some(key), msg, help)
-    };
+    let err = super::rules::errors_in(path, text);
     if let Some(age) = interval(&raw.max_age, "max-age", Duration::from_secs(60), None, &err)? {
         j.max_age = age;
     }

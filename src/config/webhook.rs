@@ -56,9 +56,7 @@ pub(super) fn webhooks(
     for spanned in raw {
         let table = spanned.span();
         let w = spanned.into_inner();
-        let err = |span: std::ops::Range<usize>, key: &str, msg: String, help: Option<String>| {
-            ProfileError::at(path, text, span, Some(key), msg, help)
-        };
+        let err = super::rules::errors_in(path, text);
         let url = url::Url::parse(w.url.get_ref().trim()).map_err(|e| {
             err(
                 w.url.span(),
