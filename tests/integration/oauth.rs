@@ -285,6 +285,19 @@ fn a_refused_refresh_is_a_clear_auth_failed() {
     );
 }
 
+/// The sign-in address `auth login` prints on stderr, read as a user
+/// would copy it into a browser.
+fn authorization_url(stderr: &mut impl BufRead) -> url::Url {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "no URL printed");
+        if let Some(u) = line.trim().strip_prefix("https://auth.example.test/") {
+            return url::Url::parse(&format!("https://auth.example.test/{u}")).unwrap();
+        }
+    }
+}
+
 #[test]
 fn auth_login_completes_against_a_loopback_authorization_server() {
     let (server, _keys) = oauth::server(true);
@@ -297,14 +310,7 @@ fn auth_login_completes_against_a_loopback_authorization_server() {
     let (mut child, mut err) =
         setup.spawn_reading_stderr(&["auth", "login", "work", "--timeout", "60s"]);
     // Play the browser: read the address, "sign in", follow the redirect.
-    let mut line = String::new();
-    let url = loop {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "no URL printed");
-        if let Some(u) = line.trim().strip_prefix("https://auth.example.test/") {
-            break url::Url::parse(&format!("https://auth.example.test/{u}")).unwrap();
-        }
-    };
+    let url = authorization_url(&mut err);
     let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
     assert_eq!(q["response_type"], "code");
     assert_eq!(q["client_id"], "mailreactor-test");
@@ -398,14 +404,7 @@ fn auth_login_refused_in_the_browser_is_escaped() {
     );
     let (mut child, mut err) =
         setup.spawn_reading_stderr(&["auth", "login", "work", "--timeout", "60s"]);
-    let mut line = String::new();
-    let url = loop {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "no URL printed");
-        if let Some(u) = line.trim().strip_prefix("https://auth.example.test/") {
-            break url::Url::parse(&format!("https://auth.example.test/{u}")).unwrap();
-        }
-    };
+    let url = authorization_url(&mut err);
     let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
     let port = url::Url::parse(&q["redirect_uri"]).unwrap().port().unwrap();
     let mut browser = TcpStream::connect(("127.0.0.1", port)).unwrap();
