@@ -7,8 +7,8 @@ use std::time::Duration;
 use toml::Spanned;
 
 use super::raw::RawRedis;
-use super::rules::{ca_file, interval, is_loopback};
-use super::sinks::{at_least_one, subscription};
+use super::rules::{ca_file, is_loopback};
+use super::sinks::{retry, subscription};
 use super::{ProfileError, RetryPolicy, SecretSource};
 use crate::subscription::Subscription;
 
@@ -137,22 +137,12 @@ pub(super) fn redis(
             }
             m => m.as_ref().map(|m| *m.get_ref()),
         };
-        let mut retry = RetryPolicy {
+        let defaults = RetryPolicy {
             max_attempts: 10,
             backoff: Duration::from_secs(1),
             ..RetryPolicy::default()
         };
-        if let Some(b) = interval(
-            &r.retry_backoff,
-            "retry-backoff",
-            Duration::from_millis(10),
-            None,
-            &err,
-        )? {
-            retry.backoff = b;
-        }
-        retry.max_attempts =
-            at_least_one(&r.max_attempts, "max-attempts", retry.max_attempts, &err)?;
+        let retry = retry(defaults, &r.retry_backoff, &r.max_attempts, &None, &err)?;
         out.push(RedisConfig {
             name,
             url: url.to_string(),

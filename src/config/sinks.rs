@@ -271,15 +271,13 @@ pub(super) fn hooks(
         };
         let timeout = dur(&h.timeout, "timeout", Duration::from_millis(100))?
             .unwrap_or(Duration::from_secs(60));
-        let mut retry = RetryPolicy::default();
-        if let Some(b) = dur(&h.retry_backoff, "retry-backoff", Duration::from_millis(10))? {
-            retry.backoff = b;
-        }
-        retry.max_attempts =
-            at_least_one(&h.max_attempts, "max-attempts", retry.max_attempts, &err)?;
-        if let Some(c) = dur(&h.cooldown, "cooldown", Duration::from_millis(10))? {
-            retry.cooldown = c;
-        }
+        let retry = retry(
+            RetryPolicy::default(),
+            &h.retry_backoff,
+            &h.max_attempts,
+            &h.cooldown,
+            &err,
+        )?;
         out.push(HookConfig {
             name,
             subscription,
@@ -335,6 +333,28 @@ pub(super) fn notify(
         retry,
     };
     Ok(n.enabled.then_some(config))
+}
+
+/// A sink's retry keys over its defaults `policy`: `retry-backoff` (at
+/// least 10 ms; giving it sets aside the webhook schedule), `max-attempts`
+/// (at least 1) and `cooldown` (at least 10 ms).
+pub(super) fn retry(
+    mut policy: RetryPolicy,
+    backoff: &Option<Spanned<HumanDuration>>,
+    max_attempts: &Option<Spanned<u32>>,
+    cooldown: &Option<Spanned<HumanDuration>>,
+    err: &ErrFn,
+) -> Result<RetryPolicy, ProfileError> {
+    let min = Duration::from_millis(10);
+    if let Some(b) = interval(backoff, "retry-backoff", min, None, err)? {
+        policy.backoff = b;
+        policy.webhook_schedule = false;
+    }
+    policy.max_attempts = at_least_one(max_attempts, "max-attempts", policy.max_attempts, err)?;
+    if let Some(c) = interval(cooldown, "cooldown", min, None, err)? {
+        policy.cooldown = c;
+    }
+    Ok(policy)
 }
 
 pub(super) fn at_least_one(

@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::raw::{OneOrMany, RawWebhook};
 use super::rules::{ca_file, interval, is_loopback};
-use super::sinks::{at_least_one, subscription};
+use super::sinks::{at_least_one, retry, subscription};
 use super::{ProfileError, RetryPolicy, SecretSource};
 use crate::subscription::Subscription;
 
@@ -152,20 +152,18 @@ pub(super) fn webhooks(
         let dur = |v: &Option<Spanned<super::duration::HumanDuration>>,
                    key: &str,
                    min: Duration| { interval(v, key, min, None, &err) };
-        let mut retry = RetryPolicy {
+        let defaults = RetryPolicy {
             max_attempts: 10,
             webhook_schedule: true,
             ..RetryPolicy::default()
         };
-        if let Some(b) = dur(&w.retry_backoff, "retry-backoff", Duration::from_millis(10))? {
-            retry.backoff = b;
-            retry.webhook_schedule = false;
-        }
-        retry.max_attempts =
-            at_least_one(&w.max_attempts, "max-attempts", retry.max_attempts, &err)?;
-        if let Some(c) = dur(&w.cooldown, "cooldown", Duration::from_millis(10))? {
-            retry.cooldown = c;
-        }
+        let retry = retry(
+            defaults,
+            &w.retry_backoff,
+            &w.max_attempts,
+            &w.cooldown,
+            &err,
+        )?;
         out.push(WebhookConfig {
             name,
             url: url.to_string(),
