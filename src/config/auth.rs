@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::provider::Preset;
 use super::raw::{RawAccount, RawOAuth2};
-use super::rules::{ErrFn, is_loopback};
+use super::rules::{ErrFn, argv, is_loopback};
 use super::{Mechanism, OAuth2Client, ProfileError, SecretSource};
 
 const OAUTH_HELP: &str = "give one of token-command = [\"program\", \"args\"] (it prints an \
@@ -76,22 +76,12 @@ pub(super) fn credentials(
     }
     let mut found = Vec::new();
     if let Some(t) = &a.token_command {
-        if t.get_ref().first().is_none_or(|p| p.trim().is_empty()) {
-            return Err(err(
-                t.span(),
-                "token-command",
-                "token-command is empty".into(),
-                Some(
-                    "write the program and its arguments, e.g. [\"oama\", \"access\", \
-                     \"me@example.com\"]"
-                        .into(),
-                ),
-            ));
-        }
+        let help = "write the program and its arguments, e.g. [\"oama\", \"access\", \
+                    \"me@example.com\"]";
         found.push((
             "token-command",
             t.span(),
-            SecretSource::TokenCommand(t.get_ref().clone()),
+            SecretSource::TokenCommand(argv(t, "token-command", Some(help), &err)?),
         ));
     }
     if let Some(f) = &a.token_file {
@@ -223,13 +213,12 @@ fn oauth2(
                 Some("give one of them".into()),
             )),
             (Some(v), None) => Ok(Some(SecretSource::Inline(v.get_ref().clone()))),
-            (None, Some(c)) if c.get_ref().first().is_none_or(|p| p.trim().is_empty()) => Err(err(
-                c.span(),
+            (None, Some(c)) => Ok(Some(SecretSource::Command(argv(
+                c,
                 &format!("{key}-command"),
-                format!("{key}-command is empty"),
                 None,
-            )),
-            (None, Some(c)) => Ok(Some(SecretSource::Command(c.get_ref().clone()))),
+                &err,
+            )?))),
             (None, None) => Ok(None),
         }
     };
@@ -283,18 +272,11 @@ fn password(
         ));
     }
     if let Some(c) = &a.password_command {
-        if c.get_ref().is_empty() || c.get_ref()[0].trim().is_empty() {
-            return Err(err(
-                c.span(),
-                "password-command",
-                "password-command is empty".into(),
-                Some("write the program and its arguments: [\"pass\", \"show\", \"mail\"]".into()),
-            ));
-        }
+        let help = "write the program and its arguments: [\"pass\", \"show\", \"mail\"]";
         found.push((
             "password-command",
             c.span(),
-            SecretSource::Command(c.get_ref().clone()),
+            SecretSource::Command(argv(c, "password-command", Some(help), &err)?),
         ));
     }
     if let Some(v) = &a.password_env {

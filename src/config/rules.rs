@@ -49,6 +49,26 @@ pub(super) fn interval(
     Ok(Some(d))
 }
 
+/// An argv key's value (`command`, `KEY-command`): the program and its
+/// arguments. One without a program, or with a blank one, is refused.
+pub(super) fn argv(
+    value: &Spanned<Vec<String>>,
+    key: &str,
+    help: Option<&str>,
+    err: &ErrFn,
+) -> Result<Vec<String>, ProfileError> {
+    let argv = value.get_ref();
+    if argv.first().is_none_or(|p| p.trim().is_empty()) {
+        return Err(err(
+            value.span(),
+            key,
+            format!("{key} is empty"),
+            help.map(str::to_string),
+        ));
+    }
+    Ok(argv.clone())
+}
+
 /// A secret given as `KEY`, `KEY-env` or `KEY-command`, at most one of
 /// them (the error then points at `table`); an empty command is refused.
 pub(super) fn secret_source(
@@ -63,15 +83,12 @@ pub(super) fn secret_source(
         (None, None, None) => Ok(None),
         (Some(s), None, None) => Ok(Some(SecretSource::Inline(s.get_ref().clone()))),
         (None, Some(v), None) => Ok(Some(SecretSource::Env(v.get_ref().clone()))),
-        (None, None, Some(c)) if c.get_ref().first().is_some_and(|p| !p.trim().is_empty()) => {
-            Ok(Some(SecretSource::Command(c.get_ref().clone())))
-        }
-        (None, None, Some(c)) => Err(err(
-            c.span(),
+        (None, None, Some(c)) => Ok(Some(SecretSource::Command(argv(
+            c,
             &format!("{key}-command"),
-            format!("{key}-command is empty"),
             None,
-        )),
+            err,
+        )?))),
         _ => Err(err(
             table,
             key,

@@ -232,12 +232,7 @@ pub(super) fn hooks(
             ));
         }
         let run = match (&h.command, &h.shell) {
-            (Some(c), None) if c.get_ref().first().is_some_and(|p| !p.trim().is_empty()) => {
-                HookRun::Argv(c.get_ref().clone())
-            }
-            (Some(c), None) => {
-                return Err(err(c.span(), "command", "command is empty".into(), None));
-            }
+            (Some(c), None) => HookRun::Argv(super::rules::argv(c, "command", None, &err)?),
             (None, Some(s)) if !s.get_ref().trim().is_empty() => {
                 HookRun::Shell(s.get_ref().clone())
             }

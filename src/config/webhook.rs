@@ -263,15 +263,8 @@ fn secrets(w: &RawWebhook, err: &super::rules::ErrFn) -> Result<Vec<SecretSource
         return Ok(vec![SecretSource::Env(v.get_ref().clone())]);
     }
     if let Some(c) = &w.secret_command {
-        if c.get_ref().first().is_none_or(|p| p.trim().is_empty()) {
-            return Err(err(
-                c.span(),
-                "secret-command",
-                "secret-command is empty".into(),
-                None,
-            ));
-        }
-        return Ok(vec![SecretSource::Command(c.get_ref().clone())]);
+        let argv = super::rules::argv(c, "secret-command", None, err)?;
+        return Ok(vec![SecretSource::Command(argv)]);
     }
     Ok(Vec::new())
 }
