@@ -3,7 +3,7 @@
 //! bounded values: event types, account and sink names from the profile,
 //! outcomes; never an address or a subject.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -11,6 +11,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -44,6 +45,15 @@ struct Version {
 /// dead letter.
 const DEAD_LETTER_WINDOW: Duration = Duration::from_secs(300);
 
+/// How many recent journal times are kept to time deliveries: a sink that
+/// falls further behind than this has its later deliveries untimed.
+const TIMED_EVENTS: usize = 16_384;
+
+/// Latency buckets: 1 ms doubling to about 9 minutes.
+fn latency_buckets() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 20))
+}
+
 /// The daemon's numbers, shared by the watch loop, the sinks' runners and
 /// the HTTP face.
 pub struct Metrics {
@@ -57,6 +67,11 @@ pub struct Metrics {
     lag: Family<SinkLabel, Gauge>,
     dead_letters: Family<SinkLabel, Gauge>,
     journal: Gauge,
+    noticed: Family<AccountLabel, Histogram>,
+    delivery_latency: Family<SinkLabel, Histogram>,
+    /// When recent events were journaled (by sequence, ascending), to time
+    /// their deliveries.
+    journaled_at: Mutex<VecDeque<(i64, Instant)>>,
     /// Per account, per mailbox: watching now?
     health: Mutex<HashMap<String, HashMap<String, bool>>>,
     /// Per sink: when it last dead-lettered.
@@ -120,6 +135,22 @@ impl Default for Metrics {
             "Events the journal holds",
             journal.clone(),
         );
+        let noticed =
+            Family::<AccountLabel, Histogram>::new_with_constructor(latency_buckets as fn() -> _);
+        registry.register(
+            "notice_to_journal_seconds",
+            "From the server's notice of new mail (IDLE or NOTIFY news, a poll) to its events \
+             being journaled",
+            noticed.clone(),
+        );
+        let delivery_latency =
+            Family::<SinkLabel, Histogram>::new_with_constructor(latency_buckets as fn() -> _);
+        registry.register(
+            "journal_to_delivery_seconds",
+            "From an event being journaled to a sink delivering it (events journaled by this \
+             process)",
+            delivery_latency.clone(),
+        );
         let build = prometheus_client::metrics::info::Info::new(Version {
             version: env!("CARGO_PKG_VERSION").into(),
         });
@@ -135,6 +166,9 @@ impl Default for Metrics {
             lag,
             dead_letters,
             journal,
+            noticed,
+            delivery_latency,
+            journaled_at: Mutex::default(),
             health: Mutex::default(),
             dead_lettered: Mutex::default(),
         }
@@ -202,26 +236,54 @@ impl Metrics {
             .inc();
     }
 
-    /// An event was recorded in the journal.
-    pub fn journaled(&self, kind: &str, account: &str) {
+    /// An event was recorded in the journal as `seq`.
+    pub fn journaled(&self, seq: i64, kind: &str, account: &str) {
         self.journaled
             .get_or_create(&Journaled {
                 r#type: kind.into(),
                 account: account.into(),
             })
             .inc();
+        let mut at = lock(&self.journaled_at);
+        if at.len() == TIMED_EVENTS {
+            at.pop_front();
+        }
+        at.push_back((seq, Instant::now()));
     }
 
-    /// A sink finished `n` events with `outcome`.
-    pub fn delivered(&self, sink: &str, outcome: &str, n: usize) {
+    /// Events the server told of at `noticed` are journaled now.
+    pub fn noticed(&self, account: &str, noticed: Instant) {
+        self.noticed
+            .get_or_create(&AccountLabel {
+                account: account.into(),
+            })
+            .observe(noticed.elapsed().as_secs_f64());
+    }
+
+    /// A sink finished the events `seqs` with `outcome`.
+    pub fn delivered(&self, sink: &str, outcome: &str, seqs: &[i64]) {
         self.delivered
             .get_or_create(&Delivered {
                 sink: sink.into(),
                 outcome: outcome.into(),
             })
-            .inc_by(n as u64);
-        if outcome == "dead_lettered" {
-            lock(&self.dead_lettered).insert(sink.into(), Instant::now());
+            .inc_by(seqs.len() as u64);
+        match outcome {
+            "dead_lettered" => {
+                lock(&self.dead_lettered).insert(sink.into(), Instant::now());
+            }
+            "delivered" => {
+                let at = lock(&self.journaled_at);
+                let histogram = self
+                    .delivery_latency
+                    .get_or_create(&SinkLabel { sink: sink.into() });
+                for seq in seqs {
+                    if let Ok(i) = at.binary_search_by_key(seq, |&(s, _)| s) {
+                        histogram.observe(at[i].1.elapsed().as_secs_f64());
+                    }
+                }
+            }
+            _ => {}
         }
     }
 

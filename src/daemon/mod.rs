@@ -305,13 +305,25 @@ impl Daemon {
 
     async fn observe(&mut self, o: Observation) -> Result<(), Error> {
         match o {
-            Observation::Record { events, cursor } => {
+            Observation::Record {
+                events,
+                cursor,
+                noticed,
+            } => {
                 for e in &events {
                     if e.kind == EventKind::AccountConnected {
                         self.auth_failed.remove(&e.account);
                     }
                 }
-                self.record(events, cursor).await
+                let account = match (noticed, events.first()) {
+                    (Some(at), Some(e)) => Some((at, e.account.clone())),
+                    _ => None,
+                };
+                self.record(events, cursor).await?;
+                if let Some((at, account)) = account {
+                    self.metrics.noticed(&account, at);
+                }
+                Ok(())
             }
             Observation::Health {
                 account,
@@ -418,7 +430,8 @@ impl Daemon {
         let mut fresh = fresh.into_iter().peekable();
         for (i, event) in events.into_iter().enumerate() {
             if let Some((seq, _)) = fresh.next_if(|&(_, at)| at == i) {
-                self.metrics.journaled(event.kind.as_str(), &event.account);
+                self.metrics
+                    .journaled(seq, event.kind.as_str(), &event.account);
                 let event = Arc::new(event);
                 // No /events client listening is no error.
                 let _ = self.live.send((seq, event.clone()));

@@ -283,20 +283,21 @@ impl Runner {
         let name = self.sink.name().to_string();
         match done {
             Ok(Outcome::PassedOver(seqs)) => {
-                self.metrics.delivered(&name, "passed_over", seqs.len());
+                self.metrics.delivered(&name, "passed_over", &seqs);
                 for s in seqs {
                     self.outstanding.remove(&s);
                 }
             }
             Ok(Outcome::Delivered(seqs)) => {
-                self.metrics.delivered(&name, "delivered", seqs.len());
+                self.metrics.delivered(&name, "delivered", &seqs);
                 *dead_in_a_row = 0;
                 for s in seqs {
                     self.outstanding.remove(&s);
                 }
             }
             Ok(Outcome::DeadLettered(items, error, attempts)) => {
-                self.metrics.delivered(&name, "dead_lettered", items.len());
+                let seqs: Vec<i64> = items.iter().map(|(seq, _)| *seq).collect();
+                self.metrics.delivered(&name, "dead_lettered", &seqs);
                 *dead_in_a_row += 1;
                 for (seq, event) in items {
                     tracing::error!(

@@ -38,6 +38,7 @@ impl MailboxWatcher {
             self.send(Observation::Record {
                 events: vec![event],
                 cursor: None,
+                noticed: None,
             })?;
         }
         if self.once {

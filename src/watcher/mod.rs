@@ -75,6 +75,9 @@ pub enum Observation {
     Record {
         events: Vec<Event>,
         cursor: Option<MailboxCursor>,
+        /// When the server told of what these events report (IDLE news, a
+        /// poll); `None` for a catch-up at start.
+        noticed: Option<Instant>,
     },
     /// A connection attempt ended: watching (`failure` is `None`), or
     /// failed, and why. The daemon logs these, summarising repeats.
@@ -258,6 +261,7 @@ impl MailboxWatcher {
                 self.send(Observation::Record {
                     events,
                     cursor: Some(self.mailbox_cursor(c.without_known())),
+                    noticed: None,
                 })?;
                 c
             }
@@ -265,6 +269,7 @@ impl MailboxWatcher {
                 self.send(Observation::Record {
                     events,
                     cursor: None,
+                    noticed: None,
                 })?;
                 reset::recover(self, &mut conn, previous, &status)?
             }
@@ -279,6 +284,7 @@ impl MailboxWatcher {
                 self.send(Observation::Record {
                     events,
                     cursor: Some(self.mailbox_cursor(c.clone())),
+                    noticed: None,
                 })?;
                 c
             }
@@ -303,10 +309,11 @@ impl MailboxWatcher {
         let (mut changes, moved) =
             changes::Tracker::start(&self.account, mailbox, &mut conn, support, status, cursor)?;
         if let Some(c) = moved {
-            self.record(Found {
+            let found = Found {
                 events: Vec::new(),
                 cursor: Some(c),
-            })?;
+            };
+            self.record(found, None)?;
         }
         self.send(Observation::Health {
             account: account.clone(),
@@ -322,6 +329,8 @@ impl MailboxWatcher {
         // Look for changes at the start, and after every wake or news.
         let mut look = true;
         let mut last_search: Option<Instant> = None;
+        // When the server last told of news not yet looked at.
+        let mut noticed: Option<Instant> = None;
         loop {
             // Wake-ups coalesce: a server that sends EXISTS thousands of
             // times a second gets a search per batch, not one per line.
@@ -336,11 +345,13 @@ impl MailboxWatcher {
                 return Ok(());
             }
             last_search = Some(Instant::now());
-            self.catch_up(&mut conn, &mut changes, cursor)?;
+            self.catch_up(&mut conn, &mut changes, cursor, noticed)?;
             if look {
-                self.look(&mut conn, &mut changes, cursor)?;
+                self.look(&mut conn, &mut changes, cursor, noticed)?;
             }
+            noticed = None;
             if conn.take_news()? {
+                noticed = Some(Instant::now());
                 look = true;
                 continue;
             }
@@ -360,6 +371,9 @@ impl MailboxWatcher {
                 conn.logout();
                 return Ok(());
             }
+            if wake == Wake::Changed {
+                noticed = Some(Instant::now());
+            }
             look = true;
         }
     }
@@ -373,6 +387,7 @@ impl MailboxWatcher {
         conn: &mut Connection,
         changes: &mut changes::Tracker,
         cursor: &mut Cursor,
+        noticed: Option<Instant>,
     ) -> Result<(), Interrupt> {
         let now = conn.check(&self.mailbox)?;
         if let Some(v) = now.uidvalidity
@@ -391,17 +406,18 @@ impl MailboxWatcher {
                 cursor.modseq
             )));
         }
-        self.record(changes.look(conn, cursor, now.highest_modseq)?)
+        self.record(changes.look(conn, cursor, now.highest_modseq)?, noticed)
     }
 
     /// Sends what a look found to be recorded, if anything.
-    fn record(&self, found: Found) -> Result<(), Interrupt> {
+    fn record(&self, found: Found, noticed: Option<Instant>) -> Result<(), Interrupt> {
         if found.events.is_empty() && found.cursor.is_none() {
             return Ok(());
         }
         self.send(Observation::Record {
             events: found.events,
             cursor: found.cursor.map(|c| self.mailbox_cursor(c)),
+            noticed,
         })
     }
 
@@ -419,6 +435,7 @@ impl MailboxWatcher {
         conn: &mut Connection,
         changes: &mut changes::Tracker,
         cursor: &mut Cursor,
+        noticed: Option<Instant>,
     ) -> Result<(), Interrupt> {
         let uids = conn.uids_after(cursor.last_uid)?;
         let batches = uids.chunks(BATCH).len();
@@ -435,15 +452,16 @@ impl MailboxWatcher {
             // UIDs that vanished between SEARCH and FETCH are passed over.
             cursor.last_uid = *chunk.last().expect("chunks are never empty");
             // The known UIDs are recorded only when they are compared.
-            self.record(Found {
+            let found = Found {
                 events,
                 cursor: Some(cursor.without_known()),
-            })?;
+            };
+            self.record(found, noticed)?;
             // In a long catch-up, look for changes between batches: each
             // look then covers at most a batch of new arrivals (whose own
             // MODSEQ is not a change), instead of the whole backlog at once.
             if i + 1 < batches {
-                self.look(conn, changes, cursor)?;
+                self.look(conn, changes, cursor, noticed)?;
             }
         }
         Ok(())

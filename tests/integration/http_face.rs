@@ -43,6 +43,8 @@ fn probes_and_metrics_follow_the_mail_and_the_server() {
     watch.wait_type("account.connected");
     assert_eq!(get(port, "/healthz", None).0, 200);
     eventually("ready", || get(port, "/readyz", None).0 == 200);
+    // Idling by now: the mail is news, not part of the first catch-up.
+    std::thread::sleep(Duration::from_millis(300));
     env.dovecot.append("INBOX", &simple_message("counted", "x"));
     watch.wait_type("message.received");
     watch.wait_type("sink.dead-lettered");
@@ -69,6 +71,17 @@ fn probes_and_metrics_follow_the_mail_and_the_server() {
             && sample(&t, dead) == Some(1.0)
             && sample(&t, r#"mailreactor_sink_dead_letters{sink="broken"}"#) == Some(1.0)
     });
+    // Both latencies are timed: the server's notice to the journal, and
+    // the journal to the delivery (not for a sink that gave up).
+    let t = get(port, "/metrics", None).2;
+    let notice = r#"mailreactor_notice_to_journal_seconds_count{account="test"}"#;
+    assert_eq!(sample(&t, notice), Some(1.0), "{t}");
+    let sum = r#"mailreactor_notice_to_journal_seconds_sum{account="test"}"#;
+    assert!(sample(&t, sum).is_some_and(|s| s > 0.0 && s < 5.0), "{t}");
+    let delivery = r#"mailreactor_journal_to_delivery_seconds_count{sink="stdout"}"#;
+    assert!(sample(&t, delivery).is_some_and(|n| n >= 1.0), "{t}");
+    let broken = r#"mailreactor_journal_to_delivery_seconds_count{sink="broken"}"#;
+    assert_eq!(sample(&t, broken).unwrap_or(0.0), 0.0, "{t}");
     // A failing sink keeps the daemon from being ready, for a while.
     let (status, _, body) = get(port, "/readyz", None);
     assert_eq!(status, 503, "{body}");
