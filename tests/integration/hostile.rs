@@ -279,13 +279,7 @@ fn check_bounded(env: &Env, extra_env: &[(&str, &str)]) -> String {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        let rss = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
-            .unwrap_or_default()
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
-            .unwrap_or(0);
-        peak_kb = peak_kb.max(rss);
+        peak_kb = peak_kb.max(crate::common::rss_kb(child.id()));
         if started.elapsed() > std::time::Duration::from_secs(20) {
             let _ = child.kill();
             panic!("check did not end within 20 s (RSS peaked at {peak_kb} kB)");

@@ -275,3 +275,85 @@ fn the_event_stream_follows_mail_and_resumes_without_a_gap() {
     assert!(none.nothing_more(), "another account's events");
     watch.terminate();
 }
+
+/// Opens `/events` and never reads: a client that is stuck, with a small
+/// receive buffer so that the server's side fills soon.
+fn stuck_client(port: u16) -> std::net::TcpStream {
+    use std::io::Write;
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    socket.connect(&addr.into()).unwrap();
+    let mut s: std::net::TcpStream = socket.into();
+    s.write_all(b"GET /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    s
+}
+
+/// Everything `s` sends until it closes, or `None` if it is still open
+/// after `within` (keep-alive comments do not count as an end).
+fn read_to_eof(s: &mut std::net::TcpStream, within: Duration) -> Option<Vec<u8>> {
+    let deadline = std::time::Instant::now() + within;
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let (mut got, mut buf) = (Vec::new(), [0u8; 65536]);
+    while std::time::Instant::now() < deadline {
+        match std::io::Read::read(s, &mut buf) {
+            Ok(0) => return Some(got),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return Some(got),
+        }
+    }
+    None
+}
+
+#[test]
+fn a_client_that_stops_reading_is_dropped_not_buffered() {
+    const MAIL: usize = 3000;
+    let port = free_port();
+    let env = Env::new(&["INBOX"], "");
+    env.append_profile(&format!("[http]\nlisten = \"127.0.0.1:{port}\"\n"));
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    let mut stuck = stuck_client(port);
+    // A client that keeps up, to know when everything has gone through.
+    let live = Sse::open(port, "?on=message.received", None);
+    std::thread::sleep(Duration::from_millis(300));
+    let before = crate::common::rss_kb(watch.child.id());
+    // Events of some 4 KiB each: more than the sockets' buffers hold.
+    let padding = "x".repeat(4000);
+    let mut session = env.dovecot.client();
+    for i in 0..MAIL {
+        let raw = simple_message(&format!("m{i} {padding}"), "x");
+        crate::common::dovecot::append_with(&mut session, "INBOX", &raw);
+    }
+    for i in 0..MAIL {
+        let (_, _, data) = live.next();
+        let subject = data["subject"].as_str().unwrap_or_default();
+        assert!(
+            subject.starts_with(&format!("m{i} ")),
+            "the reader that keeps up"
+        );
+    }
+    let after = crate::common::rss_kb(watch.child.id());
+    // The stuck client was let go: what it can still read ends (EOF) well
+    // short of every event, instead of the server holding the rest.
+    let got = read_to_eof(&mut stuck, Duration::from_secs(20))
+        .expect("the server ends the stuck client's stream");
+    let got = String::from_utf8_lossy(&got);
+    let events = got.matches("event: message.received").count();
+    assert!(
+        events < MAIL / 2,
+        "the stuck client was sent {events} events"
+    );
+    eventually("the drop logged", || {
+        watch.stderr().contains("fell") && watch.stderr().contains("behind and was dropped")
+    });
+    assert!(
+        after < before + 20 * 1024,
+        "the daemon grew from {before} kB to {after} kB"
+    );
+    watch.terminate();
+}
