@@ -357,3 +357,50 @@ fn a_client_that_stops_reading_is_dropped_not_buffered() {
     );
     watch.terminate();
 }
+
+#[test]
+fn a_real_prometheus_scrapes_the_metrics() {
+    let port = free_port();
+    let env = Env::new(&["INBOX"], "");
+    env.append_profile(&format!("[http]\nlisten = \"127.0.0.1:{port}\"\n"));
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    let prometheus = crate::common::prometheus::Prometheus::scraping(port);
+    env.dovecot.append("INBOX", &simple_message("scraped", "x"));
+    watch.wait_type("message.received");
+    // The target is up and its scrapes are clean.
+    eventually("the target scraped", || {
+        prometheus.value(r#"up{job="mailreactor"}"#) == Some(1.0)
+    });
+    let targets = prometheus.api("targets", &[]);
+    let target = &targets["data"]["activeTargets"][0];
+    assert_eq!(target["health"], "up", "{targets}");
+    assert_eq!(target["lastError"], "", "{targets}");
+    // The series are there, with the values the daemon has.
+    eventually("the event's counter scraped", || {
+        prometheus
+            .value(r#"mailreactor_events_journaled_total{type="message.received",account="test"}"#)
+            == Some(1.0)
+    });
+    for series in [
+        r#"mailreactor_account_connected{account="test"}"#,
+        r#"mailreactor_build_info"#,
+        r#"mailreactor_notice_to_journal_seconds_count{account="test"}"#,
+        r#"histogram_quantile(0.5, rate(mailreactor_journal_to_delivery_seconds_bucket{sink="stdout"}[1m]))"#,
+        r#"mailreactor_sink_lag_events{sink="stdout"}"#,
+    ] {
+        eventually(series, || prometheus.value(series).is_some());
+    }
+    assert_eq!(
+        prometheus.value(r#"mailreactor_account_connected{account="test"}"#),
+        Some(1.0)
+    );
+    // Prometheus read the OpenMetrics text as such: a counter's metadata
+    // names it a counter, not an unknown series.
+    let meta = prometheus.api("metadata", &[("metric", "mailreactor_events_journaled")]);
+    assert_eq!(
+        meta["data"]["mailreactor_events_journaled"][0]["type"], "counter",
+        "{meta}"
+    );
+    watch.terminate();
+}

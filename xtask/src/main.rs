@@ -63,6 +63,16 @@ const TEST: &[Need] = &[
         why: "the private Redis of the Redis stream tests",
     },
     Need {
+        check: "prometheus",
+        package: "prometheus",
+        why: "the private Prometheus that scrapes /metrics in the HTTP tests",
+    },
+    Need {
+        check: "chromium",
+        package: "chromium",
+        why: "the headless browser that loads the status page in the HTTP tests",
+    },
+    Need {
         check: "python3",
         package: "python3",
         why: "verifying webhook signatures with the Standard Webhooks reference library",

@@ -4,6 +4,7 @@ pub mod dovecot;
 pub mod http;
 pub mod machine;
 pub mod oauth;
+pub mod prometheus;
 pub mod proxy;
 pub mod redis;
 
