@@ -293,6 +293,22 @@ impl Metrics {
             .inc();
     }
 
+    /// Every watched mailbox by account, and whether it is watching now;
+    /// sorted.
+    pub fn mailboxes(&self) -> Vec<(String, Vec<(String, bool)>)> {
+        let mut out: Vec<(String, Vec<(String, bool)>)> = lock(&self.health)
+            .iter()
+            .map(|(account, boxes)| {
+                let mut boxes: Vec<(String, bool)> =
+                    boxes.iter().map(|(m, ok)| (m.clone(), *ok)).collect();
+                boxes.sort();
+                (account.clone(), boxes)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// What keeps the daemon from being ready: accounts not connected,
     /// sinks that dead-lettered lately. Empty: ready.
     pub fn not_ready(&self) -> Vec<String> {

@@ -63,6 +63,8 @@ pub trait Backend: Send {
     fn journal(&mut self, q: &JournalQuery) -> Result<Vec<(i64, String)>, StoreError>;
     /// One journal entry by sequence number.
     fn event(&mut self, seq: i64) -> Result<Option<String>, StoreError>;
+    /// The highest sequence number the journal has used (0 when none).
+    fn last_seq(&mut self) -> Result<i64, StoreError>;
     /// How many events the journal holds.
     fn journal_len(&mut self) -> Result<u64, StoreError>;
     /// Every sink with a delivery cursor, its lag and dead letters.

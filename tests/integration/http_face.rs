@@ -127,7 +127,11 @@ fn a_token_guards_all_but_healthz() {
     let mut watch = crate::common::Watch::spawn(cmd);
     watch.wait_type("account.connected");
     assert_eq!(get(port, "/healthz", None).0, 200);
-    for path in ["/metrics", "/readyz"] {
+    // The page is static and holds no data; what it shows wants the token.
+    let (status, _, page) = get(port, "/", None);
+    assert_eq!(status, 200);
+    assert!(page.contains("<title>mailreactor</title>"), "{page}");
+    for path in ["/metrics", "/readyz", "/status", "/events"] {
         assert_eq!(get(port, path, None).0, 401, "{path} without a token");
         assert_eq!(
             get(port, path, Some("wrong")).0,
@@ -402,5 +406,69 @@ fn a_real_prometheus_scrapes_the_metrics() {
         meta["data"]["mailreactor_events_journaled"][0]["type"], "counter",
         "{meta}"
     );
+    watch.terminate();
+}
+
+#[test]
+fn the_status_page_shows_the_accounts_and_mail_as_it_arrives() {
+    let port = free_port();
+    let env = Env::new(&["INBOX", "Lists"], "");
+    env.append_profile(&format!("[http]\nlisten = \"127.0.0.1:{port}\"\n"));
+    env.dovecot.client().create("Lists").unwrap();
+    let mut watch = env.watch();
+    watch.wait_connected(2);
+    env.dovecot
+        .append("INBOX", &simple_message("before the page", "x"));
+    watch.wait_for("before the page", |e| e["subject"] == "before the page");
+    let mut page = crate::common::browser::Browser::open(&format!("http://127.0.0.1:{port}/"));
+    page.wait_until(
+        "status-page-accounts",
+        "the account, connected, with its mailboxes",
+        r#"(() => { const r = document.querySelector('#accounts tr[data-account="test"]');
+            return !!r && r.innerText.includes("connected") && r.innerText.includes("INBOX")
+              && r.innerText.includes("Lists"); })()"#,
+    );
+    page.wait_until(
+        "status-page-sinks",
+        "the stdout sink",
+        r#"!!document.querySelector('#sinks tr[data-sink="stdout"]')"#,
+    );
+    page.wait_until(
+        "status-page-history",
+        "the message that came before the page was opened",
+        r#"document.querySelector('#events').innerText.includes("before the page")"#,
+    );
+    // Mail that arrives while the page is open shows up on it, as text:
+    // markup in a subject stays text.
+    env.dovecot.append(
+        "Lists",
+        &simple_message("live <b>bold</b> <img src=x onerror=alert(1)>", "x"),
+    );
+    page.wait_until(
+        "status-page-live",
+        "the message appended while it was open",
+        r#"(() => { const li = document.querySelector('#events li[data-type="message.received"]');
+            return !!li && li.innerText.includes("live <b>bold</b>")
+              && li.innerText.includes("test/Lists"); })()"#,
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('#events b, #events img').length"),
+        serde_json::json!(0),
+        "mail content became markup"
+    );
+    assert!(
+        page.dialogs.is_empty(),
+        "mail ran script: {:?}",
+        page.dialogs
+    );
+    // Once, newest first, and nothing twice.
+    let seqs =
+        page.eval("[...document.querySelectorAll('#events li')].map(li => Number(li.dataset.seq))");
+    let seqs: Vec<i64> = serde_json::from_value(seqs).unwrap();
+    assert!(seqs.windows(2).all(|w| w[0] > w[1]), "{seqs:?}");
+    // `MR_SCREENSHOT=docs/status-page.png` keeps a picture (the README's).
+    if let Some(path) = std::env::var_os("MR_SCREENSHOT") {
+        page.screenshot(std::path::Path::new(&path));
+    }
     watch.terminate();
 }

@@ -129,7 +129,7 @@ impl Sqlite {
         rows(&self.conn, sql, params, map).map_err(|e| self.sql(e))
     }
 
-    fn last_seq(&self) -> Result<i64, StoreError> {
+    fn max_seq(&self) -> Result<i64, StoreError> {
         self.conn
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM event", [], |r| r.get(0))
             .map_err(|e| self.sql(e))
@@ -207,7 +207,7 @@ impl Backend for Sqlite {
         match known {
             Some(seq) => Ok(seq),
             None => {
-                let last = self.last_seq()?;
+                let last = self.max_seq()?;
                 Backend::ack(self, sink, last)?;
                 Ok(last)
             }
@@ -286,6 +286,10 @@ impl Backend for Sqlite {
     }
 
     /// Every sink that has a delivery cursor, with its lag and dead letters.
+    fn last_seq(&mut self) -> Result<i64, StoreError> {
+        self.max_seq()
+    }
+
     fn journal_len(&mut self) -> Result<u64, StoreError> {
         self.conn
             .query_row("SELECT COUNT(*) FROM event", [], |r| r.get(0))
@@ -293,7 +297,7 @@ impl Backend for Sqlite {
     }
 
     fn sinks(&mut self) -> Result<Vec<SinkState>, StoreError> {
-        let last = self.last_seq()?;
+        let last = self.max_seq()?;
         self.rows(
             "SELECT d.sink, d.seq, (SELECT COUNT(*) FROM dead_letter l WHERE l.sink = d.sink)
              FROM delivery d ORDER BY d.sink",
@@ -363,7 +367,7 @@ impl Backend for Sqlite {
     /// newest `keep`, but never one that one of `sinks` has not delivered,
     /// nor one a dead letter refers to. Returns how many were removed.
     fn prune(&mut self, sinks: &[&str], before: &str, keep: u64) -> Result<usize, StoreError> {
-        let mut low = self.last_seq()?;
+        let mut low = self.max_seq()?;
         for sink in sinks {
             low = low.min(self.delivery_cursor(sink)?);
         }

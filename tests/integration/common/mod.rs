@@ -1,5 +1,6 @@
 //! What the integration tests share: a Dovecot per test, a profile pointing
 //! at it, and the real `mailreactor` binary run as a child process.
+pub mod browser;
 pub mod dovecot;
 pub mod http;
 pub mod machine;
