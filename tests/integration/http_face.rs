@@ -365,7 +365,7 @@ fn a_client_that_stops_reading_is_dropped_not_buffered() {
 #[test]
 fn a_real_prometheus_scrapes_the_metrics() {
     let port = free_port();
-    let env = Env::new(&["INBOX"], "");
+    let mut env = Env::new(&["INBOX"], "");
     env.append_profile(&format!("[http]\nlisten = \"127.0.0.1:{port}\"\n"));
     let mut watch = env.watch();
     watch.wait_type("account.connected");
@@ -406,6 +406,21 @@ fn a_real_prometheus_scrapes_the_metrics() {
         meta["data"]["mailreactor_events_journaled"][0]["type"], "counter",
         "{meta}"
     );
+    // The server goes away: not ready, and Prometheus sees the account
+    // disconnected; back: ready again, connected again.
+    env.dovecot.stop();
+    watch.wait_type("account.disconnected");
+    assert_eq!(get(port, "/readyz", None).0, 503);
+    let connected = r#"mailreactor_account_connected{account="test"}"#;
+    eventually("disconnected scraped", || {
+        prometheus.value(connected) == Some(0.0)
+    });
+    env.dovecot.start_again();
+    watch.wait_type("account.connected");
+    eventually("ready again", || get(port, "/readyz", None).0 == 200);
+    eventually("connected scraped", || {
+        prometheus.value(connected) == Some(1.0)
+    });
     watch.terminate();
 }
 
@@ -460,6 +475,18 @@ fn the_status_page_shows_the_accounts_and_mail_as_it_arrives() {
         page.dialogs.is_empty(),
         "mail ran script: {:?}",
         page.dialogs
+    );
+    // A browser's own EventSource reads the stream too.
+    let first = page.eval(
+        r#"new Promise((ok) => { const es = new EventSource("events?since=0&on=message.*");
+            es.addEventListener("message.received", (e) => {
+              es.close(); ok([e.lastEventId, JSON.parse(e.data).subject]); }); })"#,
+    );
+    assert_eq!(first[1], "before the page", "{first}");
+    assert!(
+        first[0]
+            .as_str()
+            .is_some_and(|id| id.parse::<i64>().is_ok())
     );
     // Once, newest first, and nothing twice.
     let seqs =
