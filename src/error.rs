@@ -53,7 +53,11 @@ impl From<crate::store::OpenError> for Error {
     fn from(e: crate::store::OpenError) -> Error {
         match e {
             crate::store::OpenError::Lock(l) => Error::Locked(Box::new(l)),
+            busy @ crate::store::OpenError::Busy { .. } => Error::Locked(Box::new(busy)),
             crate::store::OpenError::Store(s) => Error::state("cannot open the state", s),
+            crate::store::OpenError::Password(p) => {
+                Error::state("cannot open the state database", p)
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Why a TLS client could not be made.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum TlsSetupError {
+pub enum TlsSetupError {
     #[error("cannot read ca-file {}: {source}", path.display())]
     CaFileUnreadable {
         path: PathBuf,

@@ -127,12 +127,22 @@ impl Watcher {
             None => crate::config::state_dir().map_err(|_| Error::NoStateDir)?,
         };
         let name = &self.profile.name;
+        let location = crate::store::Location::of(self.profile.store.as_ref(), &dir, name);
+        // Opening may block (a database's login, a lock): off the runtime,
+        // as is letting go of it at the end.
+        let opened = tokio::task::spawn_blocking(move || location.open_writer("watch"))
+            .await
+            .map_err(|_| {
+                Error::system("cannot open the state", std::io::Error::other("a panic"))
+            })?;
+        let (backend, hold) = opened?;
+        // OAuth2 tokens are kept in the state directory, beside this.
         let db = dir.join(format!("{name}.sqlite"));
-        let (backend, _lock) =
-            crate::store::open_locked(&db, &dir.join(format!("{name}.lock")), "watch")?;
         let store = crate::store::Store::spawn(backend, &db)
             .map_err(|e| Error::system("cannot start the state database's thread", e))?;
-        daemon::run(self.profile, store, self.sinks, self.once, self.stop).await
+        let outcome = daemon::run(self.profile, store, self.sinks, self.once, self.stop).await;
+        let _ = tokio::task::spawn_blocking(move || drop(hold)).await;
+        outcome
     }
 }
 

@@ -16,8 +16,7 @@ use std::path::PathBuf;
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, Profile};
-use crate::lock::StateLock;
-use crate::store::Backend;
+use crate::store::{Backend, Holder, Location};
 
 /// The sink of `profile` named `name`: a hook, "notify" or "stdout".
 pub(crate) fn sink_named(
@@ -172,22 +171,41 @@ impl Context<'_> {
         Ok(profile)
     }
 
-    /// The state database of profile `name`, and its lock file.
-    fn state_paths(&self, name: &str) -> anyhow::Result<(PathBuf, PathBuf)> {
-        let dir = match &self.cli.global.state_dir {
+    /// The state directory: `--state-dir`, or the user's.
+    fn state_dir(&self) -> anyhow::Result<PathBuf> {
+        Ok(match &self.cli.global.state_dir {
             Some(d) => d.clone(),
             None => config::state_dir()?,
-        };
+        })
+    }
+
+    /// The SQLite state file of profile `name`, and its lock file (OAuth2
+    /// tokens are kept beside them, whatever `[store]` says).
+    fn state_paths(&self, name: &str) -> anyhow::Result<(PathBuf, PathBuf)> {
+        let dir = self.state_dir()?;
         Ok((
             dir.join(format!("{name}.sqlite")),
             dir.join(format!("{name}.lock")),
         ))
     }
 
-    /// Opens profile `name`'s state, holding its lock for `what`
-    /// (commands that write it hold the lock; readers do not need it).
-    fn open_state(&self, name: &str, what: &str) -> anyhow::Result<(Box<dyn Backend>, StateLock)> {
-        let (db, lock_path) = self.state_paths(name)?;
-        Ok(crate::store::open_locked(&db, &lock_path, what)?)
+    /// Where `profile` keeps its state: its `[store]`, or the state
+    /// directory.
+    fn location(&self, profile: &Profile) -> anyhow::Result<Location> {
+        Ok(Location::of(
+            profile.store.as_ref(),
+            &self.state_dir()?,
+            &profile.name,
+        ))
+    }
+
+    /// Opens `profile`'s state, holding it for `what` (commands that
+    /// write it hold it; readers do not need to).
+    fn open_state(
+        &self,
+        profile: &Profile,
+        what: &str,
+    ) -> anyhow::Result<(Box<dyn Backend>, Holder)> {
+        Ok(self.location(profile)?.open_writer(what)?)
     }
 }

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 
 use super::{Context, sink_named};
 use crate::cli::{DeadLetterCommand, ReplayArgs};
+use crate::config::Profile;
 use crate::event::Event;
 use crate::sink::human;
 use crate::store::{Backend, JournalQuery};
@@ -21,14 +22,15 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// The journal of the profile, which must exist.
-fn journal(ctx: &Context, name: &str) -> anyhow::Result<Box<dyn Backend>> {
-    let (db, _) = ctx.state_paths(name)?;
+fn journal(ctx: &Context, profile: &Profile) -> anyhow::Result<Box<dyn Backend>> {
+    let location = ctx.location(profile)?;
     anyhow::ensure!(
-        db.exists(),
-        "no journal yet for profile {name} ({})",
-        db.display()
+        location.exists(),
+        "no journal yet for profile {} ({})",
+        profile.name,
+        location.describe()
     );
-    Ok(crate::store::open(&db)?)
+    Ok(location.open()?)
 }
 
 /// RFC 3339, a date, or a duration ago, as the journal writes times.
@@ -53,7 +55,7 @@ pub fn parse_when(s: &str) -> anyhow::Result<String> {
 
 pub fn replay(ctx: &Context, args: &ReplayArgs) -> anyhow::Result<()> {
     let profile = ctx.profile()?;
-    let mut store = journal(ctx, &profile.name)?;
+    let mut store = journal(ctx, &profile)?;
     let query = JournalQuery {
         since: args.since.as_deref().map(parse_when).transpose()?,
         until: args.until.as_deref().map(parse_when).transpose()?,
@@ -113,7 +115,7 @@ pub fn replay(ctx: &Context, args: &ReplayArgs) -> anyhow::Result<()> {
 
 pub fn dead_letters(ctx: &Context, cmd: &DeadLetterCommand) -> anyhow::Result<()> {
     let profile = ctx.profile()?;
-    let mut store = journal(ctx, &profile.name)?;
+    let mut store = journal(ctx, &profile)?;
     let mut out = std::io::stdout();
     match cmd {
         DeadLetterCommand::List { json } => {

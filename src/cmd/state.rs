@@ -6,18 +6,19 @@ use super::Context;
 use crate::cli::StateCommand;
 
 pub fn run(ctx: &Context, cmd: &StateCommand) -> anyhow::Result<()> {
-    let (_, name) = ctx.locate()?;
+    let profile = ctx.profile()?;
+    let name = &profile.name;
     match cmd {
         StateCommand::Show { json } => {
-            let (db, _) = ctx.state_paths(&name)?;
-            if !db.exists() {
-                eprintln!("no state yet for profile {name} ({})", db.display());
+            let location = ctx.location(&profile)?;
+            if !location.exists() {
+                eprintln!("no state yet for profile {name} ({})", location.describe());
                 if *json {
                     writeln!(std::io::stdout(), "{{\"mailboxes\": [], \"sinks\": []}}")?;
                 }
                 return Ok(());
             }
-            let mut store = crate::store::open(&db)?;
+            let mut store = location.open()?;
             let (mailboxes, sinks) = (store.mailboxes()?, store.sinks()?);
             let mut out = std::io::stdout();
             if *json {
@@ -54,7 +55,7 @@ pub fn run(ctx: &Context, cmd: &StateCommand) -> anyhow::Result<()> {
             Ok(())
         }
         StateCommand::Reset { account, mailbox } => {
-            let (mut store, _lock) = ctx.open_state(&name, "state reset")?;
+            let (mut store, _lock) = ctx.open_state(&profile, "state reset")?;
             let n = store.reset(account.as_deref(), mailbox.as_deref())?;
             eprintln!(
                 "forgot {n} mailbox cursor(s); the next watch takes a new baseline there \

@@ -20,6 +20,7 @@ pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     };
     let mailboxes: usize = profile.accounts.iter().map(|a| a.mailboxes.len()).sum();
     let (db, _) = ctx.state_paths(&profile.name)?;
+    let location = ctx.location(&profile)?;
     tracing::info!(
         "profile {} ({}): {}, {}, {}; state in {}",
         profile.name,
@@ -30,7 +31,7 @@ pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
             profile.hooks.len() + profile.webhooks.len() + usize::from(profile.notify.is_some()),
             "sink"
         ),
-        db.display()
+        location.describe()
     );
     let stdout = SinkSpec::new(Subscription::all(&["*"]));
     let watcher = Watcher::new(profile)

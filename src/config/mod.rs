@@ -15,6 +15,7 @@ mod provider;
 mod raw;
 mod rules;
 mod sinks;
+mod store;
 mod validate;
 mod webhook;
 
@@ -26,6 +27,7 @@ pub use duration::parse_duration;
 pub use error::ProfileError;
 pub use http::HttpConfig;
 pub use sinks::{HookConfig, HookRun, NotifyConfig, RetryPolicy, Template, Urgency};
+pub use store::StoreConfig;
 pub use webhook::{WebhookConfig, signing_key};
 
 /// A validated profile: the accounts to watch.
@@ -45,6 +47,8 @@ pub struct Profile {
     pub journal: Journal,
     /// The HTTP face (`[http]`), when configured.
     pub http: Option<HttpConfig>,
+    /// A shared PostgreSQL store (`[store]`); `None`: the SQLite file.
+    pub store: Option<StoreConfig>,
 }
 
 /// `[journal]`: how long delivered events are kept.
@@ -260,12 +264,14 @@ impl Profile {
         let webhooks = self.webhooks.iter().flat_map(|w| &w.secrets);
         let redis = self.redis.iter().filter_map(|r| r.password.as_ref());
         let http = self.http.iter().filter_map(|h| h.token.as_ref());
+        let store = self.store.iter().filter_map(|s| s.password.as_ref());
         self.accounts
             .iter()
             .map(|a| &a.secret)
             .chain(webhooks)
             .chain(redis)
             .chain(http)
+            .chain(store)
             .flat_map(SecretSource::env_vars)
             .collect()
     }
@@ -288,6 +294,7 @@ impl Profile {
         let (hooks, webhooks, redis, notify) = (raw.hook, raw.webhook, raw.redis, raw.notify);
         let journal = validate::journal(raw.journal, text, path)?;
         let http = http::http(raw.http, text, path)?;
+        let store = store::store(raw.store, text, path)?;
         let accounts = validate::accounts(raw.account, text, path)?;
         let names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
         let hooks = sinks::hooks(hooks, &names, text, path)?;
@@ -309,6 +316,7 @@ impl Profile {
             notify,
             journal,
             http,
+            store,
         })
     }
 }

@@ -21,6 +21,17 @@ pub struct RawProfile {
     pub notify: Option<Spanned<RawNotify>>,
     pub journal: Option<RawJournal>,
     pub http: Option<Spanned<RawHttp>>,
+    pub store: Option<Spanned<RawStore>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawStore {
+    pub url: Spanned<String>,
+    pub password: Option<Spanned<String>>,
+    pub password_env: Option<Spanned<String>>,
+    pub password_command: Option<Spanned<Vec<String>>>,
+    pub ca_file: Option<Spanned<PathBuf>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,10 +240,18 @@ pub const ACCOUNT_KEYS: &[&str] = &[
 
 /// Every top-level key.
 pub const TOP_KEYS: &[&str] = &[
-    "account", "hook", "webhook", "redis", "notify", "journal", "http",
+    "account", "hook", "webhook", "redis", "notify", "journal", "http", "store",
 ];
 
 pub const HTTP_KEYS: &[&str] = &["listen", "token", "token-env", "token-command"];
+
+pub const STORE_KEYS: &[&str] = &[
+    "url",
+    "password",
+    "password-env",
+    "password-command",
+    "ca-file",
+];
 
 pub const REDIS_KEYS: &[&str] = &[
     "name",
@@ -328,6 +347,8 @@ pub fn keys_of(path: Option<&str>) -> &'static [&'static str] {
         NOTIFY_KEYS
     } else if path == "journal" {
         JOURNAL_KEYS
+    } else if path == "store" {
+        STORE_KEYS
     } else if path == "http" {
         HTTP_KEYS
     } else {

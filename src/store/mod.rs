@@ -9,7 +9,10 @@
 //! catch-up stalls no sink. Commands, which are blocking programs, call a
 //! backend directly.
 
+#[cfg(test)]
+mod conformance;
 mod cursor;
+mod postgres;
 mod sqlite;
 mod thread;
 
@@ -148,6 +151,21 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("state database {at}: {source}")]
+    Postgres {
+        at: String,
+        source: ::postgres::Error,
+    },
+    #[error("state database {at}: {source}")]
+    Tls {
+        at: String,
+        source: crate::tls::TlsSetupError,
+    },
+    #[error(
+        "state database {at}: its schema is version {found}, newer than this mailreactor knows \
+         ({known})\n  = help: run the newer mailreactor, or upgrade this one"
+    )]
+    NewerSchema { at: String, found: i32, known: i32 },
 }
 
 fn corrupt_hint(e: &rusqlite::Error) -> &'static str {
@@ -169,29 +187,123 @@ fn private_parent(path: &Path) -> Result<(), StoreError> {
     })
 }
 
-/// Opens the database at `db` for a writer, holding the lock at `lock`
-/// (creating the directory, 0700, when missing). A second writer is
-/// refused with the first one named.
-pub(crate) fn open_locked(
-    db: &Path,
-    lock: &Path,
-    what: &str,
-) -> Result<(Box<dyn Backend>, StateLock), OpenError> {
-    private_parent(db)?;
-    let held = crate::lock::acquire(lock, what)?;
-    Ok((open(db)?, held))
+/// Where a profile's state lives: the SQLite file in the state directory
+/// (the default), or the PostgreSQL database `[store]` names.
+#[derive(Debug, Clone)]
+pub enum Location {
+    Sqlite {
+        db: PathBuf,
+        /// Held by a writer, so that a second one is refused.
+        lock: PathBuf,
+    },
+    Postgres {
+        config: crate::config::StoreConfig,
+        /// The profile's name: one writer per profile and database.
+        profile: String,
+    },
 }
 
-/// Why the state could not be opened for writing.
+impl Location {
+    /// Where profile `name` keeps its state: `store`, or files in `dir`.
+    pub fn of(store: Option<&crate::config::StoreConfig>, dir: &Path, name: &str) -> Location {
+        match store {
+            Some(config) => Location::Postgres {
+                config: config.clone(),
+                profile: name.to_string(),
+            },
+            None => Location::Sqlite {
+                db: dir.join(format!("{name}.sqlite")),
+                lock: dir.join(format!("{name}.lock")),
+            },
+        }
+    }
+
+    /// Whether there can be state to read (a database always may).
+    pub fn exists(&self) -> bool {
+        match self {
+            Location::Sqlite { db, .. } => db.exists(),
+            Location::Postgres { .. } => true,
+        }
+    }
+
+    /// The file, or the database's URL (which holds no password).
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Sqlite { db, .. } => db.display().to_string(),
+            Location::Postgres { config, .. } => config.url.clone(),
+        }
+    }
+
+    /// Opens the store for reading (creating it when missing).
+    pub fn open(&self) -> Result<Box<dyn Backend>, OpenError> {
+        match self {
+            Location::Sqlite { db, .. } => Ok(open(db)?),
+            Location::Postgres { config, .. } => {
+                let password = config
+                    .password
+                    .as_ref()
+                    .map(crate::credential::resolve)
+                    .transpose()?;
+                Ok(Box::new(postgres::Postgres::open(
+                    &config.url,
+                    password.as_ref(),
+                    config.ca_file.as_deref(),
+                )?))
+            }
+        }
+    }
+
+    /// Opens the store for a writer (`what`: "watch", "state reset"),
+    /// which holds it for as long as the [`Holder`] lives: a second writer
+    /// is refused, naming the first.
+    pub fn open_writer(&self, what: &str) -> Result<(Box<dyn Backend>, Holder), OpenError> {
+        match self {
+            Location::Sqlite { db, lock } => {
+                private_parent(db)?;
+                let held = crate::lock::acquire(lock, what)?;
+                let holder = Holder {
+                    _file: Some(held),
+                    _database: None,
+                };
+                Ok((open(db)?, holder))
+            }
+            Location::Postgres { config, profile } => {
+                let backend = self.open()?;
+                let held = postgres::Writer::take(config, profile, what)?;
+                let holder = Holder {
+                    _file: None,
+                    _database: Some(Box::new(held)),
+                };
+                Ok((backend, holder))
+            }
+        }
+    }
+}
+
+/// A writer's hold on the state; let go when dropped.
+pub struct Holder {
+    _file: Option<StateLock>,
+    _database: Option<Box<postgres::Writer>>,
+}
+
+/// Why the state could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Lock(#[from] crate::lock::LockError),
+    #[error("cannot get the [store] password: {0}")]
+    Password(#[from] crate::credential::CredentialError),
+    #[error("another mailreactor is using profile {profile} in {at} ({holder}); stop it first")]
+    Busy {
+        at: String,
+        profile: String,
+        holder: String,
+    },
 }
 
-/// Opens the store at `db` (creating it when missing).
+/// Opens the SQLite store at `db` (creating it when missing).
 pub fn open(db: &Path) -> Result<Box<dyn Backend>, StoreError> {
     Ok(Box::new(sqlite::Sqlite::open(db)?))
 }

@@ -22,6 +22,7 @@ mod redis;
 mod resilience;
 mod schema;
 mod secrets;
+mod shared_store;
 mod systemd;
 mod watch;
 mod webhooks;

@@ -63,6 +63,11 @@ const TEST: &[Need] = &[
         why: "the private Redis of the Redis stream tests",
     },
     Need {
+        check: "/usr/lib/postgresql",
+        package: "postgresql",
+        why: "the private PostgreSQL of the shared-store tests",
+    },
+    Need {
         check: "prometheus",
         package: "prometheus",
         why: "the private Prometheus that scrapes /metrics in the HTTP tests",

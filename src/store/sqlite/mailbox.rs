@@ -169,69 +169,6 @@ mod tests {
     use crate::store::Backend;
     use crate::store::sqlite::Sqlite;
 
-    fn at(c: Cursor) -> MailboxCursor {
-        MailboxCursor {
-            account: "a".into(),
-            mailbox: "INBOX".into(),
-            cursor: c,
-        }
-    }
-
-    #[test]
-    fn modseq_and_known_uids_round_trip_and_never_go_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Sqlite::open(&dir.path().join("db.sqlite")).unwrap();
-        let known = Known {
-            upto: 9,
-            uids: vec![1, 2, 3, 7, 9],
-        };
-        let first = Cursor {
-            uidvalidity: 5,
-            last_uid: 9,
-            modseq: 40,
-            modseq_uid: 9,
-            known: Some(known.clone()),
-            seen: None,
-        };
-        s.record(&[], Some(&at(first.clone()))).unwrap();
-        // A later record without a known set, and an older modseq.
-        let later = Cursor {
-            last_uid: 12,
-            modseq: 30,
-            known: None,
-            ..first.clone()
-        };
-        s.record(&[], Some(&at(later))).unwrap();
-        let c = &s.cursors().unwrap()[&("a".into(), "INBOX".into())];
-        assert_eq!((c.last_uid, c.modseq, c.modseq_uid), (12, 40, 9));
-        assert_eq!(c.known.as_ref(), Some(&known));
-        assert_eq!(
-            known.present(12).collect::<Vec<_>>(),
-            vec![1, 2, 3, 7, 9, 10, 11, 12]
-        );
-        // A new UIDVALIDITY replaces everything.
-        let reset = Cursor {
-            uidvalidity: 6,
-            last_uid: 2,
-            ..Cursor::default()
-        };
-        s.record(&[], Some(&at(reset.clone()))).unwrap();
-        let stored = s.cursors().unwrap()[&("a".into(), "INBOX".into())].clone();
-        // A record notes when the mailbox was seen: now.
-        let now = std::time::UNIX_EPOCH.elapsed().unwrap().as_secs();
-        assert!(
-            stored.seen.is_some_and(|t| t + 5 >= now && t <= now),
-            "{stored:?}"
-        );
-        assert_eq!(
-            Cursor {
-                seen: None,
-                ..stored
-            },
-            reset
-        );
-    }
-
     #[test]
     fn an_old_database_gains_the_new_columns() {
         let dir = tempfile::tempdir().unwrap();

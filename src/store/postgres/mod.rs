@@ -1,0 +1,606 @@
+//! The shared store: a PostgreSQL database holding what the SQLite store
+//! holds (cursors, journal, delivery cursors, dead letters), for several
+//! instances or a state that must outlive one machine.
+//!
+//! Each call is one transaction. Journal writes take a transaction-scoped
+//! advisory lock first, so sequence numbers are committed in order and a
+//! reader that has seen `seq` never finds a smaller one later. A lost
+//! connection (a restart, a fail-over) is reopened and the call tried
+//! again, for up to [`RECONNECT_FOR`]: every write is idempotent (event
+//! ids are unique, cursors only move forwards), so nothing is lost or
+//! doubled when a commit's answer was what got lost.
+
+mod schema;
+#[cfg(test)]
+pub(crate) mod testdb;
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use postgres::{Client, Row};
+use postgres_native_tls::MakeTlsConnector;
+
+use super::{
+    Backend, Cursor, DeadLetter, JournalQuery, Known, MailboxCursor, MailboxState, SinkState,
+    StoreError,
+};
+use crate::credential::Secret;
+use crate::event::Event;
+
+/// How long a call keeps trying to reach the database before it fails.
+pub(crate) const RECONNECT_FOR: Duration = Duration::from_secs(600);
+/// Connecting (TCP, TLS, login) takes at most this.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A statement that runs longer than this is cancelled by the server.
+const STATEMENT_TIMEOUT: &str = "60s";
+/// The advisory lock key that orders journal writes ("mr-journ").
+const JOURNAL_LOCK: i64 = 0x6d72_2d6a_6f75_726e;
+
+pub(crate) struct Postgres {
+    config: postgres::Config,
+    tls: MakeTlsConnector,
+    client: Option<Client>,
+    /// Where, for messages: `user@host:port/database`, never a password.
+    label: String,
+}
+
+impl Postgres {
+    /// Connects to `url` (which holds no password) with `password`,
+    /// trusting `ca_file` beside the system's roots for TLS, and brings the
+    /// schema up to date.
+    pub(crate) fn open(
+        url: &str,
+        password: Option<&Secret>,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Postgres, StoreError> {
+        let mut config: postgres::Config = url.parse().map_err(|e| StoreError::Postgres {
+            at: "[store] url".into(),
+            source: e,
+        })?;
+        let label = label(&config);
+        if let Some(p) = password {
+            config.password(p.expose());
+        }
+        config
+            .connect_timeout(CONNECT_TIMEOUT)
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3)
+            .tcp_user_timeout(Duration::from_secs(30))
+            .options(&format!("-c statement_timeout={STATEMENT_TIMEOUT}"))
+            .application_name("mailreactor");
+        let tls = crate::tls::connector(ca_file).map_err(|e| StoreError::Tls {
+            at: label.clone(),
+            source: e,
+        })?;
+        let mut pg = Postgres {
+            config,
+            tls: MakeTlsConnector::new(tls),
+            client: None,
+            label,
+        };
+        // The first connection fails at once: a wrong address or password
+        // is a start-up error, not something to wait out.
+        let mut client = pg.connect().map_err(|e| pg.error(e))?;
+        match schema::migrate(&mut client) {
+            Ok(()) => {}
+            Err(schema::SchemaError::Sql(e)) => return Err(pg.error(e)),
+            Err(schema::SchemaError::Newer(v)) => {
+                return Err(StoreError::NewerSchema {
+                    at: pg.label.clone(),
+                    found: v,
+                    known: schema::VERSION,
+                });
+            }
+        }
+        pg.client = Some(client);
+        Ok(pg)
+    }
+
+    fn connect(&self) -> Result<Client, postgres::Error> {
+        self.config.connect(self.tls.clone())
+    }
+
+    fn error(&self, source: postgres::Error) -> StoreError {
+        StoreError::Postgres {
+            at: self.label.clone(),
+            source,
+        }
+    }
+
+    /// Runs `op` on a live connection; when the connection is lost, opens
+    /// another and runs `op` again, for up to [`RECONNECT_FOR`].
+    fn run<T>(
+        &mut self,
+        mut op: impl FnMut(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let deadline = Instant::now() + RECONNECT_FOR;
+        let mut delay = Duration::from_millis(100);
+        let mut warned = false;
+        loop {
+            let failure = match self.client.take().map_or_else(|| self.connect(), Ok) {
+                Ok(mut client) => match op(&mut client) {
+                    Ok(v) => {
+                        self.client = Some(client);
+                        if warned {
+                            tracing::info!("the state database {} is back", self.label);
+                        }
+                        return Ok(v);
+                    }
+                    Err(e) if !lost(&e, &client) => {
+                        self.client = Some(client);
+                        return Err(self.error(e));
+                    }
+                    Err(e) => e,
+                },
+                Err(e) => e,
+            };
+            if Instant::now() + delay > deadline {
+                return Err(self.error(failure));
+            }
+            if !warned {
+                tracing::warn!(
+                    "the state database {} cannot be reached ({failure}); trying again for up \
+                     to {}",
+                    self.label,
+                    humantime::format_duration(RECONNECT_FOR)
+                );
+                warned = true;
+            }
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+}
+
+/// Whether `e` means the connection is gone (try again on a new one)
+/// rather than that the statement failed.
+fn lost(e: &postgres::Error, client: &Client) -> bool {
+    if e.is_closed() || client.is_closed() {
+        return true;
+    }
+    match e.code() {
+        // Connection exceptions, and the server shutting down or starting.
+        Some(code) => {
+            let code = code.code();
+            code.starts_with("08") || code.starts_with("57P")
+        }
+        // Not from the server: the socket, TLS, a timeout.
+        None => true,
+    }
+}
+
+fn label(config: &postgres::Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            postgres::config::Host::Tcp(name) => name.clone(),
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "postgres://{}@{host}:{port}/{}",
+        config.get_user().unwrap_or(""),
+        config.get_dbname().unwrap_or("")
+    )
+}
+
+/// One writer per profile and database: a session advisory lock on a
+/// connection of its own, held while this lives. A writer that dies, or
+/// whose connection does, lets go at once.
+pub struct Writer {
+    _client: Client,
+}
+
+/// The first half of the writer lock's key ("mr-w").
+const WRITER_LOCK: i32 = 0x6d72_2d77;
+
+impl Writer {
+    pub(crate) fn take(
+        config: &crate::config::StoreConfig,
+        profile: &str,
+        what: &str,
+    ) -> Result<Writer, super::OpenError> {
+        let password = config
+            .password
+            .as_ref()
+            .map(crate::credential::resolve)
+            .transpose()?;
+        let pg = Postgres::open(&config.url, password.as_ref(), config.ca_file.as_deref())?;
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_default();
+        let me = format!("mailreactor {what} on {host}, pid {}", std::process::id());
+        let mut config = pg.config.clone();
+        config.application_name(&me);
+        let mut client = config.connect(pg.tls.clone()).map_err(|e| pg.error(e))?;
+        let key = profile_key(profile);
+        let taken: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1, $2)", &[&WRITER_LOCK, &key])
+            .map_err(|e| pg.error(e))?
+            .get(0);
+        if taken {
+            return Ok(Writer { _client: client });
+        }
+        let holder = client
+            .query_opt(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+                 WHERE l.locktype = 'advisory' AND l.classid = $1::oid AND l.objid = $2::oid
+                   AND l.objsubid = 2 AND l.granted",
+                &[&(WRITER_LOCK as u32), &(key as u32)],
+            )
+            .ok()
+            .flatten()
+            .map_or_else(|| "holder unknown".to_string(), |r| r.get(0));
+        Err(super::OpenError::Busy {
+            at: pg.label.clone(),
+            profile: profile.to_string(),
+            holder,
+        })
+    }
+}
+
+/// A stable 32-bit key for a profile's name (FNV-1a).
+fn profile_key(profile: &str) -> i32 {
+    let hash = profile.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash as i32
+}
+
+fn cursor_of(r: &Row) -> Cursor {
+    let known = match (r.get::<_, Option<String>>(6), r.get::<_, Option<i64>>(7)) {
+        (Some(set), Some(upto)) => Some(Known {
+            upto: upto as u32,
+            uids: crate::imap::parse_uid_set(&set),
+        }),
+        _ => None,
+    };
+    Cursor {
+        uidvalidity: r.get::<_, i64>(2) as u32,
+        last_uid: r.get::<_, i64>(3) as u32,
+        modseq: r.get::<_, i64>(4) as u64,
+        modseq_uid: r.get::<_, i64>(5) as u32,
+        known,
+        seen: humantime::parse_rfc3339_weak(&r.get::<_, String>(8))
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs()),
+    }
+}
+
+/// Moves a cursor, never backwards within one UIDVALIDITY.
+const UPSERT_CURSOR: &str = "
+INSERT INTO mailbox AS m (account, mailbox, uidvalidity, last_uid, modseq, modseq_uid,
+                          known, known_upto, updated)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (account, mailbox) DO UPDATE SET
+  last_uid = CASE WHEN m.uidvalidity = EXCLUDED.uidvalidity
+                  THEN GREATEST(m.last_uid, EXCLUDED.last_uid) ELSE EXCLUDED.last_uid END,
+  modseq = CASE WHEN m.uidvalidity = EXCLUDED.uidvalidity
+                THEN GREATEST(m.modseq, EXCLUDED.modseq) ELSE EXCLUDED.modseq END,
+  modseq_uid = CASE WHEN m.uidvalidity = EXCLUDED.uidvalidity
+                    THEN GREATEST(m.modseq_uid, EXCLUDED.modseq_uid)
+                    ELSE EXCLUDED.modseq_uid END,
+  known = CASE WHEN m.uidvalidity = EXCLUDED.uidvalidity AND EXCLUDED.known IS NULL
+               THEN m.known ELSE EXCLUDED.known END,
+  known_upto = CASE WHEN m.uidvalidity = EXCLUDED.uidvalidity AND EXCLUDED.known_upto IS NULL
+                    THEN m.known_upto ELSE EXCLUDED.known_upto END,
+  uidvalidity = EXCLUDED.uidvalidity,
+  updated = EXCLUDED.updated";
+
+impl Backend for Postgres {
+    fn record(
+        &mut self,
+        events: &[Event],
+        cursor: Option<&MailboxCursor>,
+    ) -> Result<Vec<(i64, usize)>, StoreError> {
+        let rows: Vec<[Option<String>; 7]> = events
+            .iter()
+            .map(|e| {
+                [
+                    Some(e.id.clone()),
+                    Some(e.kind.as_str().to_string()),
+                    Some(e.time.clone()),
+                    Some(e.account.clone()),
+                    e.mailbox.clone(),
+                    e.message().and_then(|m| m.message_id.clone()),
+                    Some(e.to_json()),
+                ]
+            })
+            .collect();
+        let now = crate::event::now_rfc3339();
+        self.run(|client| {
+            let mut tx = client.transaction()?;
+            let mut fresh = Vec::with_capacity(rows.len());
+            if !rows.is_empty() {
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&JOURNAL_LOCK])?;
+                let insert = tx.prepare(
+                    "INSERT INTO event (id, type, time, account, mailbox, message_id, json)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (id) DO NOTHING RETURNING seq",
+                )?;
+                for (i, r) in rows.iter().enumerate() {
+                    let row =
+                        tx.query_opt(&insert, &[&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]])?;
+                    if let Some(row) = row {
+                        fresh.push((row.get::<_, i64>(0), i));
+                    }
+                }
+            }
+            if let Some(c) = cursor {
+                let known = c.cursor.known.as_ref();
+                tx.execute(
+                    UPSERT_CURSOR,
+                    &[
+                        &c.account,
+                        &c.mailbox,
+                        &i64::from(c.cursor.uidvalidity),
+                        &i64::from(c.cursor.last_uid),
+                        &(c.cursor.modseq as i64),
+                        &i64::from(c.cursor.modseq_uid),
+                        &known.map(|k| crate::imap::uid_set(&k.uids)),
+                        &known.map(|k| i64::from(k.upto)),
+                        &now,
+                    ],
+                )?;
+            }
+            tx.commit()?;
+            Ok(fresh)
+        })
+    }
+
+    fn cursors(&mut self) -> Result<HashMap<(String, String), Cursor>, StoreError> {
+        let rows = self.run(|c| {
+            c.query(
+                "SELECT account, mailbox, uidvalidity, last_uid, modseq, modseq_uid, known,
+                        known_upto, updated
+                 FROM mailbox",
+                &[],
+            )
+        })?;
+        Ok(rows
+            .iter()
+            .map(|r| ((r.get(0), r.get(1)), cursor_of(r)))
+            .collect())
+    }
+
+    fn known_message_ids(
+        &mut self,
+        account: &str,
+        mailbox: &str,
+        ids: &[String],
+    ) -> Result<HashSet<String>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let rows = self.run(|c| {
+            c.query(
+                "SELECT DISTINCT message_id FROM event
+                 WHERE account = $1 AND mailbox = $2 AND type = 'message.received'
+                   AND message_id = ANY($3)",
+                &[&account, &mailbox, &ids],
+            )
+        })?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn mailboxes(&mut self) -> Result<Vec<MailboxState>, StoreError> {
+        let rows = self.run(|c| {
+            c.query(
+                "SELECT m.account, m.mailbox, m.uidvalidity, m.last_uid, m.modseq, m.updated,
+                        (SELECT MAX(time) FROM event e
+                          WHERE e.account = m.account AND e.mailbox = m.mailbox),
+                        (SELECT COUNT(*) FROM event e
+                          WHERE e.account = m.account AND e.mailbox = m.mailbox)
+                 FROM mailbox m ORDER BY m.account, m.mailbox",
+                &[],
+            )
+        })?;
+        Ok(rows
+            .iter()
+            .map(|r| MailboxState {
+                account: r.get(0),
+                mailbox: r.get(1),
+                uidvalidity: r.get::<_, i64>(2) as u32,
+                last_uid: r.get::<_, i64>(3) as u32,
+                modseq: r.get::<_, i64>(4) as u64,
+                updated: r.get(5),
+                last_event: r.get(6),
+                events: r.get::<_, i64>(7) as u64,
+            })
+            .collect())
+    }
+
+    fn reset(&mut self, account: Option<&str>, mailbox: Option<&str>) -> Result<usize, StoreError> {
+        let n = self.run(|c| {
+            c.execute(
+                "DELETE FROM mailbox WHERE ($1::text IS NULL OR account = $1)
+                                       AND ($2::text IS NULL OR mailbox = $2)",
+                &[&account, &mailbox],
+            )
+        })?;
+        Ok(n as usize)
+    }
+
+    fn delivery_cursor(&mut self, sink: &str) -> Result<i64, StoreError> {
+        // A sink seen for the first time starts at the end.
+        self.run(|c| {
+            c.execute(
+                "INSERT INTO delivery (sink, seq)
+                 SELECT $1, COALESCE(MAX(seq), 0) FROM event
+                 ON CONFLICT (sink) DO NOTHING",
+                &[&sink],
+            )?;
+            let row = c.query_one("SELECT seq FROM delivery WHERE sink = $1", &[&sink])?;
+            Ok(row.get(0))
+        })
+    }
+
+    fn ack(&mut self, sink: &str, seq: i64) -> Result<(), StoreError> {
+        self.run(|c| {
+            c.execute(
+                "INSERT INTO delivery AS d (sink, seq) VALUES ($1, $2)
+                 ON CONFLICT (sink) DO UPDATE SET seq = GREATEST(d.seq, EXCLUDED.seq)",
+                &[&sink, &seq],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn events_between(
+        &mut self,
+        after: i64,
+        upto: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.run(|c| {
+            c.query(
+                "SELECT seq, json FROM event WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+                &[&after, &upto, &limit],
+            )
+        })?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn journal(&mut self, q: &JournalQuery) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = self.run(|c| {
+            c.query(
+                "SELECT seq, json FROM event
+                 WHERE ($1::text IS NULL OR time >= $1) AND ($2::text IS NULL OR time < $2)
+                   AND ($3::text IS NULL OR account = $3) AND ($4::text IS NULL OR mailbox = $4)
+                 ORDER BY seq",
+                &[&q.since, &q.until, &q.account, &q.mailbox],
+            )
+        })?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn event(&mut self, seq: i64) -> Result<Option<String>, StoreError> {
+        let row = self.run(|c| c.query_opt("SELECT json FROM event WHERE seq = $1", &[&seq]))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn last_seq(&mut self) -> Result<i64, StoreError> {
+        let row = self.run(|c| c.query_one("SELECT COALESCE(MAX(seq), 0) FROM event", &[]))?;
+        Ok(row.get(0))
+    }
+
+    fn journal_len(&mut self) -> Result<u64, StoreError> {
+        let row = self.run(|c| c.query_one("SELECT COUNT(*) FROM event", &[]))?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn sinks(&mut self) -> Result<Vec<SinkState>, StoreError> {
+        let rows = self.run(|c| {
+            c.query(
+                "SELECT d.sink, d.seq,
+                        (SELECT COUNT(*) FROM dead_letter l WHERE l.sink = d.sink),
+                        (SELECT COALESCE(MAX(seq), 0) FROM event)
+                 FROM delivery d ORDER BY d.sink",
+                &[],
+            )
+        })?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let (delivered, last): (i64, i64) = (r.get(1), r.get(3));
+                SinkState {
+                    sink: r.get(0),
+                    delivered,
+                    lag: (last - delivered).max(0),
+                    dead_letters: r.get::<_, i64>(2) as u64,
+                }
+            })
+            .collect())
+    }
+
+    fn dead_letter(
+        &mut self,
+        sink: &str,
+        seq: i64,
+        event_id: &str,
+        error: &str,
+        attempts: u32,
+    ) -> Result<(), StoreError> {
+        let (attempts, now) = (attempts as i32, crate::event::now_rfc3339());
+        self.run(|c| {
+            c.execute(
+                "INSERT INTO dead_letter (sink, seq, event_id, error, attempts, time)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&sink, &seq, &event_id, &error, &attempts, &now],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn dead_letters(&mut self) -> Result<Vec<DeadLetter>, StoreError> {
+        let rows = self.run(|c| {
+            c.query(
+                "SELECT id, sink, seq, event_id, error, attempts, time FROM dead_letter
+                 ORDER BY id",
+                &[],
+            )
+        })?;
+        Ok(rows
+            .iter()
+            .map(|r| DeadLetter {
+                id: r.get(0),
+                sink: r.get(1),
+                seq: r.get(2),
+                event_id: r.get(3),
+                error: r.get(4),
+                attempts: r.get::<_, i32>(5) as u32,
+                time: r.get(6),
+            })
+            .collect())
+    }
+
+    fn drop_dead_letters(&mut self, ids: &[i64]) -> Result<usize, StoreError> {
+        let n = self.run(|c| {
+            if ids.is_empty() {
+                c.execute("DELETE FROM dead_letter", &[])
+            } else {
+                c.execute("DELETE FROM dead_letter WHERE id = ANY($1)", &[&ids])
+            }
+        })?;
+        Ok(n as usize)
+    }
+
+    fn dead_letter_failed_again(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
+        let now = crate::event::now_rfc3339();
+        self.run(|c| {
+            c.execute(
+                "UPDATE dead_letter SET attempts = attempts + 1, error = $2, time = $3
+                 WHERE id = $1",
+                &[&id, &error, &now],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn prune(&mut self, sinks: &[&str], before: &str, keep: u64) -> Result<usize, StoreError> {
+        let mut low = self.last_seq()?;
+        for sink in sinks {
+            low = low.min(self.delivery_cursor(sink)?);
+        }
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        let n = self.run(|c| {
+            c.execute(
+                "DELETE FROM event
+                 WHERE seq <= $1
+                   AND (time < $2 OR seq <= (SELECT MAX(seq) FROM event) - $3)
+                   AND seq NOT IN (SELECT seq FROM dead_letter)",
+                &[&low, &before, &keep],
+            )
+        })?;
+        Ok(n as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+//! `[store]`: the state in PostgreSQL, with the same commands and the same
+//! promises as the SQLite file.
+
+use crate::common::dovecot::simple_message;
+use crate::common::{Env, assert_success};
+
+#[path = "../../src/store/postgres/testdb.rs"]
+mod testdb;
+
+fn with_store(url: &str) -> Env {
+    let env = Env::new(&["INBOX"], "");
+    env.append_profile(&format!("[store]\nurl = \"{url}\"\n"));
+    env
+}
+
+#[test]
+fn a_watch_keeps_its_state_in_postgres_and_the_commands_read_it() {
+    let url = testdb::database();
+    let env = with_store(&url);
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    env.dovecot
+        .append("INBOX", &simple_message("in postgres", "x"));
+    watch.wait_for("the mail", |e| e["subject"] == "in postgres");
+    // A second writer of the same profile and database is refused.
+    let second = env.run(&["watch", "--once"]);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_ne!(second.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("another mailreactor is using profile")
+            && stderr.contains("mailreactor watch on"),
+        "{stderr}"
+    );
+    watch.terminate();
+    // Nothing is in the state directory: it all went to the database.
+    assert!(!env.path("state").join("test.sqlite").exists());
+    let out = env.run(&["state", "show", "--json"]);
+    assert_success(&out);
+    let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(state["mailboxes"][0]["mailbox"], "INBOX", "{state}");
+    assert_eq!(state["mailboxes"][0]["events"], 2, "{state}");
+    let out = env.run(&["replay", "--json", "--type", "message.received"]);
+    assert_success(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("in postgres"));
+    // Started again: no old mail announced, new mail is.
+    env.dovecot
+        .append("INBOX", &simple_message("while stopped", "x"));
+    let events = env.once();
+    let subjects: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["subject"].as_str())
+        .collect();
+    assert_eq!(subjects, ["while stopped"]);
+    let out = env.run(&["state", "reset"]);
+    assert_success(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("forgot 1 mailbox cursor"));
+}
+
+#[test]
+fn a_store_that_cannot_be_reached_or_is_misconfigured_is_a_clear_error() {
+    let port = crate::common::dovecot::free_port();
+    let env = with_store(&format!("postgres://mr@127.0.0.1:{port}/nothing"));
+    let out = env.run(&["watch", "--once"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "state database postgres://mr@127.0.0.1:{port}/nothing"
+        )),
+        "{stderr}"
+    );
+    let env = with_store("postgres://mr:hunter2@db.example.com/mr");
+    let out = env.run(&["watch", "--once"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("url holds a password"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
