@@ -139,6 +139,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters')
             [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Forget cursors, so the next watch takes a new baseline there')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy the profile''s SQLite state (cursors, journal, delivery state, dead letters) into PostgreSQL, to move to a shared store without announcing old mail again or missing what came in between')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -179,9 +180,28 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailreactor;state;migrate' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The PostgreSQL URL (no password in it); default: the profile''s [store] url')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mailreactor;state;help' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters')
             [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Forget cursors, so the next watch takes a new baseline there')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy the profile''s SQLite state (cursors, journal, delivery state, dead letters) into PostgreSQL, to move to a shared store without announcing old mail again or missing what came in between')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -189,6 +209,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             break
         }
         'mailreactor;state;help;reset' {
+            break
+        }
+        'mailreactor;state;help;migrate' {
             break
         }
         'mailreactor;state;help;help' {
@@ -464,12 +487,16 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
         'mailreactor;help;state' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters')
             [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Forget cursors, so the next watch takes a new baseline there')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy the profile''s SQLite state (cursors, journal, delivery state, dead letters) into PostgreSQL, to move to a shared store without announcing old mail again or missing what came in between')
             break
         }
         'mailreactor;help;state;show' {
             break
         }
         'mailreactor;help;state;reset' {
+            break
+        }
+        'mailreactor;help;state;migrate' {
             break
         }
         'mailreactor;help;completions' {

@@ -142,6 +142,9 @@ _mailreactor() {
             mailreactor__subcmd__help__subcmd__dead__subcmd__letters,retry)
                 cmd="mailreactor__subcmd__help__subcmd__dead__subcmd__letters__subcmd__retry"
                 ;;
+            mailreactor__subcmd__help__subcmd__state,migrate)
+                cmd="mailreactor__subcmd__help__subcmd__state__subcmd__migrate"
+                ;;
             mailreactor__subcmd__help__subcmd__state,reset)
                 cmd="mailreactor__subcmd__help__subcmd__state__subcmd__reset"
                 ;;
@@ -151,6 +154,9 @@ _mailreactor() {
             mailreactor__subcmd__state,help)
                 cmd="mailreactor__subcmd__state__subcmd__help"
                 ;;
+            mailreactor__subcmd__state,migrate)
+                cmd="mailreactor__subcmd__state__subcmd__migrate"
+                ;;
             mailreactor__subcmd__state,reset)
                 cmd="mailreactor__subcmd__state__subcmd__reset"
                 ;;
@@ -159,6 +165,9 @@ _mailreactor() {
                 ;;
             mailreactor__subcmd__state__subcmd__help,help)
                 cmd="mailreactor__subcmd__state__subcmd__help__subcmd__help"
+                ;;
+            mailreactor__subcmd__state__subcmd__help,migrate)
+                cmd="mailreactor__subcmd__state__subcmd__help__subcmd__migrate"
                 ;;
             mailreactor__subcmd__state__subcmd__help,reset)
                 cmd="mailreactor__subcmd__state__subcmd__help__subcmd__reset"
@@ -883,8 +892,22 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__help__subcmd__state)
-            opts="show reset"
+            opts="show reset migrate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__help__subcmd__state__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1129,7 +1152,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__state)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version show reset help"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version show reset migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1167,7 +1190,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__state__subcmd__help)
-            opts="show reset help"
+            opts="show reset migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1181,6 +1204,20 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__state__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__state__subcmd__help__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1215,6 +1252,48 @@ _mailreactor() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__state__subcmd__migrate)
+            opts="-c -p -v -q -h -V --to --config --profile --state-dir --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

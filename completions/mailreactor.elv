@@ -131,6 +131,7 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand --version 'Print version'
             cand show 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters'
             cand reset 'Forget cursors, so the next watch takes a new baseline there'
+            cand migrate 'Copy the profile''s SQLite state (cursors, journal, delivery state, dead letters) into PostgreSQL, to move to a shared store without announcing old mail again or missing what came in between'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailreactor;state;show'= {
@@ -168,14 +169,34 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailreactor;state;migrate'= {
+            cand --to 'The PostgreSQL URL (no password in it); default: the profile''s [store] url'
+            cand -c 'Read the profile from this file instead of the config directory'
+            cand --config 'Read the profile from this file instead of the config directory'
+            cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
+            cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailreactor;state;help'= {
             cand show 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters'
             cand reset 'Forget cursors, so the next watch takes a new baseline there'
+            cand migrate 'Copy the profile''s SQLite state (cursors, journal, delivery state, dead letters) into PostgreSQL, to move to a shared store without announcing old mail again or missing what came in between'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailreactor;state;help;show'= {
         }
         &'mailreactor;state;help;reset'= {
+        }
+        &'mailreactor;state;help;migrate'= {
         }
         &'mailreactor;state;help;help'= {
         }
@@ -425,10 +446,13 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
         &'mailreactor;help;state'= {
             cand show 'Show each mailbox''s cursor and last activity, and each sink''s lag and dead letters'
             cand reset 'Forget cursors, so the next watch takes a new baseline there'
+            cand migrate 'Copy the profile''s SQLite state (cursors, journal, delivery state, dead letters) into PostgreSQL, to move to a shared store without announcing old mail again or missing what came in between'
         }
         &'mailreactor;help;state;show'= {
         }
         &'mailreactor;help;state;reset'= {
+        }
+        &'mailreactor;help;state;migrate'= {
         }
         &'mailreactor;help;completions'= {
         }

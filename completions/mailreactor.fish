@@ -86,18 +86,19 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s v 
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand emit-test" -s V -l version -d 'Print version'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
 json\t''"
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s h -l help -d 'Print help'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -s V -l version -d 'Print version'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "show" -d 'Show each mailbox\'s cursor and last activity, and each sink\'s lag and dead letters'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'
-complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -s h -l help -d 'Print help'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -f -a "show" -d 'Show each mailbox\'s cursor and last activity, and each sink\'s lag and dead letters'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -f -a "migrate" -d 'Copy the profile\'s SQLite state (cursors, journal, delivery state, dead letters) into PostgreSQL, to move to a shared store without announcing old mail again or missing what came in between'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and not __fish_seen_subcommand_from show reset migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from show" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
@@ -119,8 +120,19 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fis
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from reset" -s V -l version -d 'Print version'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from migrate" -l to -d 'The PostgreSQL URL (no password in it); default: the profile\'s [store] url' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from migrate" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from migrate" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from migrate" -l state-dir -d 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor' -r -F
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from migrate" -l log-format -d 'How log lines on stderr look: text for people, json for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'Log more (-v: debug, -vv: trace)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Log less (-q: warnings and errors only, -qq: errors only)'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from migrate" -s V -l version -d 'Print version'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show each mailbox\'s cursor and last activity, and each sink\'s lag and dead letters'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Copy the profile\'s SQLite state (cursors, journal, delivery state, dead letters) into PostgreSQL, to move to a shared store without announcing old mail again or missing what came in between'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand state; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s c -l config -d 'Read the profile from this file instead of the config directory' -r -F
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand completions" -s p -l profile -d 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)' -r
@@ -264,6 +276,7 @@ complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and not __fish_seen_subcommand_from watch check init emit-test state completions replay dead-letters auth systemd-unit schema manual help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "show" -d 'Show each mailbox\'s cursor and last activity, and each sink\'s lag and dead letters'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "reset" -d 'Forget cursors, so the next watch takes a new baseline there'
+complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from state" -f -a "migrate" -d 'Copy the profile\'s SQLite state (cursors, journal, delivery state, dead letters) into PostgreSQL, to move to a shared store without announcing old mail again or missing what came in between'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from dead-letters" -f -a "list" -d 'List them, oldest first'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from dead-letters" -f -a "retry" -d 'Deliver them again through their sink, once each; the ones that succeed are removed'
 complete -c mailreactor -n "__fish_mailreactor_using_subcommand help; and __fish_seen_subcommand_from dead-letters" -f -a "drop" -d 'Forget them without delivering'

@@ -264,6 +264,19 @@ pub enum StateCommand {
         #[arg(long, requires = "account")]
         mailbox: Option<String>,
     },
+    /// Copy the profile's SQLite state (cursors, journal, delivery state,
+    /// dead letters) into PostgreSQL, to move to a shared store without
+    /// announcing old mail again or missing what came in between.
+    ///
+    /// Stop the watch first. The database must hold no state yet. The
+    /// password comes from the profile's [store] (or $PGPASSWORD); then
+    /// set [store] url to the same URL and start the watch again.
+    Migrate {
+        /// The PostgreSQL URL (no password in it); default: the profile's
+        /// [store] url.
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+    },
 }
 
 /// `NAME=PATH` of `systemd-unit --credential`.

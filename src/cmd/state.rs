@@ -4,6 +4,8 @@ use std::io::Write as _;
 
 use super::Context;
 use crate::cli::StateCommand;
+use crate::config::{Profile, SecretSource, StoreConfig};
+use crate::store::Location;
 
 pub fn run(ctx: &Context, cmd: &StateCommand) -> anyhow::Result<()> {
     let profile = ctx.profile()?;
@@ -54,6 +56,7 @@ pub fn run(ctx: &Context, cmd: &StateCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        StateCommand::Migrate { to } => migrate(ctx, &profile, to.as_deref()),
         StateCommand::Reset { account, mailbox } => {
             let (mut store, _lock) = ctx.open_state(&profile, "state reset")?;
             let n = store.reset(account.as_deref(), mailbox.as_deref())?;
@@ -64,4 +67,51 @@ pub fn run(ctx: &Context, cmd: &StateCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `state migrate`: the SQLite state copied into PostgreSQL.
+fn migrate(ctx: &Context, profile: &Profile, to: Option<&str>) -> anyhow::Result<()> {
+    let target = match (to, &profile.store) {
+        (Some(url), store) => {
+            if let Some((problem, help)) = crate::config::url_problem(url) {
+                crate::exit::usage!("--to: {problem}\n  = help: {help}");
+            }
+            // The password: the profile's [store] settings, else $PGPASSWORD.
+            let password = store.as_ref().and_then(|s| s.password.clone()).or_else(|| {
+                std::env::var_os("PGPASSWORD").map(|_| SecretSource::Env("PGPASSWORD".into()))
+            });
+            StoreConfig {
+                url: url.to_string(),
+                password,
+                ca_file: store.as_ref().and_then(|s| s.ca_file.clone()),
+            }
+        }
+        (None, Some(store)) => store.clone(),
+        (None, None) => crate::exit::usage!(
+            "state migrate: say where to: --to postgres://USER@HOST/DATABASE, or a [store] url \
+             in the profile"
+        ),
+    };
+    let (db, lock) = ctx.state_paths(&profile.name)?;
+    anyhow::ensure!(
+        db.exists(),
+        "no SQLite state to migrate for profile {} ({})",
+        profile.name,
+        db.display()
+    );
+    // Held while copying: no watch writes the file meanwhile.
+    let (mut from, _held) = Location::Sqlite { db, lock }.open_writer("state migrate")?;
+    let done = crate::store::migrate(from.as_mut(), &target, &profile.name)?;
+    eprintln!(
+        "copied {} mailbox cursors, {} journal events, {} sink cursors and {} dead letters \
+         into {}",
+        done.mailboxes, done.events, done.sinks, done.dead_letters, target.url
+    );
+    if profile.store.as_ref().is_none_or(|s| s.url != target.url) {
+        eprintln!(
+            "next: add this to the profile, then start the watch again:\n\n[store]\nurl = \"{}\"",
+            target.url
+        );
+    }
+    Ok(())
 }

@@ -28,6 +28,7 @@ pub use error::ProfileError;
 pub use http::HttpConfig;
 pub use sinks::{HookConfig, HookRun, NotifyConfig, RetryPolicy, Template, Urgency};
 pub use store::StoreConfig;
+pub(crate) use store::url_problem;
 pub use webhook::{WebhookConfig, signing_key};
 
 /// A validated profile: the accounts to watch.

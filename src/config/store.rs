@@ -31,31 +31,8 @@ pub(super) fn store(
     let url = s.url.get_ref().trim().to_string();
     let bad =
         |message: String, help: &str| err(s.url.span(), "url", message, Some(help.to_string()));
-    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err(bad(
-            "url must be a postgres:// URL".into(),
-            "write it as url = \"postgres://mr@db.example.com/mailreactor\"; without [store], \
-             the state is a SQLite file beside the profile's state",
-        ));
-    }
-    let parsed: postgres::Config = url.parse().map_err(|e| {
-        bad(
-            format!("url is not a PostgreSQL connection URL: {e}"),
-            "write it as url = \"postgres://USER@HOST[:PORT]/DATABASE[?sslmode=require]\"",
-        )
-    })?;
-    if parsed.get_password().is_some() {
-        return Err(bad(
-            "url holds a password, which would show wherever the URL does".into(),
-            "take it out of the URL and set password-env = \"MR_PG_PASSWORD\" (or \
-             password-command)",
-        ));
-    }
-    if parsed.get_user().is_none() {
-        return Err(bad(
-            "url names no user".into(),
-            "write the user before the host: postgres://mr@db.example.com/mailreactor",
-        ));
+    if let Some((message, help)) = url_problem(&url) {
+        return Err(bad(message, help));
     }
     let password = super::rules::secret_source(
         "password",
@@ -71,4 +48,39 @@ pub(super) fn store(
         password,
         ca_file,
     }))
+}
+
+/// What is wrong with a `[store]` URL (or `state migrate --to`), and how
+/// to fix it; `None` when it will do.
+pub(crate) fn url_problem(url: &str) -> Option<(String, &'static str)> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Some((
+            "the store URL must be a postgres:// URL".into(),
+            "write it as postgres://mr@db.example.com/mailreactor; without [store], the state \
+             is a SQLite file in the state directory",
+        ));
+    }
+    let parsed: postgres::Config = match url.parse() {
+        Ok(p) => p,
+        Err(e) => {
+            return Some((
+                format!("the store URL is not a PostgreSQL connection URL: {e}"),
+                "write it as postgres://USER@HOST[:PORT]/DATABASE[?sslmode=require]",
+            ));
+        }
+    };
+    if parsed.get_password().is_some() {
+        return Some((
+            "the store URL holds a password, which would show wherever the URL does".into(),
+            "take it out of the URL and set password-env = \"MR_PG_PASSWORD\" (or \
+             password-command)",
+        ));
+    }
+    if parsed.get_user().is_none() {
+        return Some((
+            "the store URL names no user".into(),
+            "write the user before the host: postgres://mr@db.example.com/mailreactor",
+        ));
+    }
+    None
 }

@@ -166,6 +166,8 @@ pub enum StoreError {
          ({known})\n  = help: run the newer mailreactor, or upgrade this one"
     )]
     NewerSchema { at: String, found: i32, known: i32 },
+    #[error("state database {at} already holds state ({held}); migrate into an empty database")]
+    NotEmpty { at: String, held: String },
 }
 
 fn corrupt_hint(e: &rusqlite::Error) -> &'static str {
@@ -278,6 +280,24 @@ impl Location {
             }
         }
     }
+}
+
+/// Copies the state `from` holds (the SQLite file, opened by a writer)
+/// into the empty PostgreSQL database `to`, holding it as a writer of
+/// `profile` meanwhile.
+pub fn migrate(
+    from: &mut dyn Backend,
+    to: &crate::config::StoreConfig,
+    profile: &str,
+) -> Result<postgres::Imported, OpenError> {
+    let password = to
+        .password
+        .as_ref()
+        .map(crate::credential::resolve)
+        .transpose()?;
+    let mut pg = postgres::Postgres::open(&to.url, password.as_ref(), to.ca_file.as_deref())?;
+    let _held = postgres::Writer::take(to, profile, "state migrate")?;
+    Ok(pg.import(from)?)
 }
 
 /// A writer's hold on the state; let go when dropped.

@@ -73,6 +73,56 @@ fn a_store_that_cannot_be_reached_or_is_misconfigured_is_a_clear_error() {
     let out = env.run(&["watch", "--once"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("url holds a password"), "{stderr}");
+    assert!(
+        stderr.contains("the store URL holds a password"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn migrating_from_sqlite_keeps_the_cursor_and_the_journal() {
+    let env = Env::new(&["INBOX"], "");
+    env.dovecot.append("INBOX", &simple_message("old", "x"));
+    assert!(
+        env.once().iter().all(|e| e["subject"].is_null()),
+        "a baseline"
+    );
+    env.dovecot
+        .append("INBOX", &simple_message("before the move", "x"));
+    let before = env.once();
+    assert!(before.iter().any(|e| e["subject"] == "before the move"));
+    // Nowhere to go is a usage error.
+    let out = env.run(&["state", "migrate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let url = testdb::database();
+    let out = env.run(&["state", "migrate", "--to", &url]);
+    assert_success(&out);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("copied 1 mailbox cursors, 1 journal events"),
+        "{said}"
+    );
+    assert!(said.contains(&format!("url = \"{url}\"")), "{said}");
+    // Twice: the database holds state now, and is left as it is.
+    let out = env.run(&["state", "migrate", "--to", &url]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("already holds state (1 events"), "{said}");
+    // Mail in between; then the watch runs on PostgreSQL.
+    env.dovecot
+        .append("INBOX", &simple_message("during the move", "x"));
+    env.append_profile(&format!("[store]\nurl = \"{url}\"\n"));
+    let subjects: Vec<String> = env
+        .once()
+        .iter()
+        .filter_map(|e| Some(e["subject"].as_str()?.to_string()))
+        .collect();
+    assert_eq!(subjects, ["during the move"], "nothing old, nothing missed");
+    let out = env.run(&["replay", "--json", "--type", "message.received"]);
+    let journal = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        journal.contains("before the move") && journal.contains("during the move"),
+        "{journal}"
+    );
 }

@@ -10,6 +10,7 @@
 //! ids are unique, cursors only move forwards), so nothing is lost or
 //! doubled when a commit's answer was what got lost.
 
+mod import;
 mod schema;
 #[cfg(test)]
 pub(crate) mod testdb;
@@ -35,6 +36,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const STATEMENT_TIMEOUT: &str = "60s";
 /// The advisory lock key that orders journal writes ("mr-journ").
 const JOURNAL_LOCK: i64 = 0x6d72_2d6a_6f75_726e;
+
+pub(crate) use import::Imported;
 
 pub(crate) struct Postgres {
     config: postgres::Config,

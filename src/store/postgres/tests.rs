@@ -93,3 +93,39 @@ fn a_wrong_address_fails_at_once_with_a_sentence() {
     );
     assert!(!e.contains("Error {"), "{e}");
 }
+
+#[test]
+fn an_import_keeps_sequence_numbers_and_numbers_new_events_after_every_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sqlite = crate::store::open(&dir.path().join("db.sqlite")).unwrap();
+    let events: Vec<Event> = (1..=5).map(msg).collect();
+    sqlite.record(&events, None).unwrap();
+    sqlite.ack("hook", 5).unwrap();
+    sqlite.dead_letter("hook", 3, "id-3", "exit 1", 2).unwrap();
+    // Delivered entries pruned: only the dead-lettered one is left.
+    assert_eq!(sqlite.prune(&["hook"], "9999", 0).unwrap(), 4);
+    let url = testdb::database();
+    let mut pg = Postgres::open(&url, None, None).unwrap();
+    let done = pg.import(sqlite.as_mut()).unwrap();
+    assert_eq!(
+        done,
+        Imported {
+            mailboxes: 0,
+            events: 1,
+            sinks: 1,
+            dead_letters: 1
+        }
+    );
+    assert_eq!(pg.events_between(0, i64::MAX, 10).unwrap()[0].0, 3);
+    assert_eq!(pg.delivery_cursor("hook").unwrap(), 5);
+    assert_eq!(pg.dead_letters().unwrap()[0].seq, 3);
+    // A new event comes after the sink's cursor, so it is delivered.
+    let fresh = pg.record(&[msg(6)], None).unwrap();
+    assert!(fresh[0].0 > 5, "{fresh:?}");
+    pg.dead_letter("hook", fresh[0].0, "id-6", "exit 1", 1)
+        .unwrap();
+    assert_eq!(pg.dead_letters().unwrap().len(), 2);
+    // Into a database that holds state: refused, nothing changed.
+    let e = pg.import(sqlite.as_mut()).err().unwrap().to_string();
+    assert!(e.contains("already holds state"), "{e}");
+}
