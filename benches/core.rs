@@ -6,6 +6,10 @@
 //! (h): the same journal and dispatcher feeding a Redis stream (a private
 //! `redis-server` on loopback), beside a counting sink in the same run.
 //!
+//! (i): the journal alone (events recorded in batches of 100, as the
+//! watcher sends them) in SQLite and in PostgreSQL (a private cluster on
+//! loopback), in the same run.
+//!
 //! `cargo bench --features bench --bench core`
 
 use std::path::Path;
@@ -13,8 +17,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use mailreactor::bench::{Dispatcher, Metrics, RedisSink, Store, open};
-use mailreactor::profile::{RedisConfig, RetryPolicy};
+use mailreactor::bench::{Dispatcher, Location, Metrics, RedisSink, Store, open};
+use mailreactor::profile::{RedisConfig, RetryPolicy, StoreConfig};
 use mailreactor::{Delivery, Event, Shutdown, Sink, SinkSpec, Subscription, decode_message};
 
 const EVENTS: usize = 20_000;
@@ -185,6 +189,50 @@ fn main() {
         per(total)
     );
     redis_row(&corpus);
+    journal_row(&corpus);
+}
+
+#[path = "../src/store/postgres/testdb.rs"]
+mod testdb;
+
+/// (i) 20,000 events into the journal in batches of 100, SQLite beside
+/// PostgreSQL; the events are decoded beforehand, so only the journal
+/// counts.
+fn journal_row(corpus: &[Vec<u8>]) {
+    let batches: Vec<Vec<Event>> = (0..EVENTS / BATCH)
+        .map(|b| {
+            (0..BATCH)
+                .map(|j| {
+                    let uid = (b * BATCH + j + 1) as u32;
+                    let info = decode_message(1, uid, &corpus[uid as usize % 4]);
+                    Event::received("bench", "INBOX", info)
+                })
+                .collect()
+        })
+        .collect();
+    let rate = |backend: &mut dyn mailreactor::bench::Backend| {
+        let start = Instant::now();
+        for batch in &batches {
+            let fresh = backend.record(batch, None).unwrap();
+            assert_eq!(fresh.len(), batch.len());
+        }
+        EVENTS as f64 / start.elapsed().as_secs_f64()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = rate(open(&dir.path().join("journal.sqlite")).unwrap().as_mut());
+    let postgres = Location::Postgres {
+        config: StoreConfig {
+            url: testdb::database(),
+            password: None,
+            ca_file: None,
+        },
+        profile: "bench".into(),
+    };
+    let postgres = rate(postgres.open().unwrap().as_mut());
+    println!(
+        "| (i) journal: {EVENTS} events in batches of {BATCH} | PostgreSQL {postgres:.0} events/s | SQLite in the same run: {sqlite:.0} events/s (PostgreSQL/SQLite {:.2}); PostgreSQL on loopback with fsync off, as SQLite's WAL with synchronous=NORMAL does not sync each commit either | `cargo bench --features bench --bench core` |",
+        postgres / sqlite
+    );
 }
 
 /// (h) 10,000 journaled events into a Redis stream, pipelined, beside a

@@ -67,9 +67,9 @@ pub use watch::Watcher;
 /// The parts of a [`Profile`], for building one in code.
 pub mod profile {
     pub use crate::config::{
-        Account, ChangeTracking, HookConfig, HookRun, Journal, Mechanism, Mode, NotifyConfig,
-        OAuth2Client, RedisConfig, RetryPolicy, SecretSource, Template, Tls, Urgency,
-        WebhookConfig,
+        Account, ChangeTracking, HookConfig, HookRun, HttpConfig, Journal, Mechanism, Mode,
+        NotifyConfig, OAuth2Client, RedisConfig, RetryPolicy, SecretSource, StoreConfig, Template,
+        Tls, Urgency, WebhookConfig,
     };
 }
 
@@ -98,5 +98,5 @@ pub mod bench {
     pub use crate::dispatch::Dispatcher;
     pub use crate::metrics::Metrics;
     pub use crate::sink::broker::RedisSink;
-    pub use crate::store::{Backend, Store, open};
+    pub use crate::store::{Backend, Location, Store, open};
 }

@@ -301,38 +301,49 @@ impl Backend for Postgres {
         events: &[Event],
         cursor: Option<&MailboxCursor>,
     ) -> Result<Vec<(i64, usize)>, StoreError> {
-        let rows: Vec<[Option<String>; 7]> = events
-            .iter()
-            .map(|e| {
-                [
-                    Some(e.id.clone()),
-                    Some(e.kind.as_str().to_string()),
-                    Some(e.time.clone()),
-                    Some(e.account.clone()),
-                    e.mailbox.clone(),
-                    e.message().and_then(|m| m.message_id.clone()),
-                    Some(e.to_json()),
-                ]
-            })
-            .collect();
+        // Column-wise, for one INSERT per batch (one round trip, not one
+        // per event).
+        let mut cols: [Vec<Option<String>>; 7] = Default::default();
+        for e in events {
+            cols[0].push(Some(e.id.clone()));
+            cols[1].push(Some(e.kind.as_str().to_string()));
+            cols[2].push(Some(e.time.clone()));
+            cols[3].push(Some(e.account.clone()));
+            cols[4].push(e.mailbox.clone());
+            cols[5].push(e.message().and_then(|m| m.message_id.clone()));
+            cols[6].push(Some(e.to_json()));
+        }
+        // An id twice in one batch is recorded once, as its first.
+        let mut index: HashMap<&str, usize> = HashMap::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            index.entry(e.id.as_str()).or_insert(i);
+        }
         let now = crate::event::now_rfc3339();
         self.run(|client| {
             let mut tx = client.transaction()?;
-            let mut fresh = Vec::with_capacity(rows.len());
-            if !rows.is_empty() {
+            let mut fresh = Vec::with_capacity(events.len());
+            if !events.is_empty() {
                 tx.execute("SELECT pg_advisory_xact_lock($1)", &[&JOURNAL_LOCK])?;
-                let insert = tx.prepare(
+                let rows = tx.query(
                     "INSERT INTO event (id, type, time, account, mailbox, message_id, json)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)
-                     ON CONFLICT (id) DO NOTHING RETURNING seq",
+                     SELECT id, type, time, account, mailbox, message_id, json
+                     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                 $6::text[], $7::text[])
+                          WITH ORDINALITY
+                          AS u(id, type, time, account, mailbox, message_id, json, n)
+                     ORDER BY n
+                     ON CONFLICT (id) DO NOTHING RETURNING seq, id",
+                    &[
+                        &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6],
+                    ],
                 )?;
-                for (i, r) in rows.iter().enumerate() {
-                    let row =
-                        tx.query_opt(&insert, &[&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]])?;
-                    if let Some(row) = row {
+                for row in rows {
+                    let id: &str = row.get(1);
+                    if let Some(&i) = index.get(id) {
                         fresh.push((row.get::<_, i64>(0), i));
                     }
                 }
+                fresh.sort_unstable();
             }
             if let Some(c) = cursor {
                 let known = c.cursor.known.as_ref();
