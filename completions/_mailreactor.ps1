@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('emit-test', 'emit-test', [CompletionResultType]::ParameterValue, 'Send a sample new-mail event through the configured sinks, once')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Show or reset what mailreactor remembers per mailbox')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Show the instances sharing the accounts through a [store] database: when each was last seen, the accounts each holds, and each sink''s lag')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Send journaled events again, to stdout or through one sink')
             [CompletionResult]::new('dead-letters', 'dead-letters', [CompletionResultType]::ParameterValue, 'List, retry or drop the deliveries sinks gave up on')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Sign in to OAuth2 accounts (Gmail, Outlook, ...)')
@@ -51,6 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             break
         }
         'mailreactor;watch' {
+            [CompletionResult]::new('--instance', '--instance', [CompletionResultType]::ParameterName, 'This instance''s name among those sharing the accounts through a [store] database (default: the host name and the process id)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
@@ -230,6 +232,24 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailreactor;cluster' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the profile from this file instead of the config directory')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How log lines on stderr look: text for people, json for log shippers')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of tables')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more (-v: debug, -vv: trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log less (-q: warnings and errors only, -qq: errors only)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -463,6 +483,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             [CompletionResult]::new('emit-test', 'emit-test', [CompletionResultType]::ParameterValue, 'Send a sample new-mail event through the configured sinks, once')
             [CompletionResult]::new('state', 'state', [CompletionResultType]::ParameterValue, 'Show or reset what mailreactor remembers per mailbox')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Show the instances sharing the accounts through a [store] database: when each was last seen, the accounts each holds, and each sink''s lag')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Send journaled events again, to stdout or through one sink')
             [CompletionResult]::new('dead-letters', 'dead-letters', [CompletionResultType]::ParameterValue, 'List, retry or drop the deliveries sinks gave up on')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Sign in to OAuth2 accounts (Gmail, Outlook, ...)')
@@ -500,6 +521,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailreactor' -ScriptBlock {
             break
         }
         'mailreactor;help;completions' {
+            break
+        }
+        'mailreactor;help;cluster' {
             break
         }
         'mailreactor;help;replay' {

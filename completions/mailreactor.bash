@@ -22,6 +22,9 @@ _mailreactor() {
             mailreactor,check)
                 cmd="mailreactor__subcmd__check"
                 ;;
+            mailreactor,cluster)
+                cmd="mailreactor__subcmd__cluster"
+                ;;
             mailreactor,completions)
                 cmd="mailreactor__subcmd__completions"
                 ;;
@@ -96,6 +99,9 @@ _mailreactor() {
                 ;;
             mailreactor__subcmd__help,check)
                 cmd="mailreactor__subcmd__help__subcmd__check"
+                ;;
+            mailreactor__subcmd__help,cluster)
+                cmd="mailreactor__subcmd__help__subcmd__cluster"
                 ;;
             mailreactor__subcmd__help,completions)
                 cmd="mailreactor__subcmd__help__subcmd__completions"
@@ -182,7 +188,7 @@ _mailreactor() {
 
     case "${cmd}" in
         mailreactor)
-            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version watch check init emit-test state completions replay dead-letters auth systemd-unit schema manual help"
+            opts="-c -p -v -q -h -V --config --profile --state-dir --verbose --quiet --log-format --help --version watch check init emit-test state completions cluster replay dead-letters auth systemd-unit schema manual help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +348,44 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__check)
+            opts="-c -p -v -q -h -V --json --config --profile --state-dir --verbose --quiet --log-format --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__cluster)
             opts="-c -p -v -q -h -V --json --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -682,7 +726,7 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__help)
-            opts="watch check init emit-test state completions replay dead-letters auth systemd-unit schema manual help"
+            opts="watch check init emit-test state completions cluster replay dead-letters auth systemd-unit schema manual help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -724,6 +768,20 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailreactor__subcmd__help__subcmd__cluster)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1428,12 +1486,16 @@ _mailreactor() {
             return 0
             ;;
         mailreactor__subcmd__watch)
-            opts="-c -p -v -q -h -V --json --once --config --profile --state-dir --verbose --quiet --log-format --help --version"
+            opts="-c -p -v -q -h -V --json --once --instance --config --profile --state-dir --verbose --quiet --log-format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --instance)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand emit-test 'Send a sample new-mail event through the configured sinks, once'
             cand state 'Show or reset what mailreactor remembers per mailbox'
             cand completions 'Print the completion script for a shell'
+            cand cluster 'Show the instances sharing the accounts through a [store] database: when each was last seen, the accounts each holds, and each sink''s lag'
             cand replay 'Send journaled events again, to stdout or through one sink'
             cand dead-letters 'List, retry or drop the deliveries sinks gave up on'
             cand auth 'Sign in to OAuth2 accounts (Gmail, Outlook, ...)'
@@ -47,6 +48,7 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailreactor;watch'= {
+            cand --instance 'This instance''s name among those sharing the accounts through a [store] database (default: the host name and the process id)'
             cand -c 'Read the profile from this file instead of the config directory'
             cand --config 'Read the profile from this file instead of the config directory'
             cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
@@ -213,6 +215,23 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailreactor;cluster'= {
+            cand -c 'Read the profile from this file instead of the config directory'
+            cand --config 'Read the profile from this file instead of the config directory'
+            cand -p 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --profile 'Use the profile NAME ($XDG_CONFIG_HOME/mailreactor/NAME.toml)'
+            cand --state-dir 'Keep state (cursors, journal) in DIR instead of $XDG_STATE_HOME/mailreactor'
+            cand --log-format 'How log lines on stderr look: text for people, json for log shippers'
+            cand --json 'Print JSON instead of tables'
+            cand -v 'Log more (-v: debug, -vv: trace)'
+            cand --verbose 'Log more (-v: debug, -vv: trace)'
+            cand -q 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand --quiet 'Log less (-q: warnings and errors only, -qq: errors only)'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -427,6 +446,7 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
             cand emit-test 'Send a sample new-mail event through the configured sinks, once'
             cand state 'Show or reset what mailreactor remembers per mailbox'
             cand completions 'Print the completion script for a shell'
+            cand cluster 'Show the instances sharing the accounts through a [store] database: when each was last seen, the accounts each holds, and each sink''s lag'
             cand replay 'Send journaled events again, to stdout or through one sink'
             cand dead-letters 'List, retry or drop the deliveries sinks gave up on'
             cand auth 'Sign in to OAuth2 accounts (Gmail, Outlook, ...)'
@@ -455,6 +475,8 @@ set edit:completion:arg-completer[mailreactor] = {|@words|
         &'mailreactor;help;state;migrate'= {
         }
         &'mailreactor;help;completions'= {
+        }
+        &'mailreactor;help;cluster'= {
         }
         &'mailreactor;help;replay'= {
         }

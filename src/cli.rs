@@ -105,6 +105,15 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 
+    /// Show the instances sharing the accounts through a [store] database:
+    /// when each was last seen, the accounts each holds, and each sink's
+    /// lag.
+    Cluster {
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+
     /// Send journaled events again, to stdout or through one sink.
     ///
     /// Events keep their ids, so consumers that de-duplicate on `id` see
@@ -159,6 +168,11 @@ pub struct WatchArgs {
     /// Catch up (announce what is new since the last run), then exit.
     #[arg(long)]
     pub once: bool,
+
+    /// This instance's name among those sharing the accounts through a
+    /// [store] database (default: the host name and the process id).
+    #[arg(long, value_name = "NAME")]
+    pub instance: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -47,6 +47,7 @@ pub struct Watcher {
     sinks: Vec<(Arc<dyn Sink>, SinkSpec)>,
     handlers: usize,
     once: bool,
+    instance: Option<String>,
     stop: Shutdown,
 }
 
@@ -59,6 +60,7 @@ impl Watcher {
             sinks: Vec::new(),
             handlers: 0,
             once: false,
+            instance: None,
             stop: Shutdown::new(),
         }
     }
@@ -113,6 +115,13 @@ impl Watcher {
         self
     }
 
+    /// This instance's name among instances sharing the accounts through a
+    /// `[store]` database (default: the host name and the process id).
+    pub fn instance(mut self, name: impl Into<String>) -> Watcher {
+        self.instance = Some(name.into());
+        self
+    }
+
     /// A handle that stops the watcher when triggered (SIGINT and SIGTERM
     /// stop it too).
     pub fn shutdown_handle(&self) -> Shutdown {
@@ -130,20 +139,33 @@ impl Watcher {
         let location = crate::store::Location::of(self.profile.store.as_ref(), &dir, name);
         // Opening may block (a database's login, a lock): off the runtime,
         // as is letting go of it at the end.
-        let opened = tokio::task::spawn_blocking(move || location.open_writer("watch"))
+        let opened = tokio::task::spawn_blocking(move || location.open_watch())
             .await
             .map_err(|_| {
                 Error::system("cannot open the state", std::io::Error::other("a panic"))
             })?;
         let (backend, hold) = opened?;
-        // OAuth2 tokens are kept in the state directory, beside this.
+        // OAuth2 tokens and the hooks' ledger are kept in the state
+        // directory (beside this), whichever the store.
         let db = dir.join(format!("{name}.sqlite"));
+        crate::private::parent(&db)
+            .map_err(|e| Error::state("cannot make the state directory", e))?;
         let store = crate::store::Store::spawn(backend, &db)
             .map_err(|e| Error::system("cannot start the state database's thread", e))?;
-        let outcome = daemon::run(self.profile, store, self.sinks, self.once, self.stop).await;
+        let instance = self.instance.unwrap_or_else(default_instance);
+        let run = (self.once, instance, self.stop);
+        let outcome = daemon::run(self.profile, store, self.sinks, run).await;
         let _ = tokio::task::spawn_blocking(move || drop(hold)).await;
         outcome
     }
+}
+
+/// The host name and the process id: unique among running instances.
+fn default_instance() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{host}:{}", std::process::id())
 }
 
 struct HandlerSink {

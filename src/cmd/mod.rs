@@ -4,6 +4,7 @@
 #[cfg(feature = "oauth2")]
 mod auth;
 mod check;
+mod cluster;
 mod emit_test;
 mod init;
 mod replay;
@@ -114,6 +115,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         #[cfg(not(feature = "oauth2"))]
         Command::Auth(_) => Err(crate::credential::oauth2::OAuthError::NotBuiltIn.into()),
         Command::Replay(args) => replay::replay(&ctx, args),
+        Command::Cluster { json } => cluster::run(&ctx, *json),
         Command::DeadLetters(cmd) => replay::dead_letters(&ctx, cmd),
         Command::Schema => {
             std::io::Write::write_all(

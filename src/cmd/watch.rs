@@ -38,6 +38,10 @@ pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
         .state_dir(db.parent().expect("the state file is in a directory"))
         .sink(Box::new(StdoutSink::new(format)), stdout)
         .once(args.once);
+    let watcher = match &args.instance {
+        Some(name) => watcher.instance(name.clone()),
+        None => watcher,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

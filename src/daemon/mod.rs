@@ -27,6 +27,7 @@ use crate::store::{MailboxCursor, Store, StoreError};
 use crate::systemd::{self, Status};
 use crate::watcher::{MailboxWatcher, Observation};
 
+pub(crate) mod cluster;
 mod reload;
 mod signals;
 mod trouble;
@@ -65,8 +66,7 @@ pub(crate) async fn run(
     profile: Profile,
     store: Store,
     extra: Sinks,
-    once: bool,
-    stop: Shutdown,
+    (once, instance, stop): (bool, String, Shutdown),
 ) -> Result<Outcome, Error> {
     crate::process::hide_from_children(profile.secret_env_vars());
     // Before any hook runs: end what a crashed run's hooks left behind.
@@ -75,8 +75,23 @@ pub(crate) async fn run(
     let (tx, mut rx) = mpsc::channel::<Observation>(OBSERVATIONS);
     let metrics = Arc::new(Metrics::default());
     let (live, _) = tokio::sync::broadcast::channel(crate::http::LIVE_BUFFER);
-    let sinks = (&extra, &emit_tx, &metrics);
-    let dispatcher = start_sinks(&profile, sinks, &store, &stop).await?;
+    // With leases (a shared database) each held account gets a dispatcher
+    // of its own; otherwise one serves every account.
+    let shared = store.call(|b| Ok(b.leases().is_some())).await?;
+    let (dispatcher, cluster) = if shared {
+        let cluster = cluster::Cluster {
+            me: instance,
+            sinks: sink_list(&profile, &extra),
+            dispatchers: HashMap::new(),
+        };
+        (None, Some(cluster))
+    } else {
+        let sinks = (&extra, &emit_tx, &metrics);
+        (
+            Some(start_sinks(&profile, sinks, &store, &stop).await?),
+            None,
+        )
+    };
     if let Some(http) = &profile.http {
         crate::http::start(
             http,
@@ -88,7 +103,8 @@ pub(crate) async fn run(
     }
     let mut d = Daemon {
         store,
-        dispatcher: Some(dispatcher),
+        dispatcher,
+        cluster,
         accounts: HashMap::new(),
         auth_failed: HashSet::new(),
         recovering: HashMap::new(),
@@ -106,13 +122,23 @@ pub(crate) async fn run(
     };
     d.status.watch(d.mailbox_keys());
     d.metrics.watch(&d.mailbox_keys());
-    let accounts = d.profile.accounts.clone();
-    for a in accounts {
-        d.start_account(a).await?;
+    if d.cluster.is_some() {
+        // The accounts this instance takes; the rounds go on below.
+        d.lease_round().await?;
+    } else {
+        let accounts = d.profile.accounts.clone();
+        for a in accounts {
+            d.start_account(a).await?;
+        }
     }
     if once {
         d.tx = None;
     }
+    let first_round = tokio::time::Instant::now() + cluster::ROUND;
+    let mut leases = d
+        .cluster
+        .is_some()
+        .then(|| tokio::time::interval_at(first_round, cluster::ROUND));
 
     let mut signals = Signals::new()?;
     let mut watchdog = systemd::watchdog_interval().map(tokio::time::interval);
@@ -139,6 +165,7 @@ pub(crate) async fn run(
             },
             _ = stop.wait() => {}
             _ = tick(&mut watchdog) => systemd::watchdog_ping(),
+            _ = tick(&mut leases) => d.lease_round().await?,
             _ = prune.tick() => d.prune(),
         }
     }
@@ -157,17 +184,20 @@ pub(crate) async fn run(
         if let Some(dispatcher) = d.dispatcher.take() {
             dispatcher.finish(SINK_GRACE).await;
         }
+        d.leave(SINK_GRACE).await;
         return Ok(d.outcome);
     }
     // Once: let every sink deliver what it has (a signal cuts this short).
-    let mut dispatcher = d
-        .dispatcher
-        .take()
-        .expect("the dispatcher runs until the end");
-    dispatcher.close();
+    let mut dispatchers: Vec<Dispatcher> = d.dispatcher.take().into_iter().collect();
+    if let Some(c) = d.cluster.as_mut() {
+        dispatchers.extend(c.dispatchers.drain().map(|(_, d)| d));
+    }
+    for dispatcher in &mut dispatchers {
+        dispatcher.close();
+    }
     loop {
         tokio::select! {
-            _ = dispatcher.ended() => break,
+            _ = all_ended(&mut dispatchers) => break,
             Some(e) = emit_rx.recv() => {
                 // Recorded for the next run; the sinks are closing.
                 d.store.call(move |b| b.record(&[e], None)).await?;
@@ -180,7 +210,14 @@ pub(crate) async fn run(
             }
         }
     }
+    d.leave(SINK_GRACE).await;
     Ok(d.outcome)
+}
+
+async fn all_ended(dispatchers: &mut [Dispatcher]) {
+    for d in dispatchers {
+        d.ended().await;
+    }
 }
 
 async fn tick(interval: &mut Option<tokio::time::Interval>) {
@@ -201,13 +238,19 @@ async fn start_sinks(
     store: &Store,
     stop: &Shutdown,
 ) -> Result<Dispatcher, StoreError> {
+    let sinks = sink_list(profile, extra);
+    Dispatcher::start(sinks, store, emit.clone(), stop.clone(), metrics.clone()).await
+}
+
+/// The library's sinks and the profile's, built anew.
+fn sink_list(profile: &Profile, extra: &Sinks) -> Sinks {
     let mut sinks = extra.clone();
     sinks.extend(
         sink::from_profile(profile)
             .into_iter()
             .map(|(s, spec)| (Arc::from(s), spec)),
     );
-    Dispatcher::start(sinks, store, emit.clone(), stop.clone(), metrics.clone()).await
+    sinks
 }
 
 /// A running account: its settings and its own stop switch.
@@ -218,7 +261,10 @@ struct Running {
 
 struct Daemon {
     store: Store,
+    /// Every account's events, unless accounts are shared (then each held
+    /// account has its own, in `cluster`).
     dispatcher: Option<Dispatcher>,
+    cluster: Option<cluster::Cluster>,
     accounts: HashMap<String, Running>,
     auth_failed: HashSet<String>,
     /// Messages announced so far per mailbox being recovered after a
@@ -239,20 +285,34 @@ struct Daemon {
 }
 
 impl Daemon {
+    /// The mailboxes this instance watches: every account's, or only the
+    /// held ones' when accounts are shared.
     fn mailbox_keys(&self) -> Vec<(String, String)> {
         self.profile
             .accounts
             .iter()
+            .filter(|a| self.cluster.is_none() || self.accounts.contains_key(&a.name))
             .flat_map(|a| a.mailboxes.iter().map(move |m| (a.name.clone(), m.clone())))
             .collect()
     }
 
     /// Drops delivered journal entries past the retention.
     fn prune(&mut self) {
-        let Some(dispatcher) = &self.dispatcher else {
-            return;
+        let names = match (&self.dispatcher, &self.cluster) {
+            (Some(dispatcher), _) => dispatcher.names().to_vec(),
+            // Every account's delivery cursors, held here or elsewhere.
+            (None, Some(cluster)) => cluster
+                .sinks
+                .iter()
+                .flat_map(|(s, _)| {
+                    self.profile
+                        .accounts
+                        .iter()
+                        .map(move |a| format!("{}@{}", s.name(), a.name))
+                })
+                .collect(),
+            (None, None) => return,
         };
-        let names = dispatcher.names().to_vec();
         let cutoff = std::time::SystemTime::now()
             .checked_sub(self.profile.journal.max_age)
             .unwrap_or(std::time::UNIX_EPOCH);
@@ -418,15 +478,19 @@ impl Daemon {
                 Ok((events, fresh))
             })
             .await;
-        let (events, fresh) = recorded.map_err(|e| {
-            // Without the journal nothing can be promised: stop, loudly.
-            self.stop.trigger();
-            Error::state("cannot record events; stopping so that none is lost", e)
-        })?;
-        let dispatcher = self
-            .dispatcher
-            .as_ref()
-            .expect("the dispatcher runs while watching");
+        let (events, fresh) = match recorded {
+            Ok(r) => r,
+            // The account moved to another instance: stopped here.
+            Err(e) if self.lease_lost(&e) => return Ok(()),
+            Err(e) => {
+                // Without the journal nothing can be promised: stop, loudly.
+                self.stop.trigger();
+                return Err(Error::state(
+                    "cannot record events; stopping so that none is lost",
+                    e,
+                ));
+            }
+        };
         let mut fresh = fresh.into_iter().peekable();
         for (i, event) in events.into_iter().enumerate() {
             if let Some((seq, _)) = fresh.next_if(|&(_, at)| at == i) {
@@ -435,7 +499,15 @@ impl Daemon {
                 let event = Arc::new(event);
                 // No /events client listening is no error.
                 let _ = self.live.send((seq, event.clone()));
-                dispatcher.dispatch(seq, event);
+                let dispatcher = match &self.cluster {
+                    Some(c) => c.dispatchers.get(&event.account),
+                    None => self.dispatcher.as_ref(),
+                };
+                // None: an account let go of meanwhile; its next holder
+                // delivers it from the journal.
+                if let Some(dispatcher) = dispatcher {
+                    dispatcher.dispatch(seq, event);
+                }
             }
         }
         Ok(())

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::{Daemon, RELOAD_SINK_GRACE, start_sinks};
+use super::{Daemon, RELOAD_SINK_GRACE, sink_list, start_sinks};
 use crate::config::Profile;
 use crate::error::Error;
 
@@ -40,6 +40,8 @@ impl Daemon {
                     changes.push(format!("restarted {}", a.name));
                     self.start_account(a.clone()).await?;
                 }
+                // Shared accounts: a lease round takes it (here or elsewhere).
+                None if self.cluster.is_some() => changes.push(format!("added {}", a.name)),
                 None => {
                     changes.push(format!("added {}", a.name));
                     self.start_account(a.clone()).await?;
@@ -52,7 +54,10 @@ impl Daemon {
             || new.redis != self.profile.redis
             || new.notify != self.profile.notify;
         self.profile = new;
-        if sinks_changed {
+        if sinks_changed && self.cluster.is_some() {
+            self.restart_account_sinks().await?;
+            changes.push("restarted sinks".into());
+        } else if sinks_changed {
             if let Some(old) = self.dispatcher.take() {
                 old.finish(RELOAD_SINK_GRACE).await;
             }
@@ -74,6 +79,33 @@ impl Daemon {
             tracing::info!("SIGHUP: profile reloaded; nothing changed");
         } else {
             tracing::info!("SIGHUP: profile reloaded: {}", changes.join(", "));
+        }
+        Ok(())
+    }
+}
+
+impl Daemon {
+    /// Shared accounts, new sink settings: every held account's dispatcher
+    /// replaced, each going on from its delivery cursors.
+    async fn restart_account_sinks(&mut self) -> Result<(), Error> {
+        let sinks = sink_list(&self.profile, &self.extra);
+        let cluster = self.cluster.as_mut().expect("sharing accounts");
+        cluster.sinks = sinks.clone();
+        let held: Vec<String> = cluster.dispatchers.keys().cloned().collect();
+        for account in held {
+            if let Some(old) = cluster.dispatchers.remove(&account) {
+                old.finish(RELOAD_SINK_GRACE).await;
+            }
+            let fresh = crate::dispatch::Dispatcher::start_for(
+                Some(&account),
+                sinks.clone(),
+                &self.store,
+                self.emit.clone(),
+                self.stop.clone(),
+                self.metrics.clone(),
+            )
+            .await?;
+            cluster.dispatchers.insert(account, fresh);
         }
         Ok(())
     }

@@ -57,16 +57,56 @@ impl Dispatcher {
         stop: Shutdown,
         metrics: Arc<Metrics>,
     ) -> Result<Dispatcher, StoreError> {
+        Dispatcher::start_for(None, sinks, store, emit, stop, metrics).await
+    }
+
+    /// As [`Dispatcher::start`], for the events of one account only when
+    /// `account` is given (instances sharing accounts each deliver those
+    /// they hold): each sink's delivery cursor is then `SINK@ACCOUNT`,
+    /// begun from the sink's own cursor the first time.
+    pub async fn start_for(
+        account: Option<&str>,
+        sinks: Vec<(Arc<dyn Sink>, SinkSpec)>,
+        store: &Store,
+        emit: Emit,
+        stop: Shutdown,
+        metrics: Arc<Metrics>,
+    ) -> Result<Dispatcher, StoreError> {
         let mut lanes = Vec::new();
         let mut tasks = JoinSet::new();
-        let names = sinks.iter().map(|(s, _)| s.name().to_string()).collect();
-        for (sink, spec) in sinks {
+        let mut names = Vec::new();
+        for (sink, mut spec) in sinks {
             let name = sink.name().to_string();
-            let cursor = store.call(move |b| b.delivery_cursor(&name)).await?;
+            let key = match account {
+                Some(a) => {
+                    // Only this account's events; a sink that wants
+                    // another account's gets none here.
+                    if spec.subscription.account.is_none() {
+                        spec.subscription.account = Some(a.to_string());
+                    } else if spec.subscription.account.as_deref() != Some(a) {
+                        continue;
+                    }
+                    format!("{name}@{a}")
+                }
+                None => name.clone(),
+            };
+            let k = key.clone();
+            let cursor = store
+                .call(move |b| {
+                    let known = b.sinks()?;
+                    if k != name
+                        && !known.iter().any(|s| s.sink == k)
+                        && let Some(own) = known.iter().find(|s| s.sink == name)
+                    {
+                        b.ack(&k, own.delivered)?;
+                    }
+                    b.delivery_cursor(&k)
+                })
+                .await?;
             let (tx, rx) = mpsc::channel(QUEUE);
             let missed = Arc::new(Missed::default());
             let runner = runner::Runner::new(
-                sink,
+                (sink, key.clone()),
                 spec,
                 (store.clone(), cursor),
                 rx,
@@ -75,6 +115,7 @@ impl Dispatcher {
             );
             tasks.spawn(runner.run());
             lanes.push(Lane { tx, missed });
+            names.push(key);
         }
         Ok(Dispatcher {
             names,

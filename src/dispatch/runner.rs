@@ -35,6 +35,8 @@ type Item = (i64, Arc<Event>);
 
 pub(super) struct Runner {
     sink: Arc<dyn Sink>,
+    /// Its delivery cursor's key: the sink's name, or `SINK@ACCOUNT`.
+    key: String,
     spec: SinkSpec,
     store: Store,
     rx: mpsc::Receiver<Item>,
@@ -72,7 +74,7 @@ enum Outcome {
 impl Runner {
     /// A runner for `sink`, whose delivery cursor in `store` is `cursor`.
     pub(super) fn new(
-        sink: Arc<dyn Sink>,
+        (sink, key): (Arc<dyn Sink>, String),
         spec: SinkSpec,
         (store, cursor): (Store, i64),
         rx: mpsc::Receiver<Item>,
@@ -83,6 +85,7 @@ impl Runner {
         missed.flag.store(true, Ordering::SeqCst);
         Runner {
             sink,
+            key,
             spec,
             store,
             rx,
@@ -336,7 +339,7 @@ impl Runner {
     fn flush_ack(&mut self) {
         let upto = self.outstanding.first().map_or(self.read, |s| s - 1);
         if upto > self.acked {
-            let name = self.sink.name().to_string();
+            let name = self.key.clone();
             self.store.send(move |b| {
                 if let Err(e) = b.ack(&name, upto) {
                     tracing::error!("{name}: cannot record delivery: {e}");

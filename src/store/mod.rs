@@ -91,6 +91,58 @@ pub trait Backend: Send {
     /// newest `keep`, never one of `sinks` has not delivered nor one a dead
     /// letter refers to; returns how many.
     fn prune(&mut self, sinks: &[&str], before: &str, keep: u64) -> Result<usize, StoreError>;
+    /// Account leases, where the backend can share accounts among
+    /// instances (PostgreSQL); `None` for one that cannot (SQLite).
+    fn leases(&mut self) -> Option<&mut dyn Leases> {
+        None
+    }
+}
+
+/// Sharing a profile's accounts among instances: each account watched by
+/// one instance at a time, its writes fenced by the epoch it was taken
+/// with.
+pub trait Leases {
+    /// One round, every few seconds: marks `me` alive, renews what it
+    /// holds, notes what it lost, and takes free or expired accounts up to
+    /// its fair share of the live instances, or names what is over it.
+    fn lease_round(
+        &mut self,
+        me: &str,
+        accounts: &[String],
+        ttl: std::time::Duration,
+    ) -> Result<LeaseRound, StoreError>;
+    /// Gives `account` back (handed over); its writes are refused from now.
+    fn release(&mut self, me: &str, account: &str) -> Result<(), StoreError>;
+    /// Gives everything back and stops counting as live (a clean stop).
+    fn leave(&mut self, me: &str) -> Result<(), StoreError>;
+    /// The live instances and the accounts each holds.
+    fn instances(&mut self, ttl: std::time::Duration) -> Result<Vec<InstanceState>, StoreError>;
+}
+
+/// What a lease round changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LeaseRound {
+    /// Accounts taken now: start watching them.
+    pub taken: Vec<String>,
+    /// Accounts over the fair share: stop watching, then release them.
+    pub surplus: Vec<String>,
+    /// Accounts another instance holds now: stop watching at once.
+    pub lost: Vec<String>,
+}
+
+/// A live instance, for `mailreactor cluster`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InstanceState {
+    pub name: String,
+    #[serde(serialize_with = "secs")]
+    pub seen_ago: std::time::Duration,
+    #[serde(serialize_with = "secs")]
+    pub up_for: std::time::Duration,
+    pub accounts: Vec<String>,
+}
+
+fn secs<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
 }
 
 /// A sink's row, for `state show`.
@@ -168,6 +220,10 @@ pub enum StoreError {
     NewerSchema { at: String, found: i32, known: i32 },
     #[error("state database {at} already holds state ({held}); migrate into an empty database")]
     NotEmpty { at: String, held: String },
+    /// Another instance holds the account now: this one must stop watching
+    /// it and write nothing more for it.
+    #[error("account {account} is held by another instance now")]
+    LeaseLost { account: String },
 }
 
 fn corrupt_hint(e: &rusqlite::Error) -> &'static str {
@@ -255,7 +311,25 @@ impl Location {
         }
     }
 
-    /// Opens the store for a writer (`what`: "watch", "state reset"),
+    /// Opens the store for a watch. A file is held as by any writer; a
+    /// database is shared with the other watches (they share the accounts
+    /// through leases) and kept from commands that rewrite it.
+    pub fn open_watch(&self) -> Result<(Box<dyn Backend>, Holder), OpenError> {
+        match self {
+            Location::Sqlite { .. } => self.open_writer("watch"),
+            Location::Postgres { config, profile } => {
+                let backend = self.open()?;
+                let held = postgres::Writer::take(config, profile, "watch", true)?;
+                let holder = Holder {
+                    _file: None,
+                    _database: Some(Box::new(held)),
+                };
+                Ok((backend, holder))
+            }
+        }
+    }
+
+    /// Opens the store for a writer (`what`: "state reset"),
     /// which holds it for as long as the [`Holder`] lives: a second writer
     /// is refused, naming the first.
     pub fn open_writer(&self, what: &str) -> Result<(Box<dyn Backend>, Holder), OpenError> {
@@ -271,7 +345,7 @@ impl Location {
             }
             Location::Postgres { config, profile } => {
                 let backend = self.open()?;
-                let held = postgres::Writer::take(config, profile, what)?;
+                let held = postgres::Writer::take(config, profile, what, false)?;
                 let holder = Holder {
                     _file: None,
                     _database: Some(Box::new(held)),
@@ -296,7 +370,7 @@ pub fn migrate(
         .map(crate::credential::resolve)
         .transpose()?;
     let mut pg = postgres::Postgres::open(&to.url, password.as_ref(), to.ca_file.as_deref())?;
-    let _held = postgres::Writer::take(to, profile, "state migrate")?;
+    let _held = postgres::Writer::take(to, profile, "state migrate", false)?;
     Ok(pg.import(from)?)
 }
 

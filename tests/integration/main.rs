@@ -6,6 +6,7 @@
 mod common;
 
 mod changes;
+mod cluster;
 mod commands;
 mod faults;
 mod generated;

@@ -4,9 +4,6 @@
 use crate::common::dovecot::simple_message;
 use crate::common::{Env, assert_success};
 
-#[path = "../../src/store/postgres/testdb.rs"]
-mod testdb;
-
 fn with_store(url: &str) -> Env {
     let env = Env::new(&["INBOX"], "");
     env.append_profile(&format!("[store]\nurl = \"{url}\"\n"));
@@ -15,24 +12,25 @@ fn with_store(url: &str) -> Env {
 
 #[test]
 fn a_watch_keeps_its_state_in_postgres_and_the_commands_read_it() {
-    let url = testdb::database();
+    let url = crate::common::postgres::database();
     let env = with_store(&url);
     let mut watch = env.watch();
     watch.wait_type("account.connected");
     env.dovecot
         .append("INBOX", &simple_message("in postgres", "x"));
     watch.wait_for("the mail", |e| e["subject"] == "in postgres");
-    // A second writer of the same profile and database is refused.
-    let second = env.run(&["watch", "--once"]);
-    let stderr = String::from_utf8_lossy(&second.stderr);
-    assert_ne!(second.status.code(), Some(0), "{stderr}");
+    // A command that rewrites the state waits for no watch: refused,
+    // naming it.
+    let reset = env.run(&["state", "reset"]);
+    let stderr = String::from_utf8_lossy(&reset.stderr);
+    assert_eq!(reset.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("another mailreactor is using profile")
+        stderr.contains("another mailreactor is using profile test")
             && stderr.contains("mailreactor watch on"),
         "{stderr}"
     );
     watch.terminate();
-    // Nothing is in the state directory: it all went to the database.
+    // No state file: it all went to the database.
     assert!(!env.path("state").join("test.sqlite").exists());
     let out = env.run(&["state", "show", "--json"]);
     assert_success(&out);
@@ -95,7 +93,7 @@ fn migrating_from_sqlite_keeps_the_cursor_and_the_journal() {
     // Nowhere to go is a usage error.
     let out = env.run(&["state", "migrate"]);
     assert_eq!(out.status.code(), Some(2));
-    let url = testdb::database();
+    let url = crate::common::postgres::database();
     let out = env.run(&["state", "migrate", "--to", &url]);
     assert_success(&out);
     let said = String::from_utf8_lossy(&out.stderr);

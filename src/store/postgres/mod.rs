@@ -11,6 +11,7 @@
 //! doubled when a commit's answer was what got lost.
 
 mod import;
+mod lease;
 mod schema;
 #[cfg(test)]
 pub(crate) mod testdb;
@@ -45,6 +46,10 @@ pub(crate) struct Postgres {
     client: Option<Client>,
     /// Where, for messages: `user@host:port/database`, never a password.
     label: String,
+    /// Sharing accounts (after a first lease round): this instance's name.
+    me: Option<String>,
+    /// The accounts held, with the epoch each was taken with.
+    fences: HashMap<String, i64>,
 }
 
 impl Postgres {
@@ -82,6 +87,8 @@ impl Postgres {
             tls: MakeTlsConnector::new(tls),
             client: None,
             label,
+            me: None,
+            fences: HashMap::new(),
         };
         // The first connection fails at once: a wrong address or password
         // is a start-up error, not something to wait out.
@@ -191,9 +198,11 @@ fn label(config: &postgres::Config) -> String {
     )
 }
 
-/// One writer per profile and database: a session advisory lock on a
-/// connection of its own, held while this lives. A writer that dies, or
-/// whose connection does, lets go at once.
+/// Who writes a profile's state: any number of watches (they share the
+/// accounts through leases), or one command that rewrites it (`state
+/// reset`, `state migrate`), never both. A session advisory lock on a
+/// connection of its own, shared or exclusive, held while this lives; a
+/// holder that dies, or whose connection does, lets go at once.
 pub struct Writer {
     _client: Client,
 }
@@ -206,6 +215,7 @@ impl Writer {
         config: &crate::config::StoreConfig,
         profile: &str,
         what: &str,
+        shared: bool,
     ) -> Result<Writer, super::OpenError> {
         let password = config
             .password
@@ -221,23 +231,29 @@ impl Writer {
         config.application_name(&me);
         let mut client = config.connect(pg.tls.clone()).map_err(|e| pg.error(e))?;
         let key = profile_key(profile);
+        let take = if shared {
+            "SELECT pg_try_advisory_lock_shared($1, $2)"
+        } else {
+            "SELECT pg_try_advisory_lock($1, $2)"
+        };
         let taken: bool = client
-            .query_one("SELECT pg_try_advisory_lock($1, $2)", &[&WRITER_LOCK, &key])
+            .query_one(take, &[&WRITER_LOCK, &key])
             .map_err(|e| pg.error(e))?
             .get(0);
         if taken {
             return Ok(Writer { _client: client });
         }
         let holder = client
-            .query_opt(
+            .query(
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
                  WHERE l.locktype = 'advisory' AND l.classid = $1::oid AND l.objid = $2::oid
-                   AND l.objsubid = 2 AND l.granted",
+                   AND l.objsubid = 2 AND l.granted
+                 ORDER BY a.backend_start",
                 &[&(WRITER_LOCK as u32), &(key as u32)],
             )
             .ok()
-            .flatten()
-            .map_or_else(|| "holder unknown".to_string(), |r| r.get(0));
+            .and_then(|rows| rows.first().map(|r| r.get::<_, String>(0)))
+            .unwrap_or_else(|| "holder unknown".to_string());
         Err(super::OpenError::Busy {
             at: pg.label.clone(),
             profile: profile.to_string(),
@@ -319,8 +335,34 @@ impl Backend for Postgres {
             index.entry(e.id.as_str()).or_insert(i);
         }
         let now = crate::event::now_rfc3339();
-        self.run(|client| {
+        // Sharing accounts: the write must come from the account's holder,
+        // at the epoch it took it with.
+        let account = cursor
+            .map(|c| c.account.as_str())
+            .or_else(|| events.first().map(|e| e.account.as_str()));
+        let fence = match (&self.me, account) {
+            (Some(me), Some(account)) => match self.fences.get(account) {
+                Some(epoch) => Some((me.clone(), account.to_string(), *epoch)),
+                None => {
+                    return Err(StoreError::LeaseLost {
+                        account: account.to_string(),
+                    });
+                }
+            },
+            _ => None,
+        };
+        let recorded = self.run(|client| {
             let mut tx = client.transaction()?;
+            if let Some((me, account, epoch)) = &fence {
+                let holds = tx.query_opt(
+                    "SELECT 1 FROM lease WHERE account = $1 AND holder = $2 AND epoch = $3
+                     FOR SHARE",
+                    &[account, me, epoch],
+                )?;
+                if holds.is_none() {
+                    return Ok(None);
+                }
+            }
             let mut fresh = Vec::with_capacity(events.len());
             if !events.is_empty() {
                 tx.execute("SELECT pg_advisory_xact_lock($1)", &[&JOURNAL_LOCK])?;
@@ -363,7 +405,12 @@ impl Backend for Postgres {
                 )?;
             }
             tx.commit()?;
-            Ok(fresh)
+            Ok(Some(fresh))
+        })?;
+        recorded.ok_or_else(|| {
+            let account = fence.map(|f| f.1).unwrap_or_default();
+            self.fences.remove(&account);
+            StoreError::LeaseLost { account }
         })
     }
 
@@ -510,25 +557,27 @@ impl Backend for Postgres {
     }
 
     fn sinks(&mut self) -> Result<Vec<SinkState>, StoreError> {
+        // A cursor `SINK@ACCOUNT` (accounts shared among instances) lags by
+        // that account's events after it; a sink's own cursor, by all.
         let rows = self.run(|c| {
             c.query(
                 "SELECT d.sink, d.seq,
                         (SELECT COUNT(*) FROM dead_letter l WHERE l.sink = d.sink),
-                        (SELECT COALESCE(MAX(seq), 0) FROM event)
+                        CASE WHEN strpos(d.sink, '@') > 0
+                             THEN (SELECT COUNT(*) FROM event e WHERE e.seq > d.seq
+                                     AND e.account = substr(d.sink, strpos(d.sink, '@') + 1))
+                             ELSE (SELECT COUNT(*) FROM event e WHERE e.seq > d.seq) END
                  FROM delivery d ORDER BY d.sink",
                 &[],
             )
         })?;
         Ok(rows
             .iter()
-            .map(|r| {
-                let (delivered, last): (i64, i64) = (r.get(1), r.get(3));
-                SinkState {
-                    sink: r.get(0),
-                    delivered,
-                    lag: (last - delivered).max(0),
-                    dead_letters: r.get::<_, i64>(2) as u64,
-                }
+            .map(|r| SinkState {
+                sink: r.get(0),
+                delivered: r.get(1),
+                lag: r.get(3),
+                dead_letters: r.get::<_, i64>(2) as u64,
             })
             .collect())
     }
@@ -595,6 +644,10 @@ impl Backend for Postgres {
             )
         })?;
         Ok(())
+    }
+
+    fn leases(&mut self) -> Option<&mut dyn crate::store::Leases> {
+        Some(self)
     }
 
     fn prune(&mut self, sinks: &[&str], before: &str, keep: u64) -> Result<usize, StoreError> {

@@ -8,7 +8,8 @@ const MIGRATION_LOCK: i64 = 0x6d72_2d73_6368_656d;
 
 /// Migration `n` is `MIGRATIONS[n - 1]`. Never edit one that shipped; add
 /// the next.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE mailbox (
     account     TEXT NOT NULL,
     mailbox     TEXT NOT NULL,
@@ -46,7 +47,21 @@ CREATE TABLE dead_letter (
     attempts INTEGER NOT NULL,
     time     TEXT NOT NULL
 );
-"];
+",
+    "
+CREATE TABLE instance (
+    name    TEXT PRIMARY KEY,
+    started TIMESTAMPTZ NOT NULL,
+    seen    TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE lease (
+    account TEXT PRIMARY KEY,
+    holder  TEXT,
+    epoch   BIGINT NOT NULL DEFAULT 0,
+    expires TIMESTAMPTZ
+);
+",
+];
 
 /// The newest schema this build knows.
 pub(super) const VERSION: i32 = MIGRATIONS.len() as i32;

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::event::MessageInfo;
+use crate::store::Leases;
 
 fn msg(uid: u32) -> Event {
     let info = MessageInfo {
@@ -49,7 +50,8 @@ fn a_lost_connection_is_reopened_and_nothing_is_lost() {
     let ended = admin
         .query_one(
             "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
-             WHERE application_name = 'mailreactor' AND pid <> pg_backend_pid()",
+             WHERE application_name = 'mailreactor' AND pid <> pg_backend_pid()
+               AND datname = current_database()",
             &[],
         )
         .unwrap()
@@ -128,4 +130,132 @@ fn an_import_keeps_sequence_numbers_and_numbers_new_events_after_every_cursor() 
     // Into a database that holds state: refused, nothing changed.
     let e = pg.import(sqlite.as_mut()).err().unwrap().to_string();
     assert!(e.contains("already holds state"), "{e}");
+}
+
+fn accounts(n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("acct{i}")).collect()
+}
+
+/// Lease rounds for every instance, handing over what is over a share,
+/// until nothing moves; returns what each holds.
+fn settle(all: &mut [(&str, Postgres)], list: &[String], ttl: Duration) -> Vec<Vec<String>> {
+    // The first round of each makes them all live; then until still.
+    for round in 0..10 {
+        let mut moved = round == 0;
+        for (me, pg) in all.iter_mut() {
+            let round = pg.lease_round(me, list, ttl).unwrap();
+            for a in &round.surplus {
+                pg.release(me, a).unwrap();
+            }
+            moved |= !(round.taken.is_empty() && round.surplus.is_empty());
+        }
+        if !moved {
+            break;
+        }
+    }
+    all.iter()
+        .map(|(_, pg)| {
+            let mut held: Vec<String> = pg.fences.keys().cloned().collect();
+            held.sort();
+            held
+        })
+        .collect()
+}
+
+#[test]
+fn instances_share_the_accounts_evenly_and_each_is_held_once() {
+    let url = testdb::database();
+    let list = accounts(6);
+    let ttl = Duration::from_secs(30);
+    let mut all: Vec<(&str, Postgres)> = ["a", "b", "c"]
+        .into_iter()
+        .map(|n| (n, Postgres::open(&url, None, None).unwrap()))
+        .collect();
+    // The first alone takes everything.
+    let first = all[0].1.lease_round("a", &list, ttl).unwrap();
+    assert_eq!(first.taken, list);
+    let held = settle(&mut all, &list, ttl);
+    assert_eq!(
+        held.iter().map(Vec::len).collect::<Vec<_>>(),
+        [2, 2, 2],
+        "{held:?}"
+    );
+    let mut every: Vec<String> = held.concat();
+    every.sort();
+    assert_eq!(every, list, "each account once");
+    let cluster = all[0].1.instances(ttl).unwrap();
+    assert_eq!(cluster.len(), 3);
+    assert!(cluster.iter().all(|i| i.accounts.len() == 2), "{cluster:?}");
+    // One leaves cleanly: the others take its accounts at their next round.
+    all[2].1.leave("c").unwrap();
+    all.truncate(2);
+    let held = settle(&mut all, &list, ttl);
+    assert_eq!(
+        held.iter().map(Vec::len).collect::<Vec<_>>(),
+        [3, 3],
+        "{held:?}"
+    );
+}
+
+#[test]
+fn a_paused_holder_loses_its_accounts_and_cannot_write_for_them() {
+    let url = testdb::database();
+    let list = accounts(2);
+    let ttl = Duration::from_secs(1);
+    let mut a = Postgres::open(&url, None, None).unwrap();
+    let mut b = Postgres::open(&url, None, None).unwrap();
+    assert_eq!(a.lease_round("a", &list, ttl).unwrap().taken, list);
+    let mut mine = msg(1);
+    mine.account = "acct1".into();
+    assert_eq!(a.record(&[mine.clone()], None).unwrap().len(), 1);
+    // b is up, but a holds everything until its leases expire.
+    assert!(b.lease_round("b", &list, ttl).unwrap().taken.is_empty());
+    // a pauses (no rounds) past the leases' life: b takes over, with a new
+    // epoch.
+    std::thread::sleep(ttl + Duration::from_millis(300));
+    let taken = b.lease_round("b", &list, ttl).unwrap().taken;
+    assert_eq!(taken, list);
+    // a comes back: its write is refused, and its next round says so.
+    let mut late = msg(2);
+    late.account = "acct1".into();
+    let refused = a.record(&[late], None).err().unwrap();
+    assert!(matches!(refused, StoreError::LeaseLost { .. }), "{refused}");
+    assert_eq!(a.lease_round("a", &list, ttl).unwrap().lost, ["acct2"]);
+    assert_eq!(
+        a.journal_len().unwrap(),
+        1,
+        "nothing written after the pause"
+    );
+    // The new holder writes.
+    let mut next = msg(3);
+    next.account = "acct1".into();
+    assert_eq!(b.record(&[next], None).unwrap().len(), 1);
+}
+
+#[test]
+fn watches_share_the_database_and_a_rewriting_command_waits_for_none() {
+    let url = testdb::database();
+    let config = crate::config::StoreConfig {
+        url: url.clone(),
+        password: None,
+        ca_file: None,
+    };
+    let one = Writer::take(&config, "p", "watch", true).unwrap();
+    let two = Writer::take(&config, "p", "watch", true).unwrap();
+    let e = Writer::take(&config, "p", "state reset", false)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("another mailreactor is using profile p"), "{e}");
+    assert!(e.contains("(mailreactor watch on "), "{e}");
+    // Another profile in the same database is another lock.
+    drop(Writer::take(&config, "q", "state reset", false).unwrap());
+    drop((one, two));
+    let reset = Writer::take(&config, "p", "state reset", false).unwrap();
+    let e = Writer::take(&config, "p", "watch", true)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("(mailreactor state reset on "), "{e}");
+    drop(reset);
 }

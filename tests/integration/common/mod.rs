@@ -5,6 +5,9 @@ pub mod dovecot;
 pub mod http;
 pub mod machine;
 pub mod oauth;
+/// A private PostgreSQL for the shared-store tests: the unit tests' helper.
+#[path = "../../../src/store/postgres/testdb.rs"]
+pub mod postgres;
 pub mod prometheus;
 pub mod proxy;
 pub mod redis;

@@ -1,0 +1,168 @@
+//! Several instances sharing one profile's accounts through PostgreSQL:
+//! each account watched by one instance, a fair share each, and a killed
+//! instance's accounts taken over within seconds, nothing lost or doubled.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::common::dovecot::simple_message;
+use crate::common::{Env, PASSWORD, USER, Watch, eventually, mailreactor};
+
+/// The profile: accounts `a1`..`aN` on the test server, `aK` watching the
+/// mailbox `MK`, and the shared store.
+fn shared_profile(env: &Env, n: usize, url: &str) {
+    let mut text = String::new();
+    let mut client = env.dovecot.client();
+    for k in 1..=n {
+        text += &format!(
+            "[[account]]\nname = \"a{k}\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
+             username = \"{USER}\"\npassword = \"{PASSWORD}\"\nmailboxes = [\"M{k}\"]\n\n",
+            env.dovecot.port
+        );
+        client.create(format!("M{k}")).unwrap();
+    }
+    text += &format!("[store]\nurl = \"{url}\"\n");
+    std::fs::write(&env.profile, text).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&env.profile, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// An instance named `name`, with a state directory of its own (as on a
+/// machine of its own).
+fn instance(env: &Env, name: &str) -> Watch {
+    let state = env.path(&format!("state-{name}"));
+    Watch::spawn(mailreactor(
+        &env.profile,
+        &state,
+        &["watch", "--json", "--instance", name],
+    ))
+}
+
+/// `cluster --json`: instance name → accounts held.
+fn cluster(env: &Env) -> HashMap<String, Vec<String>> {
+    let out = env.run(&["cluster", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    v["instances"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|i| {
+                    let accounts = i["accounts"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| Some(x.as_str()?.to_string()))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (i["name"].as_str().unwrap_or_default().to_string(), accounts)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every subject of `message.received` in the journal, with its count.
+fn journaled(env: &Env) -> HashMap<String, usize> {
+    let out = env.run(&["replay", "--json", "--type", "message.received"]);
+    let mut seen = HashMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        *seen
+            .entry(v["subject"].as_str().unwrap_or_default().to_string())
+            .or_default() += 1;
+    }
+    seen
+}
+
+#[test]
+fn three_instances_share_six_accounts_and_take_over_from_a_killed_one() {
+    let env = Env::new(&["INBOX"], "");
+    let url = crate::common::postgres::database();
+    shared_profile(&env, 6, &url);
+    let mut all: Vec<(String, Watch)> = ["one", "two", "three"]
+        .into_iter()
+        .map(|n| (n.to_string(), instance(&env, n)))
+        .collect();
+    eventually("two accounts each", || {
+        let c = cluster(&env);
+        c.len() == 3 && c.values().all(|a| a.len() == 2)
+    });
+    let held = cluster(&env);
+    let mut every: Vec<String> = held.values().flatten().cloned().collect();
+    every.sort();
+    assert_eq!(every, ["a1", "a2", "a3", "a4", "a5", "a6"], "{held:?}");
+    // Mail in every mailbox: each announced once, by its account's holder.
+    std::thread::sleep(Duration::from_millis(500));
+    let mut session = env.dovecot.client();
+    for k in 1..=6 {
+        crate::common::dovecot::append_with(
+            &mut session,
+            &format!("M{k}"),
+            &simple_message(&format!("first {k}"), "x"),
+        );
+    }
+    for (name, watch) in &mut all {
+        for account in &held[name.as_str()] {
+            let k = &account[1..];
+            let subject = format!("first {k}");
+            watch.wait_for(&subject, |e| e["subject"] == subject.as_str());
+        }
+    }
+    // kill -9 one instance: its accounts move to the others.
+    let (victim, mut watch) = all.remove(1);
+    let moved = held[victim.as_str()].clone();
+    let killed = Instant::now();
+    watch.child.kill().unwrap();
+    let _ = watch.child.wait();
+    for account in &moved {
+        let k = &account[1..];
+        crate::common::dovecot::append_with(
+            &mut session,
+            &format!("M{k}"),
+            &simple_message(&format!("after the kill {k}"), "x"),
+        );
+    }
+    let mut waiting: Vec<String> = moved
+        .iter()
+        .map(|a| format!("after the kill {}", &a[1..]))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut taken_after = Duration::ZERO;
+    while !waiting.is_empty() {
+        assert!(Instant::now() < deadline, "never announced: {waiting:?}");
+        for (_, w) in all.iter_mut() {
+            if let Some(e) = w.next_within(Duration::from_millis(50)) {
+                let before = waiting.len();
+                waiting.retain(|s| e["subject"] != s.as_str());
+                if waiting.len() < before {
+                    taken_after = killed.elapsed();
+                }
+            }
+        }
+    }
+    assert!(
+        taken_after < Duration::from_secs(10),
+        "the killed instance's accounts moved after {taken_after:?}"
+    );
+    eventually("three accounts each", || {
+        let c = cluster(&env);
+        c.len() == 2 && c.values().all(|a| a.len() == 3)
+    });
+    // Every message once in the journal.
+    let counts = journaled(&env);
+    for k in 1..=6 {
+        assert_eq!(counts.get(&format!("first {k}")), Some(&1), "{counts:?}");
+    }
+    for account in &moved {
+        let k = &account[1..];
+        assert_eq!(
+            counts.get(&format!("after the kill {k}")),
+            Some(&1),
+            "{counts:?}"
+        );
+    }
+    for (_, w) in all {
+        w.terminate();
+    }
+}
