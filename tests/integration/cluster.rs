@@ -166,3 +166,57 @@ fn three_instances_share_six_accounts_and_take_over_from_a_killed_one() {
         w.terminate();
     }
 }
+
+#[test]
+fn a_paused_instance_steps_down_and_writes_nothing_for_what_it_lost() {
+    let env = Env::new(&["INBOX"], "");
+    let url = crate::common::postgres::database();
+    shared_profile(&env, 2, &url);
+    let mut one = instance(&env, "one");
+    eventually("one holds both", || {
+        cluster(&env).get("one").is_some_and(|a| a.len() == 2)
+    });
+    let mut two = instance(&env, "two");
+    eventually("one account each", || {
+        let c = cluster(&env);
+        c.len() == 2 && c.values().all(|a| a.len() == 1)
+    });
+    let paused = cluster(&env)["one"][0].clone();
+    let k = paused[1..].to_string();
+    one.wait_for("connected", |e| {
+        e["type"] == "account.connected" && e["account"] == paused.as_str()
+    });
+    // Paused past its leases' life: the other takes over, with a new epoch.
+    crate::common::signal(&one.child, "STOP");
+    eventually("two holds both", || {
+        cluster(&env).get("two").is_some_and(|a| a.len() == 2)
+    });
+    let subject = format!("while paused {k}");
+    env.dovecot
+        .append(&format!("M{k}"), &simple_message(&subject, "x"));
+    two.wait_for(&subject, |e| e["subject"] == subject.as_str());
+    // Back: it learns it lost the account, stops it, and writes nothing.
+    crate::common::signal(&one.child, "CONT");
+    eventually("the step-down said", || {
+        one.stderr().contains("another instance took this account")
+    });
+    let more = format!("after the pause {k}");
+    env.dovecot
+        .append(&format!("M{k}"), &simple_message(&more, "x"));
+    two.wait_for(&more, |e| e["subject"] == more.as_str());
+    let late = one.drain(Duration::from_secs(2));
+    assert!(
+        late.iter().all(|e| e["account"] != paused.as_str()),
+        "the paused instance still reported {paused}: {late:?}"
+    );
+    let counts = journaled(&env);
+    assert_eq!(counts.get(&subject), Some(&1), "{counts:?}");
+    assert_eq!(counts.get(&more), Some(&1), "{counts:?}");
+    // It takes its share again on its next rounds.
+    eventually("one account each again", || {
+        let c = cluster(&env);
+        c.len() == 2 && c.values().all(|a| a.len() == 1)
+    });
+    one.terminate();
+    two.terminate();
+}
