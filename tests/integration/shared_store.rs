@@ -124,3 +124,51 @@ fn migrating_from_sqlite_keeps_the_cursor_and_the_journal() {
         "{journal}"
     );
 }
+
+#[test]
+fn a_database_crash_under_load_loses_nothing_and_repeats_nothing() {
+    const MAIL: usize = 300;
+    let db = crate::common::pg_private::Private::start();
+    let env = with_store(&db.url());
+    let mut watch = env.watch();
+    watch.wait_type("account.connected");
+    let mut s = env.dovecot.client();
+    let appender = std::thread::spawn(move || {
+        for i in 0..MAIL {
+            let raw = simple_message(&format!("load {i}"), "x");
+            crate::common::dovecot::append_with(&mut s, "INBOX", &raw);
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    });
+    // Mid-burst, the database crashes, and is back two seconds later.
+    watch.wait_for("load 50", |e| e["subject"] == "load 50");
+    db.crash();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    db.start_again();
+    appender.join().unwrap();
+    let last = format!("load {}", MAIL - 1);
+    watch.wait_for(&last, |e| e["subject"] == last.as_str());
+    // The sink (stdout) got every one, at least once.
+    for i in 0..MAIL {
+        let subject = format!("load {i}");
+        assert!(
+            watch.seen.iter().any(|e| e["subject"] == subject.as_str()),
+            "{subject} never reached stdout"
+        );
+    }
+    let (code, _, stderr) = watch.terminate();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("cannot be reached"), "{stderr}");
+    let out = env.run(&["replay", "--json", "--type", "message.received"]);
+    assert_success(&out);
+    let mut counts = std::collections::HashMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        *counts
+            .entry(v["subject"].as_str().unwrap_or_default().to_string())
+            .or_insert(0) += 1;
+    }
+    for i in 0..MAIL {
+        assert_eq!(counts.get(&format!("load {i}")), Some(&1), "load {i}");
+    }
+}

@@ -31,7 +31,7 @@ pub(crate) fn database() -> String {
 }
 
 /// The newest PostgreSQL's programs under /usr/lib/postgresql.
-fn bin_dir() -> PathBuf {
+pub fn bin_dir() -> PathBuf {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .map(|d| d.filter_map(|e| Some(e.ok()?.path().join("bin"))).collect())
         .unwrap_or_default();
@@ -44,7 +44,7 @@ fn bin_dir() -> PathBuf {
 }
 
 /// The uid and gid to run PostgreSQL as: `postgres` when we are root.
-fn owner() -> Option<(u32, u32)> {
+pub fn owner() -> Option<(u32, u32)> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         return None;
@@ -61,7 +61,7 @@ fn owner() -> Option<(u32, u32)> {
     Some(unsafe { ((*pw).pw_uid, (*pw).pw_gid) })
 }
 
-fn as_owner(cmd: &mut Command, owner: Option<(u32, u32)>) -> &mut Command {
+pub fn as_owner(cmd: &mut Command, owner: Option<(u32, u32)>) -> &mut Command {
     if let Some((uid, gid)) = owner {
         cmd.uid(uid).gid(gid);
     }

@@ -5,6 +5,7 @@ pub mod dovecot;
 pub mod http;
 pub mod machine;
 pub mod oauth;
+pub mod pg_private;
 /// A private PostgreSQL for the shared-store tests: the unit tests' helper.
 #[path = "../../../src/store/postgres/testdb.rs"]
 pub mod postgres;

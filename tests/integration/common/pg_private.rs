@@ -1,0 +1,90 @@
+//! A PostgreSQL cluster of a test's own, for tests that crash it
+//! (`pg_ctl stop -m immediate`) and start it again; stopped when dropped.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use super::postgres::{as_owner, bin_dir, owner};
+
+pub struct Private {
+    pub port: u16,
+    bin: PathBuf,
+    data: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Private {
+    pub fn start() -> Private {
+        let dir = tempfile::tempdir().unwrap();
+        if let Some((uid, gid)) = owner() {
+            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).unwrap();
+        }
+        let (bin, data) = (bin_dir(), dir.path().join("data"));
+        let out = as_owner(&mut Command::new(bin.join("initdb")), owner())
+            .args(["-A", "trust", "-U", "mr", "--no-sync", "-E", "UTF8", "-D"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let p = Private {
+            port: super::dovecot::free_port(),
+            bin,
+            data,
+            _dir: dir,
+        };
+        p.start_again();
+        p
+    }
+
+    /// A URL for its `postgres` database.
+    pub fn url(&self) -> String {
+        format!("postgres://mr@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> bool {
+        as_owner(&mut Command::new(self.bin.join("pg_ctl")), owner())
+            .arg("-D")
+            .arg(&self.data)
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    pub fn start_again(&self) {
+        let sockets = self.data.parent().unwrap().display().to_string();
+        let options = format!(
+            "-p {} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port
+        );
+        let log = self
+            .data
+            .parent()
+            .unwrap()
+            .join("log")
+            .display()
+            .to_string();
+        assert!(
+            self.pg_ctl(&["-o", &options, "-l", &log, "-w", "start"]),
+            "pg_ctl start failed: {}",
+            super::read(std::path::Path::new(&log))
+        );
+    }
+
+    /// Stops it as a crash would: no checkpoint, connections cut.
+    pub fn crash(&self) {
+        assert!(
+            self.pg_ctl(&["-m", "immediate", "stop"]),
+            "pg_ctl stop failed"
+        );
+    }
+}
+
+impl Drop for Private {
+    fn drop(&mut self) {
+        self.pg_ctl(&["-m", "immediate", "stop"]);
+    }
+}
