@@ -1,7 +1,8 @@
 //! The end-to-end rows of BENCHMARKS.md, against a local Dovecot and the
 //! release binary: (a) latency, (b) burst, (c) catch-up, (d) idle
-//! footprint, (e) big mailbox, (g) webhooks; with imapfilter as a peer
-//! where installed.
+//! footprint, (e) big mailbox, (g) webhooks, (j) fail-over between
+//! instances sharing accounts through PostgreSQL; with imapfilter as a
+//! peer where installed.
 //!
 //! `cargo bench --bench suite` runs every row; `-- latency burst` runs
 //! some. Results are printed as Markdown table rows.
@@ -12,6 +13,9 @@
 mod dovecot;
 #[path = "support/mod.rs"]
 mod support;
+// The tests' private PostgreSQL.
+#[path = "../src/store/postgres/testdb.rs"]
+mod testdb;
 // The tests' HTTP receiver, as the webhook endpoint.
 #[allow(dead_code)]
 #[path = "../tests/integration/common/http.rs"]
@@ -45,6 +49,9 @@ fn main() {
     }
     if run("webhook") {
         webhook(&mut table);
+    }
+    if run("failover") {
+        failover(&mut table);
     }
     table.print();
 }
@@ -361,4 +368,79 @@ fn webhook(table: &mut Table) {
             "cargo bench --bench suite -- webhook",
         );
     }
+}
+
+/// (j) Two instances share four accounts through PostgreSQL, two each;
+/// one is killed (-9) and mail goes to each of its mailboxes at once: the
+/// time from the kill to the first event of a moved account from the
+/// other instance. The median of five runs.
+fn failover(table: &mut Table) {
+    const RUNS: usize = 5;
+    if !std::path::Path::new("/usr/lib/postgresql").exists() {
+        eprintln!("(j) left out: PostgreSQL is not installed (apt-get install postgresql)");
+        return;
+    }
+    let server = support::server("");
+    let mut session = server.client();
+    for k in 1..=4 {
+        session.create(format!("M{k}")).unwrap();
+    }
+    let mut sample = Vec::new();
+    for run in 0..RUNS {
+        let url = testdb::database();
+        let mut profile = String::new();
+        for k in 1..=4 {
+            profile += &format!(
+                "[[account]]\nname = \"a{k}\"\nhost = \"127.0.0.1\"\nport = {}\n\
+                 tls = \"none\"\nusername = \"{}\"\npassword = \"{}\"\n\
+                 mailboxes = [\"M{k}\"]\n\n",
+                server.port,
+                dovecot::USER,
+                dovecot::PASSWORD
+            );
+        }
+        profile += &format!("[store]\nurl = \"{url}\"\n");
+        let mut first = Mr::start_profile(
+            &profile,
+            tempfile::tempdir().unwrap(),
+            &["--instance", "first"],
+        );
+        first.wait_connected(4);
+        let mut second = Mr::start_profile(
+            &profile,
+            tempfile::tempdir().unwrap(),
+            &["--instance", "second"],
+        );
+        let mut moved = Vec::new();
+        for _ in 0..2 {
+            let (_, e) =
+                second.wait_event("an account taken", |v| v["type"] == "account.connected");
+            moved.push(e["account"].as_str().unwrap_or_default().to_string());
+        }
+        let killed = Instant::now();
+        second.kill();
+        for account in &moved {
+            let raw = dovecot::simple_message(&format!("moved {run}"), "x");
+            dovecot::append_with(&mut session, &format!("M{}", &account[1..]), &raw);
+        }
+        let (at, _) = first.wait_event("an event of a moved account", |v| {
+            v["type"] == "message.received" && moved.iter().any(|a| v["account"] == a.as_str())
+        });
+        sample.push(at - killed);
+    }
+    sample.sort();
+    let median = sample[RUNS / 2];
+    table.row(
+        "(j) fail-over: kill -9 of one of two instances sharing 4 accounts → the first event of a moved account",
+        &format!("{:.2} s (median of {RUNS})", median.as_secs_f64()),
+        &format!(
+            "runs: {}; leases live 6 s and are renewed every 2 s",
+            sample
+                .iter()
+                .map(|d| format!("{:.2} s", d.as_secs_f64()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        "cargo bench --bench suite -- failover",
+    );
 }

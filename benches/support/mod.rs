@@ -49,22 +49,26 @@ impl Mr {
         dir: tempfile::TempDir,
     ) -> Mr {
         let list: Vec<String> = mailboxes.iter().map(|m| format!("{m:?}")).collect();
+        let profile = format!(
+            "[[account]]\nname = \"bench\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
+             username = \"{USER}\"\npassword = \"{PASSWORD}\"\nmailboxes = [{}]\n{extra}\n",
+            server.port,
+            list.join(", ")
+        );
+        Mr::start_profile(&profile, dir, &[])
+    }
+
+    /// Starts on the profile `text`, written in `dir` (with its state
+    /// there too), with `args` added to `watch`.
+    pub fn start_profile(text: &str, dir: tempfile::TempDir, args: &[&str]) -> Mr {
         let profile = dir.path().join("bench.toml");
-        std::fs::write(
-            &profile,
-            format!(
-                "[[account]]\nname = \"bench\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
-                 username = \"{USER}\"\npassword = \"{PASSWORD}\"\nmailboxes = [{}]\n{extra}\n",
-                server.port,
-                list.join(", ")
-            ),
-        )
-        .unwrap();
+        std::fs::write(&profile, text).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_mailreactor"))
             .args(["watch", "--json", "-q", "-c"])
             .arg(&profile)
             .arg("--state-dir")
             .arg(dir.path().join("state"))
+            .args(args)
             .env_remove("MAILREACTOR_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -94,12 +98,23 @@ impl Mr {
         }
     }
 
+    /// Ends it as a crash would (SIGKILL).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// The next event (with when it was read) that satisfies `pred`.
     fn wait(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Instant {
+        self.wait_event(what, pred).0
+    }
+
+    /// The next event that satisfies `pred`, and when it was read.
+    pub fn wait_event(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> (Instant, Value) {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -111,7 +126,7 @@ impl Mr {
                 self.messages += 1;
             }
             if pred(&v) {
-                return at;
+                return (at, v);
             }
         }
     }
