@@ -112,12 +112,27 @@ fn three_instances_share_six_accounts_and_take_over_from_a_killed_one() {
             }
         }
     }
-    // kill -9 one instance: its accounts move to the others.
+    // kill -9 one instance in a burst of mail to every mailbox: its
+    // accounts move to the others.
+    let mut burst_session = env.dovecot.client();
+    let burst = std::thread::spawn(move || {
+        for i in 0..10 {
+            for k in 1..=6 {
+                let raw = simple_message(&format!("burst {k}.{i}"), "x");
+                crate::common::dovecot::append_with(&mut burst_session, &format!("M{k}"), &raw);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    std::thread::sleep(Duration::from_millis(400));
     let (victim, mut watch) = all.remove(1);
     let moved = held[victim.as_str()].clone();
     let killed = Instant::now();
     watch.child.kill().unwrap();
     let _ = watch.child.wait();
+    burst.join().unwrap();
+    // What it printed before it died.
+    watch.drain(Duration::from_millis(300));
     for account in &moved {
         let k = &account[1..];
         crate::common::dovecot::append_with(
@@ -163,6 +178,29 @@ fn three_instances_share_six_accounts_and_take_over_from_a_killed_one() {
             counts.get(&format!("after the kill {k}")),
             Some(&1),
             "{counts:?}"
+        );
+    }
+    // The burst: every message journaled once, and printed by an instance
+    // (the killed one before it died, or the new holder) at least once.
+    let burst: Vec<String> = (1..=6)
+        .flat_map(|k| (0..10).map(move |i| format!("burst {k}.{i}")))
+        .collect();
+    eventually("the burst journaled once", || {
+        let counts = journaled(&env);
+        burst.iter().all(|s| counts.get(s) == Some(&1))
+    });
+    for (_, w) in all.iter_mut() {
+        w.drain(Duration::from_secs(1));
+    }
+    let printed: Vec<&serde_json::Value> = all
+        .iter()
+        .flat_map(|(_, w)| &w.seen)
+        .chain(&watch.seen)
+        .collect();
+    for subject in &burst {
+        assert!(
+            printed.iter().any(|e| e["subject"] == subject.as_str()),
+            "{subject} was never delivered to a sink"
         );
     }
     for (_, w) in all {
