@@ -203,7 +203,7 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
-    #[error("state database {at}: {source}")]
+    #[error("state database {at}: {}{}", pg_text(source), pg_hint(source))]
     Postgres {
         at: String,
         source: ::postgres::Error,
@@ -224,6 +224,34 @@ pub enum StoreError {
     /// it and write nothing more for it.
     #[error("account {account} is held by another instance now")]
     LeaseLost { account: String },
+}
+
+/// A PostgreSQL error with its causes (the TLS library's reason is a
+/// cause), said once.
+fn pg_text(e: &::postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let said = c.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+fn pg_hint(e: &::postgres::Error) -> &'static str {
+    let text = pg_text(e);
+    if text.contains("TLS handshake") && text.contains("certificate") {
+        "\n  = help: if the database's certificate comes from a private CA (or is \
+         self-signed), name that certificate in [store] ca-file"
+    } else if text.contains("password authentication failed") {
+        "\n  = help: check the [store] password (password-env, password-command)"
+    } else {
+        ""
+    }
 }
 
 fn corrupt_hint(e: &rusqlite::Error) -> &'static str {

@@ -172,3 +172,39 @@ fn a_database_crash_under_load_loses_nothing_and_repeats_nothing() {
         assert_eq!(counts.get(&format!("load {i}")), Some(&1), "load {i}");
     }
 }
+
+#[test]
+fn tls_to_the_database_follows_sslmode_and_trusts_the_ca_file() {
+    let certs = tempfile::tempdir().unwrap();
+    let (cert, key) = crate::common::self_signed(certs.path(), "pg");
+    let db = crate::common::pg_private::Private::start_tls(&cert, &key);
+    let url = format!(
+        "postgres://mr@127.0.0.1:{}/postgres?sslmode=require",
+        db.port
+    );
+    // With the CA: connected over TLS (the server takes nothing else).
+    let env = Env::new(&["INBOX"], "");
+    env.append_profile(&format!(
+        "[store]\nurl = \"{url}\"\nca-file = \"{}\"\n",
+        cert.display()
+    ));
+    assert_success(&env.run(&["watch", "--once"]));
+    // Without it: the certificate is not trusted, and it says so.
+    let env = with_store(&url);
+    let out = env.run(&["watch", "--once"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("certificate") && stderr.contains("[store] ca-file"),
+        "{stderr}"
+    );
+    // sslmode=disable is honoured: plain text, which this server refuses.
+    let env = with_store(&format!(
+        "postgres://mr@127.0.0.1:{}/postgres?sslmode=disable",
+        db.port
+    ));
+    let out = env.run(&["watch", "--once"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no encryption"), "{stderr}");
+}
