@@ -134,9 +134,12 @@ impl Daemon {
         Ok(())
     }
 
-    /// Another instance holds the account now: stop at once, write nothing.
+    /// Another instance holds the account now: stop at once and write
+    /// nothing more for it but the notice that says so
+    /// (`account.disconnected`, which moves no cursor).
     pub(super) fn lost(&mut self, account: &str) {
-        if self.stop_account(account).is_empty() {
+        let mailboxes = self.stop_account(account);
+        if mailboxes.is_empty() {
             return;
         }
         tracing::error!(
@@ -144,6 +147,32 @@ impl Daemon {
              pause or a cut); stopped watching it, and nothing more is written for it here"
         );
         self.finish_dispatcher(account);
+        let cluster = self.cluster.as_ref().expect("sharing accounts");
+        let reason = format!(
+            "lease lost: another instance took this account from {}",
+            cluster.me
+        );
+        for m in mailboxes {
+            let notice = Event::disconnected(account, &m, reason.clone());
+            // This instance's own sinks hear it at once (it has no
+            // dispatcher for the account any more); the journal has it
+            // too, for the account's holder to deliver.
+            let notice = std::sync::Arc::new(notice);
+            for (sink, spec) in &cluster.sinks {
+                if spec.subscription.matches(&notice) {
+                    let (sink, notice) = (sink.clone(), notice.clone());
+                    tokio::spawn(async move {
+                        if let Err(e) = sink.deliver(std::slice::from_ref(&notice)).await {
+                            tracing::warn!(
+                                "{}: cannot deliver the lease-lost notice: {e}",
+                                sink.name()
+                            );
+                        }
+                    });
+                }
+            }
+            let _ = self.emit.send((*notice).clone());
+        }
     }
 
     /// Stops an account's watchers; returns its mailboxes (none when it

@@ -503,8 +503,8 @@ impl Daemon {
                     Some(c) => c.dispatchers.get(&event.account),
                     None => self.dispatcher.as_ref(),
                 };
-                // None: an account let go of meanwhile; its next holder
-                // delivers it from the journal.
+                // None: an account let go of meanwhile; its holder delivers
+                // it from the journal.
                 if let Some(dispatcher) = dispatcher {
                     dispatcher.dispatch(seq, event);
                 }

@@ -241,14 +241,29 @@ fn a_paused_instance_steps_down_and_writes_nothing_for_what_it_lost() {
     eventually("the step-down said", || {
         one.stderr().contains("another instance took this account")
     });
+    // ... and on its stream, and in the journal.
+    let notice = one.wait_for("the lease-lost notice", |e| {
+        e["type"] == "account.disconnected" && e["account"] == paused.as_str()
+    });
+    assert!(
+        notice["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("lease lost: another instance took this account")),
+        "{notice}"
+    );
     let more = format!("after the pause {k}");
     env.dovecot
         .append(&format!("M{k}"), &simple_message(&more, "x"));
     two.wait_for(&more, |e| e["subject"] == more.as_str());
-    let late = one.drain(Duration::from_secs(2));
+    one.drain(Duration::from_secs(2));
+    let reported: Vec<&serde_json::Value> = one
+        .seen
+        .iter()
+        .filter(|e| e["subject"] == subject.as_str() || e["subject"] == more.as_str())
+        .collect();
     assert!(
-        late.iter().all(|e| e["account"] != paused.as_str()),
-        "the paused instance still reported {paused}: {late:?}"
+        reported.is_empty(),
+        "the paused instance delivered mail of an account it lost: {reported:?}"
     );
     let counts = journaled(&env);
     assert_eq!(counts.get(&subject), Some(&1), "{counts:?}");

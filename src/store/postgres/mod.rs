@@ -340,7 +340,14 @@ impl Backend for Postgres {
         let account = cursor
             .map(|c| c.account.as_str())
             .or_else(|| events.first().map(|e| e.account.as_str()));
+        // A notice that an account's watching ended (handed over, lease
+        // lost) moves no cursor and may come from its last holder.
+        let notice_only = cursor.is_none()
+            && events
+                .iter()
+                .all(|e| e.kind == crate::event::EventKind::AccountDisconnected);
         let fence = match (&self.me, account) {
+            _ if notice_only => None,
             (Some(me), Some(account)) => match self.fences.get(account) {
                 Some(epoch) => Some((me.clone(), account.to_string(), *epoch)),
                 None => {
