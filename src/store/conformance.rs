@@ -6,7 +6,8 @@
 use super::*;
 use crate::event::{Event, MessageInfo};
 
-fn msg(uid: u32) -> Event {
+/// A `message.received` event for UID `uid` of a/INBOX (UIDVALIDITY 1).
+pub(super) fn msg(uid: u32) -> Event {
     let info = MessageInfo {
         uidvalidity: 1,
         uid,
@@ -24,7 +25,8 @@ fn at(cursor: Cursor) -> MailboxCursor {
     }
 }
 
-fn cursor(last_uid: u32) -> MailboxCursor {
+/// a/INBOX's cursor at `last_uid` (UIDVALIDITY 1).
+pub(super) fn cursor(last_uid: u32) -> MailboxCursor {
     at(Cursor {
         uidvalidity: 1,
         last_uid,

@@ -145,6 +145,14 @@ fn secs<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S:
     s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
 }
 
+/// Every mailbox's cursor row with when it last had an event and how many
+/// it has, for `state show`: the same SQL in every backend.
+const MAILBOX_ROWS: &str = "
+SELECT m.account, m.mailbox, m.uidvalidity, m.last_uid, m.modseq, m.updated,
+       (SELECT MAX(time) FROM event e WHERE e.account = m.account AND e.mailbox = m.mailbox),
+       (SELECT COUNT(*) FROM event e WHERE e.account = m.account AND e.mailbox = m.mailbox)
+FROM mailbox m ORDER BY m.account, m.mailbox";
+
 /// A sink's row, for `state show`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SinkState {

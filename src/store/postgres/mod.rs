@@ -457,17 +457,7 @@ impl Backend for Postgres {
     }
 
     fn mailboxes(&mut self) -> Result<Vec<MailboxState>, StoreError> {
-        let rows = self.run(|c| {
-            c.query(
-                "SELECT m.account, m.mailbox, m.uidvalidity, m.last_uid, m.modseq, m.updated,
-                        (SELECT MAX(time) FROM event e
-                          WHERE e.account = m.account AND e.mailbox = m.mailbox),
-                        (SELECT COUNT(*) FROM event e
-                          WHERE e.account = m.account AND e.mailbox = m.mailbox)
-                 FROM mailbox m ORDER BY m.account, m.mailbox",
-                &[],
-            )
-        })?;
+        let rows = self.run(|c| c.query(super::MAILBOX_ROWS, &[]))?;
         Ok(rows
             .iter()
             .map(|r| MailboxState {

@@ -2,17 +2,8 @@
 //! every backend does is in `store/conformance.rs`).
 
 use super::*;
-use crate::event::MessageInfo;
 use crate::store::Leases;
-
-fn msg(uid: u32) -> Event {
-    let info = MessageInfo {
-        uidvalidity: 1,
-        uid,
-        ..Default::default()
-    };
-    Event::received("a", "INBOX", info)
-}
+use crate::store::conformance::msg;
 
 #[test]
 fn instances_starting_at_once_on_an_empty_database_all_come_up() {

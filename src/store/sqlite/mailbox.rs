@@ -125,28 +125,18 @@ pub(super) fn known_message_ids(
 
 /// Every mailbox row with its event count, for `state show`.
 pub(super) fn mailboxes(conn: &Connection) -> rusqlite::Result<Vec<MailboxState>> {
-    super::rows(
-        conn,
-        "SELECT m.account, m.mailbox, m.uidvalidity, m.last_uid, m.modseq, m.updated,
-                (SELECT MAX(time) FROM event e
-                  WHERE e.account = m.account AND e.mailbox = m.mailbox),
-                (SELECT COUNT(*) FROM event e
-                  WHERE e.account = m.account AND e.mailbox = m.mailbox)
-         FROM mailbox m ORDER BY m.account, m.mailbox",
-        [],
-        |r| {
-            Ok(MailboxState {
-                account: r.get(0)?,
-                mailbox: r.get(1)?,
-                uidvalidity: r.get(2)?,
-                last_uid: r.get(3)?,
-                modseq: r.get::<_, i64>(4)? as u64,
-                updated: r.get(5)?,
-                last_event: r.get(6)?,
-                events: r.get(7)?,
-            })
-        },
-    )
+    super::rows(conn, crate::store::MAILBOX_ROWS, [], |r| {
+        Ok(MailboxState {
+            account: r.get(0)?,
+            mailbox: r.get(1)?,
+            uidvalidity: r.get(2)?,
+            last_uid: r.get(3)?,
+            modseq: r.get::<_, i64>(4)? as u64,
+            updated: r.get(5)?,
+            last_event: r.get(6)?,
+            events: r.get(7)?,
+        })
+    })
 }
 
 /// Forgets cursors (all, one account's, or one mailbox's): the next

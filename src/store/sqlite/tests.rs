@@ -1,28 +1,7 @@
 //! What only the SQLite store does, against a real database file (what
 //! every backend does is in `store/conformance.rs`).
 use super::*;
-use crate::event::{Event, MessageInfo};
-
-fn msg(uid: u32) -> Event {
-    let info = MessageInfo {
-        uidvalidity: 1,
-        uid,
-        ..Default::default()
-    };
-    Event::received("a", "INBOX", info)
-}
-
-fn cursor(last_uid: u32) -> MailboxCursor {
-    MailboxCursor {
-        account: "a".into(),
-        mailbox: "INBOX".into(),
-        cursor: Cursor {
-            uidvalidity: 1,
-            last_uid,
-            ..Cursor::default()
-        },
-    }
-}
+use crate::store::conformance::{cursor, msg};
 
 #[test]
 fn the_file_is_private() {
