@@ -254,7 +254,15 @@ fn idle(table: &mut Table) {
         if name.starts_with("1 account × 1 ") {
             ours_one = Some((rss, cpu));
         }
-        let mut note = format!("{threads} threads; {cpu:.3} CPU-s in 60 s");
+        let (own, libs, anon) = support::rss_breakdown(*pid);
+        let mb = |kb: u64| kb as f64 / 1024.0;
+        let mut note = format!(
+            "{threads} threads; {cpu:.3} CPU-s in 60 s; resident: own code {:.1} MB, \
+             libraries {:.1} MB, heap and stacks {:.1} MB",
+            mb(own),
+            mb(libs),
+            mb(anon)
+        );
         if name.starts_with("peer")
             && let Some((r, c)) = ours_one
         {

@@ -472,6 +472,36 @@ pub fn cpu_secs(pid: u32) -> f64 {
     (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 / ticks
 }
 
+/// Where a process's resident memory is, in kB: its own executable's
+/// pages, shared libraries' pages, and the rest (heap, stacks, anonymous).
+pub fn rss_breakdown(pid: u32) -> (u64, u64, u64) {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let (mut own, mut libs, mut anon) = (0, 0, 0);
+    let mut kind = 2;
+    for line in smaps.lines() {
+        let first = line.split_whitespace().next().unwrap_or_default();
+        if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            let path = line.split_whitespace().nth(5).unwrap_or_default();
+            kind = if !path.is_empty() && std::path::Path::new(path) == exe {
+                0
+            } else if path.starts_with('/') {
+                1
+            } else {
+                2
+            };
+        } else if let Some(v) = line.strip_prefix("Rss:") {
+            let kb: u64 = v.trim().trim_end_matches(" kB").parse().unwrap_or(0);
+            match kind {
+                0 => own += kb,
+                1 => libs += kb,
+                _ => anon += kb,
+            }
+        }
+    }
+    (own, libs, anon)
+}
+
 /// p50 and p99 of a sample.
 pub struct Stats {
     pub p50: Duration,
