@@ -30,6 +30,7 @@ mod daemon;
 mod dispatch;
 mod error;
 mod event;
+mod footprint;
 mod http;
 mod imap;
 mod lock;

@@ -46,7 +46,18 @@ pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(watcher.run());
+    let once = args.once;
+    let outcome = runtime.block_on(async move {
+        if !once {
+            // Start-up is long over by then: give back the code it touched.
+            tokio::spawn(async {
+                tokio::time::sleep(TRIM_AFTER).await;
+                let n = crate::footprint::trim_code();
+                tracing::debug!("gave back up to {} kB of start-up code", n / 1024);
+            });
+        }
+        watcher.run().await
+    });
     // A request still blocked on a hanging endpoint holds no exit up.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     let outcome = outcome?;
@@ -61,6 +72,9 @@ pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// When an idle watch gives back the code pages start-up touched.
+const TRIM_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn plural(n: usize, word: &str) -> String {
     match (n, word.ends_with('x')) {
