@@ -10,12 +10,17 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Default)]
 pub struct Shutdown(Arc<Inner>);
 
+/// What a trigger also does, for a holder blocked where no flag is seen
+/// (a read on a socket: the hook shuts the socket down).
+type Hook = Box<dyn Fn() + Send + Sync>;
+
 #[derive(Default)]
 struct Inner {
     set: Mutex<bool>,
     cvar: Condvar,
     notify: tokio::sync::Notify,
     children: Mutex<Vec<Weak<Inner>>>,
+    hook: Mutex<Option<Hook>>,
 }
 
 impl Inner {
@@ -23,6 +28,9 @@ impl Inner {
         *self.set.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.cvar.notify_all();
         self.notify.notify_waiters();
+        if let Some(hook) = self.hook.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            hook();
+        }
         let children =
             std::mem::take(&mut *self.children.lock().unwrap_or_else(|e| e.into_inner()));
         for c in children.iter().filter_map(Weak::upgrade) {
@@ -41,6 +49,23 @@ impl Shutdown {
         let child = Shutdown::new();
         let mut children = self.0.children.lock().unwrap_or_else(|e| e.into_inner());
         if self.is_set() {
+            child.trigger();
+        } else {
+            children.retain(|w| w.strong_count() > 0);
+            children.push(Arc::downgrade(&child.0));
+        }
+        child
+    }
+
+    /// A child that also runs `hook` when it is triggered (at once, if it
+    /// already is): for a thread blocked where it cannot look at the flag.
+    /// The hook goes with the child.
+    pub fn child_with(&self, hook: impl Fn() + Send + Sync + 'static) -> Shutdown {
+        let child = Shutdown::new();
+        *child.0.hook.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(hook));
+        let mut children = self.0.children.lock().unwrap_or_else(|e| e.into_inner());
+        if self.is_set() {
+            drop(children);
             child.trigger();
         } else {
             children.retain(|w| w.strong_count() > 0);
@@ -97,6 +122,28 @@ impl Shutdown {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_child_hook_runs_once_when_the_parent_stops_or_at_once_if_stopped() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let ran = Arc::new(AtomicUsize::new(0));
+        let parent = Shutdown::new();
+        let r = ran.clone();
+        let child = parent.child_with(move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+        parent.trigger();
+        parent.trigger();
+        assert_eq!(ran.load(Ordering::SeqCst), 1);
+        assert!(child.is_set());
+        let r = ran.clone();
+        let late = parent.child_with(move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(ran.load(Ordering::SeqCst), 2);
+        assert!(late.is_set());
+    }
 
     #[test]
     fn sleep_ends_early_when_triggered() {

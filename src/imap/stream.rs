@@ -3,9 +3,10 @@
 //!
 //! The `imap` crate resets the read timeout to "none" after IDLE and then
 //! blocks on a read, so timeouts are kept here instead: every read has a
-//! limit (the IDLE deadline while idling, the I/O timeout otherwise), and
-//! while idling reads wake every [`TICK`] to notice a stop request. A dead
-//! connection therefore always ends in a timeout error, never a hang.
+//! limit (the IDLE deadline while idling, the I/O timeout otherwise). A
+//! dead connection therefore always ends in a timeout error, never a hang.
+//! An idle read sleeps until its deadline without waking: a stop request
+//! shuts the socket's reading side down, which ends the read at once.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -14,9 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::shutdown::Shutdown;
-
-/// How often a read in IDLE wakes to check for a stop request.
-pub const TICK: Duration = Duration::from_millis(250);
 
 pub(crate) enum Inner {
     Plain(TcpStream),
@@ -100,6 +98,9 @@ impl Control {
 pub struct Stream {
     inner: Inner,
     tcp: TcpStream,
+    /// Shuts the socket's reading side down when a stop is requested,
+    /// waking a blocked read; goes with the stream.
+    _wake: Shutdown,
     ctl: Arc<Control>,
     io_timeout: Duration,
     current: Option<Duration>,
@@ -114,9 +115,14 @@ impl Stream {
             Inner::Tls(s) => s.get_ref().try_clone()?,
         };
         tcp.set_write_timeout(Some(io_timeout))?;
+        let socket = tcp.try_clone()?;
+        let wake = ctl.stop.child_with(move || {
+            let _ = socket.shutdown(std::net::Shutdown::Read);
+        });
         Ok(Stream {
             inner,
             tcp,
+            _wake: wake,
             ctl,
             io_timeout,
             current: None,
@@ -200,8 +206,10 @@ impl Stream {
             if now >= deadline {
                 return Err(timed_out("idle deadline"));
             }
-            self.set_timeout((deadline - now).min(TICK))?;
+            self.set_timeout(deadline - now)?;
             match self.read_inner(buf) {
+                // The stop request shut the socket's reading side.
+                _ if self.ctl.stop.is_set() => return Err(timed_out("stopping")),
                 Err(e)
                     if matches!(
                         e.kind(),

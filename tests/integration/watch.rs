@@ -297,3 +297,43 @@ fn long_multipart_and_html_only_mail_have_a_preview() {
         preview("b64")
     );
 }
+
+/// Voluntary context switches of every thread of `pid`: how often its
+/// threads went to sleep, so how often they woke.
+fn wake_ups(pid: u32) -> u64 {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|tasks| {
+            tasks
+                .flatten()
+                .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+                .filter_map(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn an_idle_watch_does_not_wake_up_and_still_stops_at_once() {
+    let env = Env::new(&["INBOX", "Lists", "Archive"], "");
+    {
+        let mut c = env.dovecot.client();
+        c.create("Lists").unwrap();
+        c.create("Archive").unwrap();
+    }
+    let mut watch = env.watch();
+    watch.wait_connected(3);
+    std::thread::sleep(Duration::from_secs(1));
+    let pid = watch.child.id();
+    let before = wake_ups(pid);
+    std::thread::sleep(Duration::from_secs(3));
+    let woke = wake_ups(pid) - before;
+    // Three IDLE threads that woke four times a second would be 36.
+    assert!(woke <= 4, "an idle watch woke {woke} times in 3 s");
+    let (code, took, stderr) = watch.terminate();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(took < Duration::from_secs(2), "stopping took {took:?}");
+}
