@@ -40,6 +40,7 @@ fn main() {
     }
     if run("catchup") {
         catch_up(&mut table);
+        catch_up_floor(&mut table);
     }
     if run("idle") {
         idle(&mut table);
@@ -204,6 +205,42 @@ fn catch_up(table: &mut Table) {
             "start to last event {:.2} s; peak RSS {:.1} MB",
             took.as_secs_f64(),
             mr.peak_rss_kb() as f64 / 1024.0
+        ),
+        "cargo bench --bench suite -- catchup",
+    );
+}
+
+/// (c) beside its floor: 3,000 messages of a header and 16 KiB of text
+/// arrive while mailreactor is stopped; its catch-up rate, and a bare
+/// client's rate fetching the same messages whole from the same server in
+/// batches of 100, in the same run.
+fn catch_up_floor(table: &mut Table) {
+    const N: usize = 3_000;
+    let server = support::server("");
+    let mut first = Mr::start(&server, &["INBOX"], "");
+    first.wait_connected(1);
+    let state = first.state_dir();
+    let text = "All work and no play makes Jack a dull boy.\r\n".repeat(16 * 1024 / 45);
+    support::multiappend_body(server.port, "INBOX", N, "catch-up", &text);
+    // The floor first, so that both find the server's caches as warm.
+    let (floor, bytes) = support::bare_fetch(server.port, "INBOX", N, 100);
+    assert!(
+        bytes >= (N * 16_000) as u64,
+        "the floor read only {bytes} bytes"
+    );
+    let start = Instant::now();
+    let mut mr = Mr::start_with_state(&server, &["INBOX"], "", state);
+    let last = mr.wait_messages(N, Duration::from_secs(300));
+    let ours = N as f64 / (last - start).as_secs_f64();
+    let bare = N as f64 / floor.as_secs_f64();
+    table.row(
+        &format!("(c) catch-up beside its floor: {N} messages of 16 KiB"),
+        &format!("{ours:.0} events/s"),
+        &format!(
+            "a bare client fetching the same messages whole (BODY.PEEK[], batches of 100, \
+             {:.0} MB) in the same run: {bare:.0}/s; mailreactor/floor {:.2}",
+            bytes as f64 / 1e6,
+            ours / bare
         ),
         "cargo bench --bench suite -- catchup",
     );

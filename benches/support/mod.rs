@@ -375,6 +375,11 @@ impl Drop for Imapfilter {
 /// Appends `n` small messages over one connection, 500 per MULTIAPPEND
 /// command with non-synchronising literals: as fast as the server takes them.
 pub fn multiappend(port: u16, mailbox: &str, n: usize, prefix: &str) {
+    multiappend_body(port, mailbox, n, prefix, "benchmark body");
+}
+
+/// [`multiappend`] with `body` as each message's text.
+pub fn multiappend_body(port: u16, mailbox: &str, n: usize, prefix: &str, body: &str) {
     let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let mut w = stream.try_clone().unwrap();
     let mut r = BufReader::new(stream);
@@ -397,7 +402,7 @@ pub fn multiappend(port: u16, mailbox: &str, n: usize, prefix: &str) {
         let count = (n - done).min(500);
         let mut cmd = format!("m{tag} APPEND \"{mailbox}\"").into_bytes();
         for i in done..done + count {
-            let raw = simple_message(&format!("{prefix} {i}"), "benchmark body");
+            let raw = simple_message(&format!("{prefix} {i}"), body);
             write!(cmd, " {{{}+}}\r\n", raw.len()).unwrap();
             cmd.extend_from_slice(&raw);
         }
@@ -470,6 +475,58 @@ pub fn cpu_secs(pid: u32) -> f64 {
         .collect();
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
     (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 / ticks
+}
+
+/// The floor of a catch-up: a bare client fetching messages 1..=`n` of
+/// `mailbox` whole (`BODY.PEEK[]`), `batch` at a time, as fast as the
+/// server serves them; returns how long the fetches took and how many
+/// bytes of messages came.
+pub fn bare_fetch(port: u16, mailbox: &str, n: usize, batch: usize) -> (Duration, u64) {
+    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_nodelay(true).unwrap();
+    let mut w = stream.try_clone().unwrap();
+    let mut r = BufReader::new(stream);
+    // Reads to the tagged answer, skipping each literal by its length;
+    // returns the literals' bytes.
+    let until = |r: &mut BufReader<TcpStream>, tag: &str| -> u64 {
+        let (mut line, mut bytes) = (Vec::new(), 0);
+        loop {
+            line.clear();
+            r.read_until(b'\n', &mut line).unwrap();
+            assert!(!line.is_empty(), "the server hung up");
+            let text = String::from_utf8_lossy(&line);
+            if let Some(rest) = text.strip_prefix(tag) {
+                assert!(rest.trim_start().starts_with("OK"), "{text}");
+                return bytes;
+            }
+            let trimmed = text.trim_end();
+            if let Some(open) = trimmed
+                .strip_suffix('}')
+                .and_then(|t| t.rfind('{').map(|i| &t[i + 1..]))
+                && let Ok(len) = open.parse::<u64>()
+            {
+                bytes += std::io::copy(&mut r.by_ref().take(len), &mut std::io::sink()).unwrap();
+            }
+        }
+    };
+    let mut greeting = String::new();
+    r.read_line(&mut greeting).unwrap();
+    write!(w, "a LOGIN {USER} \"{PASSWORD}\"\r\n").unwrap();
+    until(&mut r, "a ");
+    write!(w, "b EXAMINE \"{mailbox}\"\r\n").unwrap();
+    until(&mut r, "b ");
+    let start = Instant::now();
+    let (mut first, mut tag, mut bytes) = (1, 0, 0);
+    while first <= n {
+        let last = (first + batch - 1).min(n);
+        write!(w, "f{tag} FETCH {first}:{last} (UID BODY.PEEK[])\r\n").unwrap();
+        bytes += until(&mut r, &format!("f{tag} "));
+        first = last + 1;
+        tag += 1;
+    }
+    let took = start.elapsed();
+    let _ = w.write_all(b"z LOGOUT\r\n");
+    (took, bytes)
 }
 
 /// Where a process's resident memory is, in kB: its own executable's
