@@ -46,10 +46,13 @@ impl Daemon {
             .iter()
             .map(|a| a.name.clone())
             .collect();
+        // --once catches up what no live instance watches, and takes no
+        // share from them.
+        let passing = self.once;
         let round = self
             .store
             .call(move |b| match b.leases() {
-                Some(l) => l.lease_round(&me, &names, TTL),
+                Some(l) => l.lease_round(&me, &names, TTL, passing),
                 None => Ok(Default::default()),
             })
             .await;

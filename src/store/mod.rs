@@ -104,12 +104,15 @@ pub trait Backend: Send {
 pub trait Leases {
     /// One round, every few seconds: marks `me` alive, renews what it
     /// holds, notes what it lost, and takes free or expired accounts up to
-    /// its fair share of the live instances, or names what is over it.
+    /// its fair share of the live instances, or names what is over it. A
+    /// `passing` instance (`watch --once`) is not counted among the live
+    /// ones and takes every account no live instance holds.
     fn lease_round(
         &mut self,
         me: &str,
         accounts: &[String],
         ttl: std::time::Duration,
+        passing: bool,
     ) -> Result<LeaseRound, StoreError>;
     /// Gives `account` back (handed over); its writes are refused from now.
     fn release(&mut self, me: &str, account: &str) -> Result<(), StoreError>;

@@ -19,16 +19,19 @@ impl Leases for Postgres {
         me: &str,
         accounts: &[String],
         ttl: Duration,
+        passing: bool,
     ) -> Result<LeaseRound, StoreError> {
         let ttl = ttl.as_secs_f64();
         let held_before = self.fences.clone();
         let (round, fences) = self.run(|c| {
             let mut tx = c.transaction()?;
-            tx.execute(
-                "INSERT INTO instance (name, started, seen) VALUES ($1, now(), now())
-                 ON CONFLICT (name) DO UPDATE SET seen = now()",
-                &[&me],
-            )?;
+            if !passing {
+                tx.execute(
+                    "INSERT INTO instance (name, started, seen) VALUES ($1, now(), now())
+                     ON CONFLICT (name) DO UPDATE SET seen = now()",
+                    &[&me],
+                )?;
+            }
             tx.execute(
                 "INSERT INTO lease (account) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
                 &[&accounts],
@@ -76,7 +79,11 @@ impl Leases for Postgres {
                     &[&ttl],
                 )?
                 .get(0);
-            let share = accounts.len().div_ceil(live.max(1) as usize);
+            let share = if passing {
+                accounts.len()
+            } else {
+                accounts.len().div_ceil(live.max(1) as usize)
+            };
             let mut held: Vec<String> = fences
                 .keys()
                 .filter(|a| accounts.contains(a))

@@ -134,7 +134,7 @@ fn settle(all: &mut [(&str, Postgres)], list: &[String], ttl: Duration) -> Vec<V
     for round in 0..10 {
         let mut moved = round == 0;
         for (me, pg) in all.iter_mut() {
-            let round = pg.lease_round(me, list, ttl).unwrap();
+            let round = pg.lease_round(me, list, ttl, false).unwrap();
             for a in &round.surplus {
                 pg.release(me, a).unwrap();
             }
@@ -163,7 +163,7 @@ fn instances_share_the_accounts_evenly_and_each_is_held_once() {
         .map(|n| (n, Postgres::open(&url, None, None).unwrap()))
         .collect();
     // The first alone takes everything.
-    let first = all[0].1.lease_round("a", &list, ttl).unwrap();
+    let first = all[0].1.lease_round("a", &list, ttl, false).unwrap();
     assert_eq!(first.taken, list);
     let held = settle(&mut all, &list, ttl);
     assert_eq!(
@@ -195,23 +195,31 @@ fn a_paused_holder_loses_its_accounts_and_cannot_write_for_them() {
     let ttl = Duration::from_secs(1);
     let mut a = Postgres::open(&url, None, None).unwrap();
     let mut b = Postgres::open(&url, None, None).unwrap();
-    assert_eq!(a.lease_round("a", &list, ttl).unwrap().taken, list);
+    assert_eq!(a.lease_round("a", &list, ttl, false).unwrap().taken, list);
     let mut mine = msg(1);
     mine.account = "acct1".into();
     assert_eq!(a.record(&[mine.clone()], None).unwrap().len(), 1);
     // b is up, but a holds everything until its leases expire.
-    assert!(b.lease_round("b", &list, ttl).unwrap().taken.is_empty());
+    assert!(
+        b.lease_round("b", &list, ttl, false)
+            .unwrap()
+            .taken
+            .is_empty()
+    );
     // a pauses (no rounds) past the leases' life: b takes over, with a new
     // epoch.
     std::thread::sleep(ttl + Duration::from_millis(300));
-    let taken = b.lease_round("b", &list, ttl).unwrap().taken;
+    let taken = b.lease_round("b", &list, ttl, false).unwrap().taken;
     assert_eq!(taken, list);
     // a comes back: its write is refused, and its next round says so.
     let mut late = msg(2);
     late.account = "acct1".into();
     let refused = a.record(&[late], None).err().unwrap();
     assert!(matches!(refused, StoreError::LeaseLost { .. }), "{refused}");
-    assert_eq!(a.lease_round("a", &list, ttl).unwrap().lost, ["acct2"]);
+    assert_eq!(
+        a.lease_round("a", &list, ttl, false).unwrap().lost,
+        ["acct2"]
+    );
     assert_eq!(
         a.journal_len().unwrap(),
         1,
@@ -249,4 +257,34 @@ fn watches_share_the_database_and_a_rewriting_command_waits_for_none() {
         .to_string();
     assert!(e.contains("(mailreactor state reset on "), "{e}");
     drop(reset);
+}
+
+#[test]
+fn a_passing_instance_takes_only_what_no_live_one_holds_and_no_share() {
+    let url = testdb::database();
+    let list = accounts(4);
+    let ttl = Duration::from_secs(30);
+    let mut live = Postgres::open(&url, None, None).unwrap();
+    let mut once = Postgres::open(&url, None, None).unwrap();
+    // Alone, it takes everything (and counts as nobody).
+    assert_eq!(
+        once.lease_round("once", &list, ttl, true).unwrap().taken,
+        list
+    );
+    once.leave("once").unwrap();
+    // Beside a live instance that holds all: nothing, and the live one
+    // keeps its share (no hand-over to a passer-by).
+    assert_eq!(
+        live.lease_round("live", &list, ttl, false).unwrap().taken,
+        list
+    );
+    assert!(
+        once.lease_round("once", &list, ttl, true)
+            .unwrap()
+            .taken
+            .is_empty()
+    );
+    let round = live.lease_round("live", &list, ttl, false).unwrap();
+    assert!(round.surplus.is_empty(), "{round:?}");
+    assert_eq!(live.instances(ttl).unwrap().len(), 1);
 }
