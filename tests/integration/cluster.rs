@@ -276,3 +276,39 @@ fn a_paused_instance_steps_down_and_writes_nothing_for_what_it_lost() {
     one.terminate();
     two.terminate();
 }
+
+#[test]
+fn a_reload_with_shared_accounts_restarts_sinks_and_lets_go_of_removed_accounts() {
+    let env = Env::new(&["INBOX"], "");
+    let url = crate::common::postgres::database();
+    shared_profile(&env, 2, &url);
+    let mut watch = instance(&env, "one");
+    watch.wait_connected(2);
+    // A hook added, and account a2 removed, then SIGHUP.
+    let log = env.path("hook.log");
+    let text = std::fs::read_to_string(&env.profile).unwrap();
+    let (a1, rest) = text.split_once("[[account]]\nname = \"a2\"").unwrap();
+    let store = &rest[rest.find("[store]").unwrap()..];
+    std::fs::write(
+        &env.profile,
+        format!(
+            "{a1}{store}\n[[hook]]\nname = \"log\"\non = [\"message.received\"]\n\
+             command = [\"sh\", \"-c\", \"echo $MR_SUBJECT >> {}\"]\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    crate::common::signal(&watch.child, "HUP");
+    eventually("a2 let go", || {
+        cluster(&env).get("one").is_some_and(|a| a == &["a1"])
+    });
+    env.dovecot
+        .append("M1", &simple_message("after the reload", "x"));
+    watch.wait_for("the mail", |e| e["subject"] == "after the reload");
+    eventually("the new hook ran", || {
+        crate::common::read(&log).contains("after the reload")
+    });
+    let (code, _, stderr) = watch.terminate();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("restarted sinks"), "{stderr}");
+}
