@@ -187,9 +187,17 @@ fn extra_sections() -> Roff {
         ),
         bold("[http]"),
         roman(
-            " serves /healthz, /readyz, Prometheus /metrics and /events (Server-Sent Events, \
-               resumed with Last-Event-ID) at listen, guarded by token, \
-               token-env or token-command (required when listen is not loopback).",
+            " serves a status page (/, with its data at /status), /healthz, /readyz, Prometheus \
+               /metrics and /events (Server-Sent Events, resumed with Last-Event-ID) at listen, \
+               guarded by token, token-env or token-command (required when listen is not \
+               loopback). ",
+        ),
+        bold("[store]"),
+        roman(
+            " keeps the state in PostgreSQL at url (no password in it; password, password-env \
+               or password-command; ca-file; sslmode from the URL) instead of the SQLite file. \
+               Any number of watch processes with the same profile then share its accounts, \
+               each held by one at a time (see mailreactor cluster and --instance).",
         ),
     ]);
     r.control("SH", ["EVENTS"]).text([roman(
