@@ -298,19 +298,25 @@ impl Daemon {
 
     /// Drops delivered journal entries past the retention.
     fn prune(&mut self) {
-        let names = match (&self.dispatcher, &self.cluster) {
-            (Some(dispatcher), _) => dispatcher.names().to_vec(),
-            // Every account's delivery cursors, held here or elsewhere.
-            (None, Some(cluster)) => cluster
-                .sinks
-                .iter()
-                .flat_map(|(s, _)| {
-                    self.profile
-                        .accounts
-                        .iter()
-                        .map(move |a| format!("{}@{}", s.name(), a.name))
-                })
-                .collect(),
+        let (names, shared) = match (&self.dispatcher, &self.cluster) {
+            (Some(dispatcher), _) => (dispatcher.names().to_vec(), false),
+            // Every account's delivery cursors, held here or elsewhere, and
+            // the sinks' own (from before the accounts were shared: an
+            // account's first holder starts from it).
+            (None, Some(cluster)) => (
+                cluster
+                    .sinks
+                    .iter()
+                    .flat_map(|(s, _)| {
+                        self.profile
+                            .accounts
+                            .iter()
+                            .map(move |a| format!("{}@{}", s.name(), a.name))
+                            .chain([s.name().to_string()])
+                    })
+                    .collect(),
+                true,
+            ),
             (None, None) => return,
         };
         let cutoff = std::time::SystemTime::now()
@@ -319,7 +325,19 @@ impl Daemon {
         let cutoff = humantime::format_rfc3339_millis(cutoff).to_string();
         let keep = self.profile.journal.max_events;
         self.store.send(move |b| {
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
+            if shared {
+                // Only cursors that exist: pruning must not create one at
+                // the end for an account nobody has held yet.
+                let known: Vec<String> = match b.sinks() {
+                    Ok(s) => s.into_iter().map(|s| s.sink).collect(),
+                    Err(e) => {
+                        tracing::warn!("journal: cannot prune: {e}");
+                        return;
+                    }
+                };
+                names.retain(|n| known.iter().any(|k| k == n));
+            }
             match b.prune(&names, &cutoff, keep) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("journal: pruned {n} delivered events past the retention"),
