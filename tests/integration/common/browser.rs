@@ -36,6 +36,8 @@ impl Browser {
                 // Running as root in a container: no namespace sandbox.
                 "--no-sandbox",
                 "--disable-gpu",
+                // Containers often have a small /dev/shm.
+                "--disable-dev-shm-usage",
                 "--no-first-run",
                 "--no-default-browser-check",
                 "--window-size=1200,800",
