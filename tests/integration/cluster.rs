@@ -302,6 +302,16 @@ fn a_reload_with_shared_accounts_restarts_sinks_and_lets_go_of_removed_accounts(
     eventually("a2 let go", || {
         cluster(&env).get("one").is_some_and(|a| a == &["a1"])
     });
+    // The table for people: the instance, what it holds, the sinks.
+    let out = env.run(&["cluster"]);
+    crate::common::assert_success(&out);
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("one "))
+        .unwrap_or_default();
+    assert!(row.contains("s ago") && row.ends_with("a1"), "{table}");
+    assert!(table.contains("stdout"), "{table}");
     env.dovecot
         .append("M1", &simple_message("after the reload", "x"));
     watch.wait_for("the mail", |e| e["subject"] == "after the reload");

@@ -90,9 +90,13 @@ fn migrating_from_sqlite_keeps_the_cursor_and_the_journal() {
         .append("INBOX", &simple_message("before the move", "x"));
     let before = env.once();
     assert!(before.iter().any(|e| e["subject"] == "before the move"));
-    // Nowhere to go is a usage error.
+    // Nowhere to go is a usage error; so is cluster with a state file.
     let out = env.run(&["state", "migrate"]);
     assert_eq!(out.status.code(), Some(2));
+    let out = env.run(&["cluster"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("cluster needs a [store] database"), "{said}");
     let url = crate::common::postgres::database();
     let out = env.run(&["state", "migrate", "--to", &url]);
     assert_success(&out);
