@@ -335,18 +335,7 @@ impl Location {
     pub fn open(&self) -> Result<Box<dyn Backend>, OpenError> {
         match self {
             Location::Sqlite { db, .. } => Ok(open(db)?),
-            Location::Postgres { config, .. } => {
-                let password = config
-                    .password
-                    .as_ref()
-                    .map(crate::credential::resolve)
-                    .transpose()?;
-                Ok(Box::new(postgres::Postgres::open(
-                    &config.url,
-                    password.as_ref(),
-                    config.ca_file.as_deref(),
-                )?))
-            }
+            Location::Postgres { config, .. } => Ok(Box::new(open_postgres(config)?)),
         }
     }
 
@@ -357,13 +346,12 @@ impl Location {
         match self {
             Location::Sqlite { .. } => self.open_writer("watch"),
             Location::Postgres { config, profile } => {
-                let backend = self.open()?;
-                let held = postgres::Writer::take(config, profile, "watch", true)?;
+                let pg = open_postgres(config)?;
                 let holder = Holder {
                     _file: None,
-                    _database: Some(Box::new(held)),
+                    _database: Some(Box::new(pg.writer(profile, "watch", true)?)),
                 };
-                Ok((backend, holder))
+                Ok((Box::new(pg), holder))
             }
         }
     }
@@ -383,13 +371,12 @@ impl Location {
                 Ok((open(db)?, holder))
             }
             Location::Postgres { config, profile } => {
-                let backend = self.open()?;
-                let held = postgres::Writer::take(config, profile, what, false)?;
+                let pg = open_postgres(config)?;
                 let holder = Holder {
                     _file: None,
-                    _database: Some(Box::new(held)),
+                    _database: Some(Box::new(pg.writer(profile, what, false)?)),
                 };
-                Ok((backend, holder))
+                Ok((Box::new(pg), holder))
             }
         }
     }
@@ -403,14 +390,23 @@ pub fn migrate(
     to: &crate::config::StoreConfig,
     profile: &str,
 ) -> Result<postgres::Imported, OpenError> {
-    let password = to
+    let mut pg = open_postgres(to)?;
+    let _held = pg.writer(profile, "state migrate", false)?;
+    Ok(pg.import(from)?)
+}
+
+/// Connects to the database `[store]` names, its password had once.
+fn open_postgres(config: &crate::config::StoreConfig) -> Result<postgres::Postgres, OpenError> {
+    let password = config
         .password
         .as_ref()
         .map(crate::credential::resolve)
         .transpose()?;
-    let mut pg = postgres::Postgres::open(&to.url, password.as_ref(), to.ca_file.as_deref())?;
-    let _held = postgres::Writer::take(to, profile, "state migrate", false)?;
-    Ok(pg.import(from)?)
+    Ok(postgres::Postgres::open(
+        &config.url,
+        password.as_ref(),
+        config.ca_file.as_deref(),
+    )?)
 }
 
 /// A writer's hold on the state; let go when dropped.

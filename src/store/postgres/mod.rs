@@ -210,26 +210,24 @@ pub struct Writer {
 /// The first half of the writer lock's key ("mr-w").
 const WRITER_LOCK: i32 = 0x6d72_2d77;
 
-impl Writer {
-    pub(crate) fn take(
-        config: &crate::config::StoreConfig,
+impl Postgres {
+    /// Takes the writer lock of `profile` on a connection of its own
+    /// (`what`: "watch", "state reset"; `shared` for watches).
+    pub(crate) fn writer(
+        &self,
         profile: &str,
         what: &str,
         shared: bool,
     ) -> Result<Writer, super::OpenError> {
-        let password = config
-            .password
-            .as_ref()
-            .map(crate::credential::resolve)
-            .transpose()?;
-        let pg = Postgres::open(&config.url, password.as_ref(), config.ca_file.as_deref())?;
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_string())
             .unwrap_or_default();
         let me = format!("mailreactor {what} on {host}, pid {}", std::process::id());
-        let mut config = pg.config.clone();
+        let mut config = self.config.clone();
         config.application_name(&me);
-        let mut client = config.connect(pg.tls.clone()).map_err(|e| pg.error(e))?;
+        let mut client = config
+            .connect(self.tls.clone())
+            .map_err(|e| self.error(e))?;
         let key = profile_key(profile);
         let take = if shared {
             "SELECT pg_try_advisory_lock_shared($1, $2)"
@@ -238,7 +236,7 @@ impl Writer {
         };
         let taken: bool = client
             .query_one(take, &[&WRITER_LOCK, &key])
-            .map_err(|e| pg.error(e))?
+            .map_err(|e| self.error(e))?
             .get(0);
         if taken {
             return Ok(Writer { _client: client });
@@ -255,7 +253,7 @@ impl Writer {
             .and_then(|rows| rows.first().map(|r| r.get::<_, String>(0)))
             .unwrap_or_else(|| "holder unknown".to_string());
         Err(super::OpenError::Busy {
-            at: pg.label.clone(),
+            at: self.label.clone(),
             profile: profile.to_string(),
             holder,
         })

@@ -234,27 +234,21 @@ fn a_paused_holder_loses_its_accounts_and_cannot_write_for_them() {
 #[test]
 fn watches_share_the_database_and_a_rewriting_command_waits_for_none() {
     let url = testdb::database();
-    let config = crate::config::StoreConfig {
-        url: url.clone(),
-        password: None,
-        ca_file: None,
-    };
-    let one = Writer::take(&config, "p", "watch", true).unwrap();
-    let two = Writer::take(&config, "p", "watch", true).unwrap();
-    let e = Writer::take(&config, "p", "state reset", false)
+    let pg = Postgres::open(&url, None, None).unwrap();
+    let one = pg.writer("p", "watch", true).unwrap();
+    let two = pg.writer("p", "watch", true).unwrap();
+    let e = pg
+        .writer("p", "state reset", false)
         .err()
         .unwrap()
         .to_string();
     assert!(e.contains("another mailreactor is using profile p"), "{e}");
     assert!(e.contains("(mailreactor watch on "), "{e}");
     // Another profile in the same database is another lock.
-    drop(Writer::take(&config, "q", "state reset", false).unwrap());
+    drop(pg.writer("q", "state reset", false).unwrap());
     drop((one, two));
-    let reset = Writer::take(&config, "p", "state reset", false).unwrap();
-    let e = Writer::take(&config, "p", "watch", true)
-        .err()
-        .unwrap()
-        .to_string();
+    let reset = pg.writer("p", "state reset", false).unwrap();
+    let e = pg.writer("p", "watch", true).err().unwrap().to_string();
     assert!(e.contains("(mailreactor state reset on "), "{e}");
     drop(reset);
 }
