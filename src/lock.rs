@@ -28,6 +28,16 @@ pub enum LockError {
     },
 }
 
+/// This machine's name, for saying who holds something (`localhost` when
+/// it cannot be read).
+pub(crate) fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
 /// Takes the lock at `path`, writing `what` (e.g. "watch") and our pid.
 pub fn acquire(path: &Path, what: &str) -> Result<StateLock, LockError> {
     let io = |source| LockError::Io {

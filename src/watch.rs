@@ -162,10 +162,7 @@ impl Watcher {
 
 /// The host name and the process id: unique among running instances.
 fn default_instance() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
-    format!("{host}:{}", std::process::id())
+    format!("{}:{}", crate::lock::host_name(), std::process::id())
 }
 
 struct HandlerSink {

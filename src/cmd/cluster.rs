@@ -23,15 +23,14 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
         Some(l) => l.instances(ttl)?,
         None => Vec::new(),
     };
-    // Per sink, the lag summed over the accounts' delivery cursors
-    // (`SINK@ACCOUNT`), and the largest of them.
-    let mut lag: BTreeMap<String, (i64, i64, u64)> = BTreeMap::new();
+    // Per sink, the largest lag of its accounts' delivery cursors
+    // (`SINK@ACCOUNT`), and its dead letters.
+    let mut lag: BTreeMap<String, (i64, u64)> = BTreeMap::new();
     for s in store.sinks()? {
         let name = s.sink.split_once('@').map_or(s.sink.as_str(), |(n, _)| n);
         let e = lag.entry(name.to_string()).or_default();
         e.0 = e.0.max(s.lag);
-        e.1 += s.lag;
-        e.2 += s.dead_letters;
+        e.1 += s.dead_letters;
     }
     let held: Vec<&String> = instances.iter().flat_map(|i| &i.accounts).collect();
     let unheld: Vec<&String> = profile
@@ -44,7 +43,7 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
     if json {
         let sinks: Vec<_> = lag
             .iter()
-            .map(|(name, (max, _, dead))| {
+            .map(|(name, (max, dead))| {
                 serde_json::json!({ "sink": name, "lag": max, "dead_letters": dead })
             })
             .collect();
@@ -82,7 +81,7 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
     }
     writeln!(out)?;
     writeln!(out, "{:<24} {:>8} {:>13}", "sink", "lag", "dead letters")?;
-    for (name, (max, _, dead)) in &lag {
+    for (name, (max, dead)) in &lag {
         writeln!(out, "{name:<24} {max:>8} {dead:>13}")?;
     }
     Ok(())

@@ -84,14 +84,7 @@ impl Daemon {
         let config = config.clone();
         if self.tx.is_none() {
             // --once has started what it watches: give this one back.
-            let me = self.cluster.as_ref().expect("sharing accounts").me.clone();
-            let a = account.to_string();
-            self.store
-                .call(move |b| match b.leases() {
-                    Some(l) => l.release(&me, &a),
-                    None => Ok(()),
-                })
-                .await?;
+            self.release(account).await?;
             return Ok(());
         }
         let cluster = self.cluster.as_mut().expect("sharing accounts");
@@ -122,19 +115,23 @@ impl Daemon {
             .map(|m| Event::disconnected(account, m, "handed over to another instance".into()))
             .collect();
         self.record(events, None).await?;
+        if let Err(e) = self.release(account).await {
+            tracing::warn!("{account}: cannot give the lease back ({e}); it runs out by itself");
+        }
+        self.finish_dispatcher(account);
+        Ok(())
+    }
+
+    /// Gives `account`'s lease back.
+    async fn release(&self, account: &str) -> Result<(), StoreError> {
+        let me = self.cluster.as_ref().expect("sharing accounts").me.clone();
         let a = account.to_string();
-        if let Err(e) = self
-            .store
+        self.store
             .call(move |b| match b.leases() {
                 Some(l) => l.release(&me, &a),
                 None => Ok(()),
             })
             .await
-        {
-            tracing::warn!("{account}: cannot give the lease back ({e}); it runs out by itself");
-        }
-        self.finish_dispatcher(account);
-        Ok(())
     }
 
     /// Another instance holds the account now: stop at once and write

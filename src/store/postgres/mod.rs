@@ -219,10 +219,11 @@ impl Postgres {
         what: &str,
         shared: bool,
     ) -> Result<Writer, super::OpenError> {
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_string())
-            .unwrap_or_default();
-        let me = format!("mailreactor {what} on {host}, pid {}", std::process::id());
+        let me = format!(
+            "mailreactor {what} on {}, pid {}",
+            crate::lock::host_name(),
+            std::process::id()
+        );
         let mut config = self.config.clone();
         config.application_name(&me);
         let mut client = config

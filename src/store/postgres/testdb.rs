@@ -68,15 +68,14 @@ pub fn as_owner(cmd: &mut Command, owner: Option<(u32, u32)>) -> &mut Command {
     cmd
 }
 
-fn start() -> Cluster {
-    let bin = bin_dir();
-    let owner = owner();
-    let dir = scratch_dir();
-    if let Some((uid, gid)) = owner {
-        std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).unwrap();
+/// A new cluster's data directory in `dir` (which is handed to the
+/// server's user): user `mr`, trusted, no password.
+pub fn initdb(dir: &Path) -> PathBuf {
+    if let Some((uid, gid)) = owner() {
+        std::os::unix::fs::chown(dir, Some(uid), Some(gid)).unwrap();
     }
     let data = dir.join("data");
-    let out = as_owner(&mut Command::new(bin.join("initdb")), owner)
+    let out = as_owner(&mut Command::new(bin_dir().join("initdb")), owner())
         .args(["-A", "trust", "-U", "mr", "--no-sync", "-E", "UTF8", "-D"])
         .arg(&data)
         .output()
@@ -86,6 +85,13 @@ fn start() -> Cluster {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    data
+}
+
+fn start() -> Cluster {
+    let (bin, owner) = (bin_dir(), owner());
+    let dir = scratch_dir();
+    let data = initdb(&dir);
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::postgres::{as_owner, bin_dir, owner};
+use super::postgres::{as_owner, bin_dir, initdb, owner};
 
 pub struct Private {
     pub port: u16,
@@ -28,20 +28,7 @@ impl Private {
 
     fn start_with(tls: Option<(&std::path::Path, &std::path::Path)>) -> Private {
         let dir = tempfile::tempdir().unwrap();
-        if let Some((uid, gid)) = owner() {
-            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).unwrap();
-        }
-        let (bin, data) = (bin_dir(), dir.path().join("data"));
-        let out = as_owner(&mut Command::new(bin.join("initdb")), owner())
-            .args(["-A", "trust", "-U", "mr", "--no-sync", "-E", "UTF8", "-D"])
-            .arg(&data)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "initdb: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (bin, data) = (bin_dir(), initdb(dir.path()));
         let mut options = String::new();
         if let Some((cert, key)) = tls {
             // The server reads them as its own user; the key must be 0600.
