@@ -48,9 +48,75 @@ fn flush(out: &mut String, pending: &mut Vec<u16>) {
     pending.clear();
 }
 
+/// Decodes a mailbox name the server sent. What is not valid modified
+/// UTF-7 is kept as it came, so a name is never lost.
+pub fn decode(wire: &str) -> String {
+    let mut out = String::with_capacity(wire.len());
+    let mut rest = wire;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let Some(dash) = after.find('-') else {
+            out.push_str(&rest[amp..]);
+            return out;
+        };
+        let run = &after[..dash];
+        match decode_run(run) {
+            Some(text) => out.push_str(&text),
+            None => out.push_str(&rest[amp..amp + dash + 2]),
+        }
+        rest = &after[dash + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One `&...-` run without its ends: `""` is `&`.
+fn decode_run(run: &str) -> Option<String> {
+    if run.is_empty() {
+        return Some("&".into());
+    }
+    let mut bits = 0u32;
+    let mut nbits = 0;
+    let mut bytes = Vec::new();
+    for c in run.bytes() {
+        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
+        bits = (bits << 6) | v;
+        nbits += 6;
+        if nbits >= 8 {
+            nbits -= 8;
+            bytes.push((bits >> nbits) as u8);
+            bits &= (1 << nbits) - 1;
+        }
+    }
+    if bytes.is_empty() || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let units: Vec<u16> = bytes
+        .chunks(2)
+        .map(|p| u16::from_be_bytes([p[0], p[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::encode;
+    use super::{decode, encode};
+
+    #[test]
+    fn decoding_undoes_encoding() {
+        for name in [
+            "INBOX",
+            "Entwürfe",
+            "~peter/mail/台北/日本語",
+            "A&B",
+            "😀 x",
+        ] {
+            assert_eq!(decode(&encode(name)), name);
+        }
+        assert_eq!(decode("broken&AB"), "broken&AB");
+        assert_eq!(decode("odd&A-x"), "odd&A-x");
+    }
 
     #[test]
     fn rfc_examples() {

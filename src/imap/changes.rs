@@ -1,9 +1,10 @@
 //! RFC 7162 on a [`Connection`]: enabling CONDSTORE/QRESYNC, the
 //! mailbox's HIGHESTMODSEQ, and what changed since a mod-sequence.
 
-use imap::types::UnsolicitedResponse;
+use imap_proto::types::Response;
 
-use super::{Connection, ImapError, flag_names};
+use super::fetch::Attrs;
+use super::{Connection, ImapError};
 
 /// How much of RFC 7162 a connection has enabled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,15 +38,15 @@ impl Connection {
     /// then on wakes for flag changes and expunges as well as new mail.
     pub fn enable_changes(&mut self) -> Result<ChangeSupport, ImapError> {
         let support = if self.has("QRESYNC") {
-            self.session.run_command_and_check_ok("ENABLE QRESYNC")?;
+            self.wire.run("ENABLE QRESYNC", |_| false)?;
             ChangeSupport::Qresync
         } else if self.has("CONDSTORE") {
-            self.session.run_command_and_check_ok("ENABLE CONDSTORE")?;
+            self.wire.run("ENABLE CONDSTORE", |_| false)?;
             ChangeSupport::Condstore
         } else {
             ChangeSupport::None
         };
-        self.watch_changes = true;
+        self.wire.notes.watch_changes = true;
         self.support = support;
         Ok(support)
     }
@@ -55,15 +56,10 @@ impl Connection {
     /// selected mailbox too). A mailbox deleted and re-created under the
     /// session shows here as another UIDVALIDITY, or as an error.
     pub fn check(&mut self, mailbox: &str) -> Result<Check, ImapError> {
-        let items = if self.support == ChangeSupport::None {
-            "(UIDVALIDITY)"
-        } else {
-            "(UIDVALIDITY HIGHESTMODSEQ)"
-        };
-        let mb = self.session.status(crate::utf7::encode(mailbox), items)?;
+        let s = self.status(mailbox)?;
         Ok(Check {
-            uidvalidity: mb.uid_validity,
-            highest_modseq: mb.highest_mod_seq,
+            uidvalidity: s.uidvalidity,
+            highest_modseq: s.highest_modseq,
         })
     }
 
@@ -79,34 +75,32 @@ impl Connection {
         } else {
             ""
         };
-        let fetches = self.session.uid_fetch(
-            format!("1:{last}"),
-            format!("(UID FLAGS) (CHANGEDSINCE {modseq}{vanished})"),
-        )?;
+        let command = format!("UID FETCH 1:{last} (UID FLAGS) (CHANGEDSINCE {modseq}{vanished})");
         let mut changes = Changes::default();
-        for f in fetches.iter() {
-            if let (Some(uid), Some(m)) = (f.uid, f.mod_seq())
-                && uid <= last
-            {
-                changes.flags.push((uid, flag_names(f.flags()), m));
+        self.wire.run(&command, |r| match r {
+            Response::Fetch(_, attrs) => {
+                let f = Attrs(attrs);
+                if let (Some(uid), Some(m)) = (f.uid(), f.modseq())
+                    && uid <= last
+                {
+                    changes.flags.push((uid, f.flags(), m));
+                }
+                true
             }
-        }
+            Response::Vanished {
+                earlier: true,
+                uids,
+            } => {
+                for range in uids {
+                    let end = (*range.end()).min(last);
+                    changes.vanished.extend(*range.start()..=end);
+                }
+                true
+            }
+            _ => false,
+        })?;
         changes.flags.sort_by_key(|c| c.0);
         changes.flags.dedup_by_key(|c| c.0);
-        for r in self.session.take_all_unsolicited() {
-            match r {
-                UnsolicitedResponse::Vanished {
-                    earlier: true,
-                    uids,
-                } => {
-                    for range in uids {
-                        let end = (*range.end()).min(last);
-                        changes.vanished.extend(*range.start()..=end);
-                    }
-                }
-                other => self.set_aside(other)?,
-            }
-        }
         changes.vanished.sort_unstable();
         changes.vanished.dedup();
         Ok(changes)
@@ -114,8 +108,6 @@ impl Connection {
 
     /// Every UID in the open mailbox, ascending.
     pub fn all_uids(&mut self) -> Result<Vec<u32>, ImapError> {
-        let mut uids: Vec<u32> = self.session.uid_search("ALL")?.into_iter().collect();
-        uids.sort_unstable();
-        Ok(uids)
+        self.search("ALL")
     }
 }

@@ -11,10 +11,14 @@ use std::time::Duration;
 
 use socket2::{SockRef, TcpKeepalive};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
 use super::ImapError;
 use super::error::TlsTrouble;
 use super::guard::Guard;
 use super::stream::{Control, Inner, Peer, Stream};
+use super::wire::{Step, Wire, quoted};
 use crate::config::{Account, Mechanism, Tls};
 use crate::credential::Secret;
 use crate::tls::TlsSetupError;
@@ -26,37 +30,72 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Connects and logs in; the session is ready for EXAMINE.
-pub fn login(
+pub(super) fn login(
     account: &Account,
     secret: &Secret,
     ctl: Arc<Control>,
-) -> Result<imap::Session<Stream>, ImapError> {
-    let client = connect(account, ctl)?;
-    let auth_error = |e: imap::Error, what: &str| match e {
-        imap::Error::No(no) => ImapError::Auth(no.information),
-        imap::Error::Bad(bad) => ImapError::Auth(bad.information),
-        // Never pass on a validation error: it would quote the input.
-        imap::Error::Validate(_) => {
-            ImapError::Auth(format!("the {what} contains characters IMAP cannot send"))
-        }
-        other => ImapError::from(other),
+) -> Result<Wire, ImapError> {
+    let mut wire = connect(account, ctl)?;
+    // A refusal is the server's words, never our command (it holds the
+    // secret).
+    let refused = |e: ImapError| match e {
+        ImapError::Refused { information, .. } => ImapError::Auth(information),
+        other => other,
     };
     match account.auth {
-        Mechanism::Login => client
-            .login(&account.username, secret.expose())
-            .map_err(|(e, _)| auth_error(e, "password")),
+        Mechanism::Login => {
+            let (Some(user), Some(password)) = (quoted(&account.username), quoted(secret.expose()))
+            else {
+                return Err(ImapError::Auth(
+                    "the user name or password contains a line break, which IMAP cannot send"
+                        .into(),
+                ));
+            };
+            wire.run(&format!("LOGIN {user} {password}"), |_| false)
+                .map_err(refused)?;
+        }
         Mechanism::Xoauth2 | Mechanism::Oauthbearer => {
-            let sasl = Bearer::new(account.auth, &account.username, secret.expose());
-            let name = sasl.mechanism();
-            client.authenticate(name, &sasl).map_err(|(e, _)| {
-                let e = auth_error(e, "token");
-                match (e, sasl.refusal()) {
-                    (ImapError::Auth(msg), Some(why)) => ImapError::Auth(format!("{msg} ({why})")),
-                    (e, _) => e,
+            let mut sasl = Bearer::new(account.auth, &account.username, secret.expose());
+            let tag = wire.send(&format!("AUTHENTICATE {}", sasl.mechanism()))?;
+            let mut answered = false;
+            let result = loop {
+                match wire.step()? {
+                    Step::Continue(information) => {
+                        let challenge = BASE64.decode(information.trim()).unwrap_or_default();
+                        let reply = if answered {
+                            sasl.refused(&challenge);
+                            String::new()
+                        } else {
+                            answered = true;
+                            BASE64.encode(&sasl.first)
+                        };
+                        wire.send_raw(format!("{reply}\r\n").as_bytes())?;
+                    }
+                    Step::Noted(_) => {}
+                    Step::Done {
+                        tag: t,
+                        status,
+                        text,
+                    } if t == tag => {
+                        break match status {
+                            imap_proto::Status::Ok => Ok(()),
+                            _ => Err(ImapError::Auth(text)),
+                        };
+                    }
+                    Step::Done { .. } => {
+                        break Err(ImapError::Unexpected(
+                            "an answer to a command that was not sent".into(),
+                        ));
+                    }
                 }
-            })
+            };
+            result.map_err(|e| match (e, sasl.refusal) {
+                (ImapError::Auth(msg), Some(why)) => ImapError::Auth(format!("{msg} ({why})")),
+                (e, _) => e,
+            })?;
         }
     }
+    Ok(wire)
 }
 
 /// SASL XOAUTH2 / OAUTHBEARER (RFC 7628): the first response carries the
@@ -66,7 +105,7 @@ pub fn login(
 struct Bearer {
     mechanism: Mechanism,
     first: String,
-    refusal: std::sync::Mutex<Option<String>>,
+    refusal: Option<String>,
 }
 
 impl Bearer {
@@ -78,7 +117,7 @@ impl Bearer {
         Bearer {
             mechanism,
             first,
-            refusal: Default::default(),
+            refusal: None,
         }
     }
 
@@ -89,38 +128,25 @@ impl Bearer {
         }
     }
 
-    fn refusal(&self) -> Option<String> {
-        self.refusal.lock().ok()?.clone()
-    }
-}
-
-impl imap::Authenticator for Bearer {
-    type Response = String;
-
-    fn process(&self, challenge: &[u8]) -> String {
-        if challenge.is_empty() {
-            return self.first.clone();
-        }
+    /// Reads the server's JSON challenge that comes before its NO.
+    fn refused(&mut self, challenge: &[u8]) {
         #[derive(serde::Deserialize)]
         struct Refusal {
             status: Option<String>,
             scope: Option<String>,
         }
-        if let Ok(r) = serde_json::from_slice::<Refusal>(challenge)
-            && let Ok(mut slot) = self.refusal.lock()
-        {
+        if let Ok(r) = serde_json::from_slice::<Refusal>(challenge) {
             let mut why = format!("status {}", r.status.as_deref().unwrap_or("?"));
             if let Some(scope) = r.scope {
                 why.push_str(&format!(", scope needed: {scope}"));
             }
-            *slot = Some(why);
+            self.refusal = Some(why);
         }
-        String::new()
     }
 }
 
 /// Connects and reads the greeting; no login yet.
-pub fn connect(account: &Account, ctl: Arc<Control>) -> Result<imap::Client<Stream>, ImapError> {
+pub(super) fn connect(account: &Account, ctl: Arc<Control>) -> Result<Wire, ImapError> {
     let tcp = tcp(&account.host, account.port)?;
     let handshake = |tcp| {
         let tls = handshake(account, tcp)?;
@@ -140,14 +166,11 @@ pub fn connect(account: &Account, ctl: Arc<Control>) -> Result<imap::Client<Stre
         }
     };
     let stream = Stream::new(inner, ctl, IO_TIMEOUT).map_err(ImapError::io)?;
-    let mut client = imap::Client::new(stream);
-    if greeting_read {
-        client.greeting_read = true;
-    } else {
-        let greeting = client.read_greeting()?;
-        check_greeting(&greeting)?;
+    let mut wire = Wire::new(stream);
+    if !greeting_read {
+        check_greeting(wire.next_raw()?)?;
     }
-    Ok(client)
+    Ok(wire)
 }
 
 fn tcp(host: &str, port: u16) -> Result<TcpStream, ImapError> {

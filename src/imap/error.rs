@@ -60,8 +60,6 @@ pub enum ImapError {
         #[source]
         source: Option<native_tls::Error>,
     },
-    #[error("TLS error: {0}")]
-    Tls(#[source] native_tls::Error),
     #[error("the server refused STARTTLS: {0}")]
     StarttlsRefused(String),
     #[error("unexpected greeting (is this an IMAP port with the right TLS mode?): {0}")]
@@ -78,6 +76,9 @@ pub enum ImapError {
         status: &'static str,
         information: String,
     },
+    /// The server warned (an untagged NO) about the selected mailbox.
+    #[error("the server warned about the open mailbox: {0}")]
+    Warned(String),
     /// The server sent something the IMAP client could not take.
     #[error("the server sent {0}")]
     Unexpected(String),
@@ -162,43 +163,8 @@ impl ImapError {
     }
 }
 
-impl From<imap::Error> for ImapError {
-    fn from(e: imap::Error) -> ImapError {
-        match e {
-            imap::Error::Io(io) => ImapError::Io(io),
-            imap::Error::ConnectionLost => ImapError::Closed,
-            imap::Error::Bye(b) => ImapError::Bye(b.information),
-            imap::Error::Tls(t) => ImapError::Tls(t),
-            imap::Error::TlsHandshake(h) => ImapError::Protocol(format!("TLS handshake: {h}")),
-            imap::Error::No(no) => ImapError::Refused {
-                status: "NO",
-                information: no.information,
-            },
-            imap::Error::Bad(bad) => ImapError::Refused {
-                status: "BAD",
-                information: bad.information,
-            },
-            imap::Error::Unexpected(r) => ImapError::Unexpected(describe(&r)),
-            imap::Error::Parse(_) => {
-                ImapError::Unexpected("an answer that cannot be parsed".into())
-            }
-            imap::Error::TagMismatch(_) => {
-                ImapError::Unexpected("an answer to a command that was not sent".into())
-            }
-            imap::Error::MissingStatusResponse => {
-                ImapError::Unexpected("OK to STATUS without the status".into())
-            }
-            // Never quote the input: it may be a password.
-            imap::Error::Validate(_) => {
-                ImapError::Protocol("a command held characters IMAP cannot send".into())
-            }
-            other => ImapError::Protocol(format!("IMAP: {}", one_line(&other.to_string()))),
-        }
-    }
-}
-
 /// An unexpected response, in words: its status and text where it has them.
-fn describe(r: &Response<'_>) -> String {
+pub(super) fn describe(r: &Response<'_>) -> String {
     let said = |status: &Status, information: &Option<std::borrow::Cow<'_, str>>| {
         let status = match status {
             Status::Ok => "OK",
@@ -249,7 +215,7 @@ mod tests {
             code: None,
             information: Some("Mailbox\r\n is gone".into()),
         };
-        let e = ImapError::from(imap::Error::Unexpected(r.into_owned()));
+        let e = ImapError::Unexpected(describe(&r));
         let text = e.to_string();
         assert_eq!(text, "the server sent an unexpected NO: Mailbox is gone");
         assert!(!text.contains("Data {"), "{text}");
@@ -283,7 +249,7 @@ mod tests {
     #[test]
     fn sources_are_kept() {
         use std::error::Error as _;
-        let e = ImapError::from(imap::Error::Io(io::Error::other("reset")));
+        let e = ImapError::io(io::Error::other("reset"));
         assert_eq!(e.to_string(), "connection error: reset");
         assert!(e.source().is_some());
         let e = ImapError::Unreachable {

@@ -11,28 +11,32 @@
 mod changes;
 mod connect;
 mod error;
+mod fetch;
 mod guard;
+mod notes;
 mod stream;
 pub mod structure;
 mod uid_set;
+mod wire;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use imap::extensions::idle::WaitOutcome;
-use imap::types::UnsolicitedResponse;
-use imap_proto::types::SectionPath;
+use imap_proto::types::{MailboxDatum, Response, ResponseCode, SectionPath};
 
 pub use changes::ChangeSupport;
 pub use connect::IO_TIMEOUT;
 pub use error::ImapError;
-pub use stream::{Control, Peer, Stream};
+pub use notes::MailboxStatus;
+pub use stream::{Control, Peer};
 pub use uid_set::{parse_uid_set, uid_set};
 
 use crate::config::Account;
 use crate::credential::Secret;
 use crate::message::{BODY_PREFIX, FETCH_LIMIT, Fetched, PART_PREFIX, TextPart};
 use crate::shutdown::Shutdown;
+use fetch::Attrs;
+use wire::{Step, Wire, mailbox_arg};
 
 /// UIDs fetched per command.
 pub const BATCH: usize = 100;
@@ -60,20 +64,12 @@ pub enum Wake {
 
 /// A logged-in connection.
 pub struct Connection {
-    session: imap::Session<Stream>,
+    wire: Wire,
     ctl: Arc<Control>,
     stop: Shutdown,
     idle: bool,
     capabilities: Vec<String>,
-    /// Changes are being watched (a flag change or an expunge wakes us),
-    /// with this much of RFC 7162 enabled.
-    watch_changes: bool,
     support: ChangeSupport,
-    /// The server reported an expunge since the last look.
-    expunged: bool,
-    /// Something the server said on its own was set aside while reading a
-    /// command's answer; [`Connection::take_news`] reports it.
-    news: bool,
 }
 
 impl Connection {
@@ -84,23 +80,29 @@ impl Connection {
         stop: &Shutdown,
     ) -> Result<Connection, ImapError> {
         let ctl = Control::new(stop.clone());
-        let mut session = connect::login(account, secret, ctl.clone())?;
-        let caps = session.capabilities()?;
-        let capabilities = caps.iter().map(cap_name).collect();
-        Ok(Connection {
-            idle: caps.has_str("IDLE"),
-            session,
+        let mut wire = connect::login(account, secret, ctl.clone())?;
+        let mut capabilities = Vec::new();
+        wire.run("CAPABILITY", |r| match r {
+            Response::Capabilities(caps) => {
+                capabilities = caps.iter().map(cap_name).collect();
+                true
+            }
+            _ => false,
+        })?;
+        let mut conn = Connection {
+            idle: false,
+            wire,
             ctl,
             stop: stop.clone(),
             capabilities,
-            watch_changes: false,
             support: ChangeSupport::None,
-            expunged: false,
-            news: false,
-        })
+        };
+        conn.idle = conn.has("IDLE");
+        Ok(conn)
     }
 
-    fn has(&self, capability: &str) -> bool {
+    /// Whether the server has `capability`.
+    pub fn has(&self, capability: &str) -> bool {
         self.capabilities
             .iter()
             .any(|c| c.eq_ignore_ascii_case(capability))
@@ -122,41 +124,80 @@ impl Connection {
 
     /// Opens `mailbox` read-only.
     pub fn examine(&mut self, mailbox: &str) -> Result<Status, ImapError> {
-        let mb = self
-            .session
-            .examine(crate::utf7::encode(mailbox))
+        let mut uidvalidity = None;
+        let mut status = Status {
+            uidvalidity: 0,
+            uid_next: None,
+            exists: 0,
+            highest_modseq: None,
+        };
+        let command = format!("EXAMINE {}", mailbox_arg(mailbox)?);
+        self.wire
+            .run(&command, |r| {
+                match r {
+                    Response::MailboxData(MailboxDatum::Exists(n)) => status.exists = *n,
+                    Response::Data {
+                        code: Some(code), ..
+                    } => match code {
+                        ResponseCode::UidValidity(v) => uidvalidity = Some(*v),
+                        ResponseCode::UidNext(n) => status.uid_next = Some(*n),
+                        ResponseCode::HighestModSeq(m) => status.highest_modseq = Some(*m),
+                        _ => return false,
+                    },
+                    _ => return false,
+                }
+                true
+            })
             .map_err(|e| match e {
-                imap::Error::No(no) => ImapError::MailboxMissing(mailbox.into(), no.information),
-                other => other.into(),
+                ImapError::Refused {
+                    status: "NO",
+                    information,
+                } => ImapError::MailboxMissing(mailbox.into(), information),
+                other => other,
             })?;
-        let uidvalidity = mb.uid_validity.ok_or_else(|| {
+        // What EXAMINE itself reported is no news.
+        self.wire.notes.news = false;
+        self.wire.notes.expunged = false;
+        status.uidvalidity = uidvalidity.ok_or_else(|| {
             ImapError::Protocol(format!("the server gave no UIDVALIDITY for \"{mailbox}\""))
         })?;
-        Ok(Status {
-            uidvalidity,
-            uid_next: mb.uid_next,
-            exists: mb.exists,
-            highest_modseq: mb.highest_mod_seq,
-        })
+        Ok(status)
     }
 
-    /// Notes whether something the server said on its own means a look.
-    fn set_aside(&mut self, r: UnsolicitedResponse) -> Result<(), ImapError> {
-        match r {
-            UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Recent(_) => self.news = true,
-            UnsolicitedResponse::Expunge(_) | UnsolicitedResponse::Vanished { .. }
-                if self.watch_changes =>
-            {
-                self.news = true;
-                self.expunged = true;
+    /// STATUS of a mailbox that need not be open: its UIDVALIDITY, UIDNEXT
+    /// and message count, and HIGHESTMODSEQ when changes are tracked.
+    pub fn status(&mut self, mailbox: &str) -> Result<MailboxStatus, ImapError> {
+        let items = if self.support == ChangeSupport::None {
+            "(MESSAGES UIDNEXT UIDVALIDITY)"
+        } else {
+            "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)"
+        };
+        let command = format!("STATUS {} {items}", mailbox_arg(mailbox)?);
+        let mut found = None;
+        self.wire.run(&command, |r| match r {
+            Response::MailboxData(MailboxDatum::Status { status, .. }) if found.is_none() => {
+                found = Some(MailboxStatus::from_attributes(status));
+                true
             }
-            UnsolicitedResponse::Fetch { .. } if self.watch_changes => self.news = true,
-            UnsolicitedResponse::Bye { information, .. } => {
-                return Err(ImapError::Bye(information.unwrap_or_default()));
-            }
-            _ => {}
-        }
-        Ok(())
+            _ => false,
+        })?;
+        found.ok_or_else(|| ImapError::Unexpected("OK to STATUS without the status".into()))
+    }
+
+    /// UIDs of a `UID SEARCH`, ascending.
+    fn search(&mut self, criteria: &str) -> Result<Vec<u32>, ImapError> {
+        let mut uids = Vec::new();
+        self.wire
+            .run(&format!("UID SEARCH {criteria}"), |r| match r {
+                Response::MailboxData(MailboxDatum::Search(found)) => {
+                    uids.extend_from_slice(found);
+                    true
+                }
+                _ => false,
+            })?;
+        uids.sort_unstable();
+        uids.dedup();
+        Ok(uids)
     }
 
     /// The highest UID now in the mailbox (0 when empty), for a baseline.
@@ -167,18 +208,22 @@ impl Connection {
         if status.exists == 0 {
             return Ok(0);
         }
-        let fetches = self.session.fetch("*", "UID")?;
-        Ok(fetches.iter().filter_map(|f| f.uid).max().unwrap_or(0))
+        let mut highest = 0;
+        self.wire.run("FETCH * (UID)", |r| match r {
+            Response::Fetch(_, attrs) => {
+                highest = highest.max(Attrs(attrs).uid().unwrap_or(0));
+                true
+            }
+            _ => false,
+        })?;
+        Ok(highest)
     }
 
     /// UIDs above `last`, ascending. (`UID SEARCH UID n:*` also returns the
     /// highest UID when it is below `n`; those are dropped.)
     pub fn uids_after(&mut self, last: u32) -> Result<Vec<u32>, ImapError> {
-        let found = self
-            .session
-            .uid_search(format!("UID {}:*", last.saturating_add(1)))?;
-        let mut uids: Vec<u32> = found.into_iter().filter(|&u| u > last).collect();
-        uids.sort_unstable();
+        let mut uids = self.search(&format!("UID {}:*", last.saturating_add(1)))?;
+        uids.retain(|&u| u > last);
         Ok(uids)
     }
 
@@ -194,27 +239,27 @@ impl Connection {
         let day = humantime::format_rfc3339_seconds(t).to_string();
         let (y, m, d) = (&day[0..4], &day[5..7], &day[8..10]);
         let month = MONTHS[m.parse::<usize>().unwrap_or(1).clamp(1, 12) - 1];
-        let mut uids: Vec<u32> = self
-            .session
-            .uid_search(format!("SINCE {d}-{month}-{y}"))?
-            .into_iter()
-            .collect();
-        uids.sort_unstable();
-        Ok(uids)
+        self.search(&format!("SINCE {d}-{month}-{y}"))
     }
 
     /// Each UID's INTERNALDATE (when the server received it), Unix seconds.
     pub fn internal_dates(&mut self, uids: &[u32]) -> Result<Vec<(u32, u64)>, ImapError> {
-        let fetches = self
-            .session
-            .uid_fetch(uid_set(uids), "(UID INTERNALDATE)")?;
-        Ok(fetches
-            .iter()
-            .filter_map(|f| {
-                let t = u64::try_from(f.internal_date()?.timestamp()).ok()?;
-                Some((f.uid?, t))
-            })
-            .collect())
+        let mut dates = Vec::new();
+        let command = format!("UID FETCH {} (UID INTERNALDATE)", uid_set(uids));
+        self.wire.run(&command, |r| match r {
+            Response::Fetch(_, attrs) => {
+                let a = Attrs(attrs);
+                match (a.uid(), a.internal_date()) {
+                    (Some(uid), Some(t)) => {
+                        dates.push((uid, t));
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        })?;
+        Ok(dates)
     }
 
     /// Fetches what an event needs of each UID, in one command.
@@ -229,34 +274,41 @@ impl Connection {
             FETCH_LIMIT - BODY_PREFIX,
             BODY_PREFIX
         );
-        let fetches = self.session.uid_fetch(uid_set(uids), query)?;
+        let command = format!("UID FETCH {} {query}", uid_set(uids));
         let mut parts = Vec::new();
-        let mut out: Vec<Fetched> = fetches
-            .iter()
-            .filter_map(|f| {
-                let uid = f.uid?;
-                uids.binary_search(&uid).ok()?;
-                let structure = f.bodystructure();
-                // A first text part that reaches past the body prefix is
-                // fetched on its own, for the preview.
-                if let Some(part) = structure.and_then(structure::text_part)
-                    && part.end_estimate > u64::from(BODY_PREFIX)
-                {
-                    parts.push((uid, part));
-                }
-                Some(Fetched {
-                    uid,
-                    size: f.size,
-                    flags: flag_names(f.flags()),
-                    header: f.header().unwrap_or_default().to_vec(),
-                    text: f.text().unwrap_or_default().to_vec(),
-                    attachments: structure.map(structure::attachments).unwrap_or_default(),
-                    modseq: f.mod_seq(),
-                    text_part: None,
-                })
-            })
-            .collect();
-        drop(fetches);
+        let mut out: Vec<Fetched> = Vec::with_capacity(uids.len());
+        self.wire.run(&command, |r| {
+            let Response::Fetch(_, attrs) = r else {
+                return false;
+            };
+            let f = Attrs(attrs);
+            // A flag change the server tells on its own has no header.
+            let (Some(uid), Some(header)) = (f.uid(), f.header()) else {
+                return false;
+            };
+            if uids.binary_search(&uid).is_err() {
+                return false;
+            }
+            let structure = f.bodystructure();
+            // A first text part that reaches past the body prefix is
+            // fetched on its own, for the preview.
+            if let Some(part) = structure.and_then(structure::text_part)
+                && part.end_estimate > u64::from(BODY_PREFIX)
+            {
+                parts.push((uid, part));
+            }
+            out.push(Fetched {
+                uid,
+                size: f.size(),
+                flags: f.flags(),
+                header: header.to_vec(),
+                text: f.text().unwrap_or_default().to_vec(),
+                attachments: structure.map(structure::attachments).unwrap_or_default(),
+                modseq: f.modseq(),
+                text_part: None,
+            });
+            true
+        })?;
         out.sort_by_key(|f| f.uid);
         out.dedup_by_key(|f| f.uid);
         self.fetch_text_parts(&mut out, parts)?;
@@ -276,14 +328,18 @@ impl Connection {
             let name: Vec<String> = section.iter().map(u32::to_string).collect();
             let group_uids: Vec<u32> = group.iter().map(|(uid, _)| *uid).collect();
             let query = format!("(UID BODY.PEEK[{}]<0.{PART_PREFIX}>)", name.join("."));
-            let fetches = self.session.uid_fetch(uid_set(&group_uids), query)?;
+            let command = format!("UID FETCH {} {query}", uid_set(&group_uids));
             let path = SectionPath::Part(section.clone(), None);
-            for f in fetches.iter() {
-                let (Some(uid), Some(bytes)) = (f.uid, f.section(&path)) else {
-                    continue;
+            self.wire.run(&command, |r| {
+                let Response::Fetch(_, attrs) = r else {
+                    return false;
+                };
+                let f = Attrs(attrs);
+                let (Some(uid), Some(bytes)) = (f.uid(), f.section(&path)) else {
+                    return false;
                 };
                 let Some((_, part)) = group.iter().find(|(u, _)| *u == uid) else {
-                    continue;
+                    return false;
                 };
                 if let Ok(i) = out.binary_search_by_key(&uid, |m| m.uid) {
                     out[i].text_part = Some(TextPart {
@@ -293,7 +349,8 @@ impl Connection {
                         bytes: bytes[..bytes.len().min(PART_PREFIX as usize)].to_vec(),
                     });
                 }
-            }
+                true
+            })?;
         }
         Ok(())
     }
@@ -302,70 +359,90 @@ impl Connection {
     /// it may mean new mail (EXISTS) or, when changes are watched, a flag
     /// change or an expunge, so the caller looks again before IDLE.
     pub fn take_news(&mut self) -> Result<bool, ImapError> {
-        for r in self.session.take_all_unsolicited() {
-            self.set_aside(r)?;
-        }
-        Ok(std::mem::take(&mut self.news))
+        Ok(std::mem::take(&mut self.wire.notes.news))
     }
 
     /// Whether the server reported an expunge since the last call.
     pub fn take_expunged(&mut self) -> bool {
-        std::mem::take(&mut self.expunged)
+        std::mem::take(&mut self.wire.notes.expunged)
     }
 
-    /// Waits in IDLE until new mail, `interval`, or a stop request.
+    /// Waits in IDLE until news, `interval`, or a stop request.
     pub fn idle(&mut self, interval: Duration) -> Result<Wake, ImapError> {
-        self.ctl.set_deadline(Some(Instant::now() + interval));
-        let mut handle = self.session.idle();
-        handle.keepalive(false);
-        let changes = self.watch_changes;
-        let mut expunged = false;
-        let outcome = handle.wait_while(|r| match r {
-            UnsolicitedResponse::Exists(_) | UnsolicitedResponse::Bye { .. } => false,
-            UnsolicitedResponse::Expunge(_) | UnsolicitedResponse::Vanished { .. } => {
-                expunged = changes;
-                !changes
+        let tag = self.wire.send("IDLE")?;
+        loop {
+            match self.wire.step()? {
+                Step::Continue(_) => break,
+                Step::Noted(_) => {}
+                Step::Done { status, text, .. } => {
+                    return Err(ImapError::Refused {
+                        status: if status == imap_proto::Status::No {
+                            "NO"
+                        } else {
+                            "BAD"
+                        },
+                        information: text,
+                    });
+                }
             }
-            UnsolicitedResponse::Fetch { .. } => !changes,
-            _ => true,
-        });
-        self.expunged |= expunged;
-        // DONE and its answer are read with the normal I/O timeout.
+        }
+        self.ctl.set_deadline(Some(Instant::now() + interval));
+        let waited = loop {
+            let worth = match self.wire.step() {
+                Ok(Step::Noted(worth)) => Ok(worth),
+                Ok(Step::Continue(_) | Step::Done { .. }) => Err(ImapError::Unexpected(
+                    "an end to IDLE that was not asked for".into(),
+                )),
+                Err(ImapError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    break Ok(if self.stop.is_set() {
+                        Wake::Stopped
+                    } else {
+                        Wake::Renew
+                    });
+                }
+                Err(e) => Err(e),
+            };
+            // A warning in IDLE is about the selected mailbox: it is
+            // opened again on a new connection.
+            if let Some(warning) = self.wire.notes.warning.take() {
+                break Err(ImapError::Warned(warning));
+            }
+            match worth {
+                Ok(true) => break Ok(Wake::Changed),
+                Ok(false) => {}
+                Err(e) => break Err(e),
+            }
+        };
+        // DONE and its answer go with the normal I/O timeout.
         self.ctl.set_deadline(None);
         self.ctl.take_timed_out();
-        drop(handle);
-        if self.ctl.take_timed_out() {
-            return Err(ImapError::Protocol(format!(
-                "no answer to DONE within {} s: the connection is dead",
-                IO_TIMEOUT.as_secs()
-            )));
+        let wake = waited?;
+        if wake == Wake::Stopped || self.stop.is_set() {
+            return Ok(Wake::Stopped);
         }
-        match outcome {
-            Ok(_) if self.stop.is_set() => Ok(Wake::Stopped),
-            Ok(WaitOutcome::TimedOut) => Ok(Wake::Renew),
-            Ok(WaitOutcome::MailboxChanged) => Ok(Wake::Changed),
-            Err(e) => Err(e.into()),
+        self.wire.send_raw(b"DONE\r\n")?;
+        match self.wire.finish(&tag, &mut |_| false) {
+            Err(ImapError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+                Err(ImapError::Protocol(format!(
+                    "no answer to DONE within {} s: the connection is dead",
+                    IO_TIMEOUT.as_secs()
+                )))
+            }
+            Err(_) if self.stop.is_set() => Ok(Wake::Stopped),
+            Err(e) => Err(e),
+            Ok(_) => Ok(wake),
         }
     }
 
     /// NOOP: lets the server report changes, and proves the connection.
     pub fn noop(&mut self) -> Result<(), ImapError> {
-        Ok(self.session.noop()?)
+        self.wire.run("NOOP", |_| false).map(drop)
     }
 
     /// Says goodbye; errors are irrelevant at this point.
     pub fn logout(mut self) {
-        let _ = self.session.logout();
+        let _ = self.wire.run("LOGOUT", |_| true);
     }
-}
-
-/// Flags as names; `\Recent` is a per-session marker, not a message flag.
-fn flag_names(flags: &[imap::types::Flag]) -> Vec<String> {
-    flags
-        .iter()
-        .filter(|fl| **fl != imap::types::Flag::Recent)
-        .map(|fl| fl.to_string())
-        .collect()
 }
 
 fn cap_name(c: &imap_proto::types::Capability) -> String {

@@ -1,8 +1,7 @@
 //! The socket under an IMAP session: plain or TLS, with mailreactor's own
 //! timeouts.
 //!
-//! The `imap` crate resets the read timeout to "none" after IDLE and then
-//! blocks on a read, so timeouts are kept here instead: every read has a
+//! Every read has a
 //! limit (the IDLE deadline while idling, the I/O timeout otherwise). A
 //! dead connection therefore always ends in a timeout error, never a hang.
 //! An idle read sleeps until its deadline without waking: a stop request
@@ -26,7 +25,6 @@ pub struct Control {
     deadline: Mutex<Option<Instant>>,
     stop: Shutdown,
     /// Set when a read outside IDLE timed out: the server went silent.
-    /// (The crate swallows errors while ending IDLE; this keeps the news.)
     timed_out: AtomicBool,
     /// The server's certificate, kept at the handshake for `check`.
     peer: Mutex<Option<Peer>>,
@@ -218,13 +216,6 @@ impl Stream {
                 other => return other,
             }
         }
-    }
-}
-
-/// Timeouts belong to [`Stream`]; the crate's requests are ignored.
-impl imap::extensions::idle::SetReadTimeout for Stream {
-    fn set_read_timeout(&mut self, _: Option<Duration>) -> imap::Result<()> {
-        Ok(())
     }
 }
 
