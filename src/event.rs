@@ -130,7 +130,7 @@ pub enum EventData {
         uid: u32,
     },
     Connected {
-        /// "idle" or "poll": how this connection watches.
+        /// "notify", "idle" or "poll": how this connection watches.
         watch_mode: String,
     },
     DeadLettered {

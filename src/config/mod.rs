@@ -86,11 +86,14 @@ pub enum Tls {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
+    /// NOTIFY (RFC 5465): one connection watches every mailbox; an error
+    /// where the server lacks it.
+    Notify,
     /// IDLE; a server without it is polled, with a warning.
     Idle,
     /// Poll every `poll-interval`.
     Poll,
-    /// IDLE when the server has it, polling otherwise.
+    /// NOTIFY where the server has it, else IDLE, else polling.
     Auto,
 }
 
@@ -247,7 +250,15 @@ pub struct Account {
     pub username: String,
     pub auth: Mechanism,
     pub secret: SecretSource,
+    /// Names and patterns (`*` any run of characters, `%` any run without
+    /// the hierarchy delimiter), in the profile's order; `INBOX` is always
+    /// written so.
     pub mailboxes: Vec<String>,
+    /// Names and patterns never watched, unless named in `mailboxes`.
+    pub exclude: Vec<String>,
+    /// Connections per account without NOTIFY: one IDLE per mailbox up to
+    /// this many, less one that polls the rest with STATUS.
+    pub max_connections: usize,
     pub mode: Mode,
     pub changes: ChangeTracking,
     pub poll_interval: Duration,

@@ -9,6 +9,7 @@ use super::raw::RawAccount;
 use super::rules::{ErrFn, ca_file, interval, is_loopback};
 use super::{Account, ChangeTracking, Mode, ProfileError, Tls};
 use super::{auth, provider};
+use toml::Spanned;
 
 const MIN_POLL: Duration = Duration::from_secs(1);
 const DEFAULT_POLL: Duration = Duration::from_secs(60);
@@ -99,7 +100,21 @@ pub(super) fn accounts(
             None if tls == Tls::Implicit => 993,
             None => 143,
         };
-        let mailboxes = mailboxes(&a, &err)?;
+        let mailboxes = mailbox_names(a.mailboxes.as_ref(), "mailboxes", &err)?
+            .unwrap_or_else(|| vec!["INBOX".into()]);
+        let exclude = mailbox_names(a.exclude.as_ref(), "exclude", &err)?.unwrap_or_default();
+        let max_connections = match &a.max_connections {
+            Some(n) if *n.get_ref() == 0 => {
+                return Err(err(
+                    n.span(),
+                    "max-connections",
+                    "max-connections must be at least 1".into(),
+                    Some("Dovecot allows 10 per user and address by default".into()),
+                ));
+            }
+            Some(n) => *n.get_ref() as usize,
+            None => DEFAULT_MAX_CONNECTIONS,
+        };
         let poll_interval = interval(&a.poll_interval, "poll-interval", MIN_POLL, None, &err)?
             .unwrap_or(DEFAULT_POLL);
         let idle_interval = interval(
@@ -120,6 +135,8 @@ pub(super) fn accounts(
             auth: mechanism,
             secret,
             mailboxes,
+            exclude,
+            max_connections,
             mode: a.mode.unwrap_or(Mode::Auto),
             changes: a.changes.unwrap_or(ChangeTracking::Auto),
             poll_interval,
@@ -131,16 +148,24 @@ pub(super) fn accounts(
     Ok(out)
 }
 
-fn mailboxes(a: &RawAccount, err: &ErrFn) -> Result<Vec<String>, ProfileError> {
-    let Some(list) = &a.mailboxes else {
-        return Ok(vec!["INBOX".into()]);
+/// Connections per account when the server has no NOTIFY.
+const DEFAULT_MAX_CONNECTIONS: usize = 8;
+
+/// `mailboxes` or `exclude`: names or patterns, each once.
+fn mailbox_names(
+    list: Option<&Spanned<Vec<Spanned<String>>>>,
+    key: &str,
+    err: &ErrFn,
+) -> Result<Option<Vec<String>>, ProfileError> {
+    let Some(list) = list else {
+        return Ok(None);
     };
-    if list.get_ref().is_empty() {
+    if list.get_ref().is_empty() && key == "mailboxes" {
         return Err(err(
             list.span(),
-            "mailboxes",
+            key,
             "no mailbox to watch".into(),
-            Some("write at least one, e.g. mailboxes = [\"INBOX\"]".into()),
+            Some("write at least one, e.g. mailboxes = [\"INBOX\"], or [\"*\"] for all".into()),
         ));
     }
     let mut seen = HashSet::new();
@@ -148,30 +173,25 @@ fn mailboxes(a: &RawAccount, err: &ErrFn) -> Result<Vec<String>, ProfileError> {
     for m in list.get_ref() {
         let name = m.get_ref().trim();
         if name.is_empty() || name.contains(['\r', '\n', '\0']) {
-            return Err(err(
-                m.span(),
-                "mailboxes",
-                "invalid mailbox name".into(),
-                None,
-            ));
+            return Err(err(m.span(), key, "invalid mailbox name".into(), None));
         }
         // INBOX is case-insensitive in IMAP; every other name is not.
-        let key = if name.eq_ignore_ascii_case("INBOX") {
+        let key_name = if name.eq_ignore_ascii_case("INBOX") {
             "INBOX".to_string()
         } else {
             name.to_string()
         };
-        if !seen.insert(key.clone()) {
+        if !seen.insert(key_name.clone()) {
             return Err(err(
                 m.span(),
-                "mailboxes",
+                key,
                 format!("mailbox \"{name}\" is listed twice"),
                 None,
             ));
         }
-        out.push(key);
+        out.push(key_name);
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 pub(super) fn journal(

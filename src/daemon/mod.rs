@@ -25,7 +25,7 @@ use crate::shutdown::Shutdown;
 use crate::sink::{self, Sink, SinkSpec};
 use crate::store::{MailboxCursor, Store, StoreError};
 use crate::systemd::{self, Status};
-use crate::watcher::{MailboxWatcher, Observation};
+use crate::watcher::{AccountWatcher, Observation};
 
 pub(crate) mod cluster;
 mod reload;
@@ -108,6 +108,7 @@ pub(crate) async fn run(
         accounts: HashMap::new(),
         auth_failed: HashSet::new(),
         recovering: HashMap::new(),
+        resolved: HashMap::new(),
         trouble: Trouble::default(),
         outcome: Outcome::default(),
         status: Status::default(),
@@ -270,6 +271,8 @@ struct Daemon {
     /// Messages announced so far per mailbox being recovered after a
     /// UIDVALIDITY change.
     recovering: HashMap<(String, String), u32>,
+    /// Each account's mailboxes as its watcher resolved them.
+    resolved: HashMap<String, Vec<String>>,
     trouble: Trouble,
     outcome: Outcome,
     status: Status,
@@ -292,7 +295,11 @@ impl Daemon {
             .accounts
             .iter()
             .filter(|a| self.cluster.is_none() || self.accounts.contains_key(&a.name))
-            .flat_map(|a| a.mailboxes.iter().map(move |m| (a.name.clone(), m.clone())))
+            .flat_map(|a| {
+                // Patterns stand for their mailboxes until LIST resolves them.
+                let names = self.resolved.get(&a.name).unwrap_or(&a.mailboxes);
+                names.iter().map(move |m| (a.name.clone(), m.clone()))
+            })
             .collect()
     }
 
@@ -354,23 +361,16 @@ impl Daemon {
         let shared = Arc::new(account.clone());
         let tokens = crate::credential::oauth2::TokenFile::beside(self.store.path(), &account.name);
         let secret = Arc::new(SecretCache::new(account.secret.clone(), Some(tokens)));
-        for mailbox in &account.mailboxes {
-            let watcher = MailboxWatcher {
-                account: shared.clone(),
-                mailbox: mailbox.clone(),
-                cursor: cursors
-                    .get(&(account.name.clone(), mailbox.clone()))
-                    .cloned(),
-                secret: secret.clone(),
-                tx: tx.clone(),
-                stop: stop.clone(),
-                once: self.once,
-            };
-            std::thread::Builder::new()
-                .name(format!("{}/{mailbox}", account.name))
-                .spawn(move || watcher.run())
-                .map_err(|e| Error::system("cannot start a watcher thread", e))?;
-        }
+        let cursors = cursors
+            .into_iter()
+            .filter(|((a, _), _)| *a == account.name)
+            .map(|((_, m), c)| (m, c))
+            .collect();
+        let watcher = AccountWatcher::new(shared, cursors, secret, tx, stop.clone(), self.once);
+        std::thread::Builder::new()
+            .name(account.name.clone())
+            .spawn(move || watcher.run())
+            .map_err(|e| Error::system("cannot start a watcher thread", e))?;
         self.accounts.insert(
             account.name.clone(),
             Running {
@@ -428,6 +428,15 @@ impl Daemon {
                 tracing::error!("{account}: {reason}");
                 self.record(vec![Event::auth_failed(&account, reason)], None)
                     .await
+            }
+            Observation::Mailboxes { account, mailboxes } => {
+                if self.resolved.get(&account) != Some(&mailboxes) {
+                    self.resolved.insert(account, mailboxes);
+                    let keys = self.mailbox_keys();
+                    self.status.watch(keys.clone());
+                    self.metrics.watch(&keys);
+                }
+                Ok(())
             }
             Observation::Failed {
                 account,

@@ -31,6 +31,7 @@ impl MailboxWatcher {
                 tracing::info!("{account}/{mailbox}: {reason}; opening it again");
                 return Ok(Next::Retry(None));
             }
+            Interrupt::Replan => return Ok(Next::Retry(Some(Duration::ZERO))),
             Interrupt::Closed => return Err(Interrupt::Closed),
         };
         if was_watching {

@@ -5,9 +5,14 @@
 //! The thread never writes state itself: it sends [`Observation`]s to the
 //! daemon, which records events and the moved cursor in one transaction.
 
+mod account;
 mod changes;
 mod failure;
 mod reset;
+pub mod select;
+mod shared;
+
+pub use account::AccountWatcher;
 
 use changes::Found;
 
@@ -98,6 +103,11 @@ pub enum Observation {
     },
     /// A login was rejected (or no password could be had).
     AuthFailed { account: String, reason: String },
+    /// The account's mailboxes, as resolved (patterns through LIST).
+    Mailboxes {
+        account: String,
+        mailboxes: Vec<String>,
+    },
     /// With `--once`: this mailbox could not be caught up.
     Failed {
         account: String,
@@ -136,6 +146,8 @@ enum Interrupt {
     /// The open mailbox is no longer the one the cursor is about (deleted
     /// and re-created under the session): open it again.
     Reopen(String),
+    /// The account's mailboxes changed: plan again, at once.
+    Replan,
     /// The daemon is gone (it stops listening only when shutting down).
     Closed,
 }
@@ -152,59 +164,118 @@ impl From<CredentialError> for Interrupt {
     }
 }
 
-impl MailboxWatcher {
-    /// Runs until stopped (or, with `once`, until caught up).
-    pub fn run(mut self) {
-        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
-        // A rejected token gets one fresh token and one retry at once.
-        let mut token_retry = true;
-        while !self.stop.is_set() {
-            let mut watching_since = None;
-            // A panic (a bug, or input nothing foresaw) ends the session,
-            // not the watching: it is reported like any failure and the
-            // mailbox is watched again after the backoff.
-            let session = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.session(&mut watching_since)
-            }))
-            .unwrap_or_else(|panic| {
-                Err(Interrupt::Other(ImapError::Protocol(format!(
-                    "mailreactor failed inside ({}); watching again after a pause",
-                    panic_text(&panic)
-                ))))
-            });
-            let interrupt = match session {
-                Ok(()) | Err(Interrupt::Closed) => return,
-                // A read cut short by the stop request is not a failure.
-                Err(_) if self.stop.is_set() => return,
-                Err(i) => i,
-            };
-            if watching_since.is_some_and(|t: Instant| t.elapsed() >= STABLE) {
-                backoff.reset();
-            }
-            if watching_since.is_some() {
-                token_retry = true;
-            }
-            if let Interrupt::Rejected { reason, used } = &interrupt
-                && self.secret.is_token()
-                && std::mem::take(&mut token_retry)
-            {
-                tracing::info!(
-                    "{}: the server refused the access token ({reason}); getting a new one",
-                    self.account.name
-                );
-                self.secret.rejected(used);
-                continue;
-            }
-            let delay = match self.report(interrupt, watching_since.is_some()) {
-                Next::Retry(delay) => delay.unwrap_or_else(|| backoff.next_delay()),
-                Next::Quit => return,
-            };
-            tracing::debug!(account = %self.account.name, mailbox = %self.mailbox,
-                "next attempt in {:.1} s", delay.as_secs_f64());
-            if self.stop.sleep(delay) {
-                return;
-            }
+/// What [`run_sessions`] drives: a session at a time, each reported
+/// when it ends early.
+trait Sessions {
+    /// One connection's life. `Ok` means done (stopped, or `once`
+    /// finished).
+    fn session(&mut self, watching_since: &mut Option<Instant>) -> Result<(), Interrupt>;
+    /// Logs and reports a failure, and says what to do next.
+    fn report(&mut self, interrupt: Interrupt, was_watching: bool) -> Next;
+    fn secret(&self) -> &SecretCache;
+    fn stop(&self) -> &Shutdown;
+    /// `account` or `account/mailbox`, for the log.
+    fn label(&self) -> String;
+}
+
+/// Runs sessions until stopped (or, with `once`, until caught up),
+/// reconnecting with backoff after any failure.
+fn run_sessions(w: &mut dyn Sessions) {
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+    // A rejected token gets one fresh token and one retry at once.
+    let mut token_retry = true;
+    while !w.stop().is_set() {
+        let mut watching_since = None;
+        // A panic (a bug, or input nothing foresaw) ends the session, not
+        // the watching: it is reported like any failure and the mailbox is
+        // watched again after the backoff.
+        let session = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            w.session(&mut watching_since)
+        }))
+        .unwrap_or_else(|panic| {
+            Err(Interrupt::Other(ImapError::Protocol(format!(
+                "mailreactor failed inside ({}); watching again after a pause",
+                panic_text(&panic)
+            ))))
+        });
+        let interrupt = match session {
+            Ok(()) | Err(Interrupt::Closed) => return,
+            // A read cut short by the stop request is not a failure.
+            Err(_) if w.stop().is_set() => return,
+            Err(i) => i,
+        };
+        if watching_since.is_some_and(|t: Instant| t.elapsed() >= STABLE) {
+            backoff.reset();
         }
+        if watching_since.is_some() {
+            token_retry = true;
+        }
+        if let Interrupt::Rejected { reason, used } = &interrupt
+            && w.secret().is_token()
+            && std::mem::take(&mut token_retry)
+        {
+            tracing::info!(
+                "{}: the server refused the access token ({reason}); getting a new one",
+                w.label()
+            );
+            w.secret().rejected(used);
+            continue;
+        }
+        let delay = match w.report(interrupt, watching_since.is_some()) {
+            Next::Retry(delay) => delay.unwrap_or_else(|| backoff.next_delay()),
+            Next::Quit => return,
+        };
+        tracing::debug!(
+            "{}: next attempt in {:.1} s",
+            w.label(),
+            delay.as_secs_f64()
+        );
+        if w.stop().sleep(delay) {
+            return;
+        }
+    }
+}
+
+impl Sessions for MailboxWatcher {
+    fn session(&mut self, watching_since: &mut Option<Instant>) -> Result<(), Interrupt> {
+        MailboxWatcher::session(self, watching_since)
+    }
+
+    fn report(&mut self, interrupt: Interrupt, was_watching: bool) -> Next {
+        MailboxWatcher::report(self, interrupt, was_watching)
+    }
+
+    fn secret(&self) -> &SecretCache {
+        &self.secret
+    }
+
+    fn stop(&self) -> &Shutdown {
+        &self.stop
+    }
+
+    fn label(&self) -> String {
+        format!("{}/{}", self.account.name, self.mailbox)
+    }
+}
+
+/// Opens a connection for `w`'s account, telling a rejected login apart.
+fn open(account: &Account, secret: &SecretCache, stop: &Shutdown) -> Result<Connection, Interrupt> {
+    let secret = secret.get()?;
+    Connection::open(account, &secret, stop).map_err(|e| match e {
+        ImapError::Auth(reason) => Interrupt::Rejected {
+            reason,
+            used: secret.clone(),
+        },
+        other => Interrupt::Other(other),
+    })
+}
+
+impl MailboxWatcher {
+    /// Runs until stopped (or, with `once`, until caught up); returns
+    /// where the mailbox's cursor got.
+    pub fn run(mut self) -> Option<Cursor> {
+        run_sessions(&mut self);
+        self.cursor
     }
 
     fn send(&self, o: Observation) -> Result<(), Interrupt> {
@@ -214,23 +285,14 @@ impl MailboxWatcher {
     /// One connection's life. `Ok` means done (stopped, or `once` finished).
     fn session(&mut self, watching_since: &mut Option<Instant>) -> Result<(), Interrupt> {
         fault::maybe_panic();
-        let secret = self.secret.get()?;
-        let mut conn =
-            Connection::open(&self.account, &secret, &self.stop).map_err(|e| match e {
-                ImapError::Auth(reason) => Interrupt::Rejected {
-                    reason,
-                    used: secret.clone(),
-                },
-                other => Interrupt::Other(other),
-            })?;
+        let mut conn = open(&self.account, &self.secret, &self.stop)?;
         let support = match self.account.changes {
             ChangeTracking::Off => ChangeSupport::None,
             _ => conn.enable_changes()?,
         };
-        let status = conn.examine(&self.mailbox)?;
         let idle = match self.account.mode {
             Mode::Poll => false,
-            Mode::Auto => conn.has_idle(),
+            Mode::Auto | Mode::Notify => conn.has_idle(),
             Mode::Idle => {
                 if !conn.has_idle() {
                     tracing::warn!(
@@ -242,16 +304,28 @@ impl MailboxWatcher {
                 conn.has_idle()
             }
         };
+        let (mut cursor, status) = self.attach(&mut conn, if idle { "idle" } else { "poll" })?;
+        // Whatever happens, the next session goes on from where this one got.
+        let result = self.watch(conn, support, &status, idle, &mut cursor, watching_since);
+        self.cursor = Some(cursor);
+        result
+    }
+
+    /// Opens the mailbox on `conn` (EXAMINE) and takes its baseline: the
+    /// cursor to go on from, recorded. `how` is the watch mode the
+    /// `account.connected` event names.
+    fn attach(
+        &mut self,
+        conn: &mut Connection,
+        how: &str,
+    ) -> Result<(Cursor, crate::imap::Status), Interrupt> {
+        let status = conn.examine(&self.mailbox)?;
         let (account, mailbox) = (self.account.name.clone(), self.mailbox.clone());
         let mut events = Vec::new();
         if !self.once {
-            events.push(Event::connected(
-                &account,
-                &mailbox,
-                if idle { "idle" } else { "poll" },
-            ));
+            events.push(Event::connected(&account, &mailbox, how));
         }
-        let mut cursor = match &self.cursor {
+        let cursor = match &self.cursor {
             Some(c) if c.uidvalidity == status.uidvalidity => {
                 // Seen again: the record notes when (see `reset`).
                 let c = Cursor {
@@ -271,7 +345,8 @@ impl MailboxWatcher {
                     cursor: None,
                     noticed: None,
                 })?;
-                reset::recover(self, &mut conn, previous, &status)?
+                let previous = previous.clone();
+                reset::recover(self, conn, &previous, &status)?
             }
             None => {
                 let last_uid = conn.highest_uid(&status)?;
@@ -289,10 +364,34 @@ impl MailboxWatcher {
                 c
             }
         };
-        // Whatever happens, the next session goes on from where this one got.
-        let result = self.watch(conn, support, &status, idle, &mut cursor, watching_since);
-        self.cursor = Some(cursor);
-        result
+        self.cursor = Some(cursor.clone());
+        Ok((cursor, status))
+    }
+
+    /// Starts tracking changes on the opened mailbox and reports it
+    /// watched.
+    fn begin(
+        &self,
+        conn: &mut Connection,
+        support: ChangeSupport,
+        status: &crate::imap::Status,
+        cursor: &mut Cursor,
+    ) -> Result<changes::Tracker, Interrupt> {
+        let (changes, moved) =
+            changes::Tracker::start(&self.account, &self.mailbox, conn, support, status, cursor)?;
+        if let Some(c) = moved {
+            let found = Found {
+                events: Vec::new(),
+                cursor: Some(c),
+            };
+            self.record(found, None)?;
+        }
+        self.send(Observation::Health {
+            account: self.account.name.clone(),
+            mailbox: self.mailbox.clone(),
+            failure: None,
+        })?;
+        Ok(changes)
     }
 
     /// A session from its baseline on: catch up, then wait and look again.
@@ -306,20 +405,7 @@ impl MailboxWatcher {
         watching_since: &mut Option<Instant>,
     ) -> Result<(), Interrupt> {
         let (account, mailbox) = (&self.account.name, &self.mailbox);
-        let (mut changes, moved) =
-            changes::Tracker::start(&self.account, mailbox, &mut conn, support, status, cursor)?;
-        if let Some(c) = moved {
-            let found = Found {
-                events: Vec::new(),
-                cursor: Some(c),
-            };
-            self.record(found, None)?;
-        }
-        self.send(Observation::Health {
-            account: account.clone(),
-            mailbox: mailbox.clone(),
-            failure: None,
-        })?;
+        let mut changes = self.begin(&mut conn, support, status, cursor)?;
         *watching_since = Some(Instant::now());
         tracing::info!(
             "{account}/{mailbox}: watching ({})",
@@ -345,10 +431,7 @@ impl MailboxWatcher {
                 return Ok(());
             }
             last_search = Some(Instant::now());
-            self.catch_up(&mut conn, &mut changes, cursor, noticed)?;
-            if look {
-                self.look(&mut conn, &mut changes, cursor, noticed)?;
-            }
+            self.sync(&mut conn, &mut changes, cursor, noticed, look)?;
             noticed = None;
             if conn.take_news()? {
                 noticed = Some(Instant::now());
@@ -376,6 +459,23 @@ impl MailboxWatcher {
             }
             look = true;
         }
+    }
+
+    /// Announces what is new in the open mailbox and, with `look`, what
+    /// changed.
+    fn sync(
+        &self,
+        conn: &mut Connection,
+        changes: &mut changes::Tracker,
+        cursor: &mut Cursor,
+        noticed: Option<Instant>,
+        look: bool,
+    ) -> Result<(), Interrupt> {
+        self.catch_up(conn, changes, cursor, noticed)?;
+        if look {
+            self.look(conn, changes, cursor, noticed)?;
+        }
+        Ok(())
     }
 
     /// Checks that the open mailbox is still the one `cursor` is about,

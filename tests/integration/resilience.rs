@@ -306,7 +306,7 @@ fn a_panicking_watcher_is_reported_and_restarted() {
     let stderr = watch.stderr();
     assert!(
         stderr.contains(
-            "internal error in thread test/INBOX: a fault injected by MAILREACTOR_FAULT_PANICS"
+            "internal error in thread test: a fault injected by MAILREACTOR_FAULT_PANICS"
         ),
         "{stderr}"
     );

@@ -42,7 +42,7 @@ fn new_mail_becomes_an_event_with_decoded_fields() {
     let mut watch = env.watch();
     let connected = watch.wait_type("account.connected");
     assert_eq!(connected["mailbox"], "INBOX");
-    assert_eq!(connected["watch_mode"], "idle");
+    assert_eq!(connected["watch_mode"], "notify");
 
     let uid = env.dovecot.append("INBOX", &rich_message());
     let e = watch.wait_type("message.received");

@@ -1,0 +1,256 @@
+//! Many mailboxes of an account on one connection: each opened in turn
+//! (EXAMINE) to catch up and look for changes, through the same steps as a
+//! mailbox with a connection of its own ([`MailboxWatcher`]).
+//!
+//! The connection learns what changed either from NOTIFY (RFC 5465): the
+//! server pushes a STATUS for any watched mailbox that changes, and
+//! EXISTS, EXPUNGE or FETCH for the one open, during IDLE; or, without
+//! NOTIFY, by asking each mailbox's STATUS every `poll-interval`. A
+//! mailbox whose status changed is looked at; `NOTIFICATIONOVERFLOW` means
+//! the server dropped events, so every mailbox is.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::account::AccountWatcher;
+use super::changes::Tracker;
+use super::{Interrupt, MailboxWatcher};
+use crate::imap::{ChangeSupport, Connection, ImapError, MailboxStatus, Wake};
+use crate::store::Cursor;
+
+/// Without NOTIFY, patterns are resolved again this often.
+pub const LIST_EVERY: Duration = Duration::from_secs(300);
+
+/// One mailbox on the shared connection.
+struct Watched {
+    w: MailboxWatcher,
+    cursor: Cursor,
+    changes: Tracker,
+    /// The status that led to the last look (polling compares with it).
+    last: Option<MailboxStatus>,
+    /// What EXAMINE said when the mailbox was last opened: mail that came
+    /// while it was open but after its last look shows as a difference.
+    opened: Option<crate::imap::Status>,
+}
+
+/// Watches the plan's shared mailboxes on `conn` until stopped, or until
+/// the account's mailboxes change ([`Interrupt::Replan`]).
+pub(super) fn watch(
+    a: &mut AccountWatcher,
+    mut conn: Connection,
+    support: ChangeSupport,
+    watching_since: &mut Option<Instant>,
+) -> Result<(), Interrupt> {
+    let plan = a.plan.clone().expect("a plan comes first");
+    let how = if plan.notify { "notify" } else { "poll" };
+    let mut boxes: Vec<Watched> = Vec::new();
+    let mut selected: Option<usize> = None;
+    let result = (|| {
+        for name in &plan.shared {
+            let mut w = a.mailbox(name);
+            match attach(&mut w, &mut conn, support, how) {
+                Ok((cursor, changes, status)) => {
+                    boxes.push(Watched {
+                        w,
+                        cursor,
+                        changes,
+                        last: None,
+                        opened: Some(status),
+                    });
+                    selected = Some(boxes.len() - 1);
+                    watching_since.get_or_insert_with(Instant::now);
+                }
+                // A missing mailbox is reported alone; the others go on.
+                Err(Interrupt::Other(e @ ImapError::MailboxMissing(..))) => {
+                    w.report(Interrupt::Other(e), false);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if a.once() {
+            return Ok(());
+        }
+        if plan.notify {
+            conn.notify(super::select::needs_list(a.account()))?;
+        }
+        tracing::info!(
+            "{}: watching {} mailbox(es) on one connection ({})",
+            a.account().name,
+            boxes.len(),
+            if plan.notify {
+                "NOTIFY"
+            } else {
+                "STATUS polling"
+            }
+        );
+        run(
+            a,
+            &mut conn,
+            &mut boxes,
+            &mut selected,
+            plan.notify,
+            support,
+        )
+    })();
+    for b in boxes {
+        a.keep_cursor(&b.w.mailbox, Some(b.cursor));
+    }
+    if result.is_ok() {
+        conn.logout();
+    }
+    result
+}
+
+/// Opens `w`'s mailbox, takes its baseline, and catches up.
+fn attach(
+    w: &mut MailboxWatcher,
+    conn: &mut Connection,
+    support: ChangeSupport,
+    how: &str,
+) -> Result<(Cursor, Tracker, crate::imap::Status), Interrupt> {
+    let (mut cursor, status) = w.attach(conn, how)?;
+    let mut changes = w.begin(conn, support, &status, &mut cursor)?;
+    w.sync(conn, &mut changes, &mut cursor, None, true)?;
+    Ok((cursor, changes, status))
+}
+
+fn run(
+    a: &AccountWatcher,
+    conn: &mut Connection,
+    boxes: &mut [Watched],
+    selected: &mut Option<usize>,
+    notify: bool,
+    support: ChangeSupport,
+) -> Result<(), Interrupt> {
+    let account = a.account().clone();
+    let stop = a.stopping().clone();
+    let dynamic = super::select::needs_list(&account);
+    let mut pending: BTreeMap<String, MailboxStatus> = BTreeMap::new();
+    let mut noticed: Option<Instant> = None;
+    let mut next_list = Instant::now() + LIST_EVERY;
+    loop {
+        if stop.is_set() {
+            return Ok(());
+        }
+        pending.extend(conn.take_statuses());
+        let mut dirty: Vec<(usize, Option<MailboxStatus>)> = Vec::new();
+        if conn.take_overflow() {
+            tracing::info!(
+                "{}: the server dropped notifications; looking at every mailbox",
+                account.name
+            );
+            dirty.extend((0..boxes.len()).map(|i| (i, None)));
+        }
+        if conn.take_news()?
+            && let Some(i) = *selected
+        {
+            dirty.push((i, None));
+        }
+        for (name, status) in std::mem::take(&mut pending) {
+            let Some(i) = boxes.iter().position(|b| b.w.mailbox == name) else {
+                continue;
+            };
+            // A pushed STATUS means something happened; a polled one is
+            // compared with the last.
+            if notify || boxes[i].last != Some(status) {
+                dirty.push((i, Some(status)));
+            }
+        }
+        dirty.sort_by_key(|d| d.0);
+        dirty.dedup_by_key(|d| d.0);
+        if dynamic && (conn.take_listed() || Instant::now() >= next_list) {
+            next_list = Instant::now() + LIST_EVERY;
+            let names = a.resolve(conn)?;
+            if names != a.watched {
+                return Err(Interrupt::Replan);
+            }
+        }
+        if !dirty.is_empty() {
+            let mut queue: std::collections::VecDeque<_> = dirty.into();
+            while let Some((i, status)) = queue.pop_front() {
+                let left = *selected;
+                if left != Some(i) && conn.take_news()? {
+                    // News of the mailbox about to be closed.
+                    queue.extend(left.map(|j| (j, None)));
+                }
+                look(conn, &mut boxes[i], selected, i, support, noticed)?;
+                boxes[i].last = status;
+                // Mail that reached the mailbox just closed while it was
+                // open (after its look, or while EXAMINE was on its way)
+                // shows in its STATUS; from now on NOTIFY pushes it.
+                if let Some(j) = left.filter(|&j| j != i && !queue.iter().any(|q| q.0 == j))
+                    && let Some(opened) = boxes[j].opened
+                {
+                    let now = conn.status(&boxes[j].w.mailbox)?;
+                    let moved = now.uid_next != opened.uid_next
+                        || now.messages != Some(opened.exists)
+                        || (opened.highest_modseq.is_some()
+                            && now.highest_modseq != opened.highest_modseq);
+                    if moved {
+                        queue.push_back((j, None));
+                    }
+                }
+            }
+            noticed = None;
+            continue;
+        }
+        let wake = if notify {
+            conn.idle(account.idle_interval)?
+        } else if stop.sleep(account.poll_interval) {
+            Wake::Stopped
+        } else {
+            for b in boxes.iter() {
+                pending.insert(b.w.mailbox.clone(), conn.status(&b.w.mailbox)?);
+            }
+            Wake::Changed
+        };
+        match wake {
+            Wake::Stopped => return Ok(()),
+            Wake::Changed => noticed = Some(Instant::now()),
+            Wake::Renew => {
+                // Proves the connection between IDLEs.
+                conn.noop()?;
+            }
+        }
+    }
+}
+
+/// Opens mailbox `i` if it is not open, then catches up and looks for
+/// changes. A mailbox replaced under us (another UIDVALIDITY) is taken up
+/// again from a new baseline, as a new connection would.
+fn look(
+    conn: &mut Connection,
+    b: &mut Watched,
+    selected: &mut Option<usize>,
+    i: usize,
+    support: ChangeSupport,
+    noticed: Option<Instant>,
+) -> Result<(), Interrupt> {
+    if *selected != Some(i) {
+        *selected = None;
+        let status = conn.examine(&b.w.mailbox)?;
+        *selected = Some(i);
+        b.opened = Some(status);
+        if status.uidvalidity != b.cursor.uidvalidity {
+            return reopen(conn, b, support);
+        }
+    }
+    match b.w.sync(conn, &mut b.changes, &mut b.cursor, noticed, true) {
+        Err(Interrupt::Reopen(reason)) => {
+            tracing::info!(
+                "{}/{}: {reason}; opening it again",
+                b.w.account.name,
+                b.w.mailbox
+            );
+            reopen(conn, b, support)
+        }
+        other => other,
+    }
+}
+
+fn reopen(conn: &mut Connection, b: &mut Watched, support: ChangeSupport) -> Result<(), Interrupt> {
+    b.w.cursor = Some(b.cursor.clone());
+    let (cursor, changes, status) = attach(&mut b.w, conn, support, "notify")?;
+    (b.cursor, b.changes, b.opened) = (cursor, changes, Some(status));
+    Ok(())
+}
