@@ -16,6 +16,7 @@ mod hostile_local;
 mod http_face;
 mod journal;
 mod library;
+mod mailboxes;
 mod notify;
 mod oauth;
 mod profile;

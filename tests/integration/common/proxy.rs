@@ -1,6 +1,7 @@
 //! A TCP proxy between mailreactor and Dovecot that misbehaves on demand:
 //! it can stall the connections it carries (no FIN, no RST: bytes simply
-//! stop, as behind a dead NAT) or cut them. New connections flow normally.
+//! stop, as behind a dead NAT), cut them, or drop what the server says and
+//! then say something of its own. New connections flow normally.
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -15,6 +16,8 @@ pub struct Proxy {
 
 struct Conn {
     stalled: Arc<AtomicBool>,
+    /// What the server sends is dropped.
+    muted: Arc<AtomicBool>,
     sockets: [TcpStream; 2],
 }
 
@@ -32,18 +35,22 @@ impl Proxy {
                     continue;
                 };
                 let stalled = Arc::new(AtomicBool::new(false));
+                let muted = Arc::new(AtomicBool::new(false));
                 pump(
                     client.try_clone().unwrap(),
                     server.try_clone().unwrap(),
                     stalled.clone(),
+                    Arc::default(),
                 );
                 pump(
                     server.try_clone().unwrap(),
                     client.try_clone().unwrap(),
                     stalled.clone(),
+                    muted.clone(),
                 );
                 list.lock().unwrap().push(Conn {
                     stalled,
+                    muted,
                     sockets: [client, server],
                 });
             }
@@ -65,6 +72,22 @@ impl Proxy {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// What the server sends on the connections open now is dropped (the
+    /// client must be waiting, so no answer is cut in two).
+    pub fn mute_existing(&self) {
+        for c in self.conns.lock().unwrap().iter() {
+            c.muted.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Carries the server's words again, after saying `line` to each client.
+    pub fn unmute_saying(&self, line: &[u8]) {
+        for c in self.conns.lock().unwrap().iter_mut() {
+            c.sockets[0].write_all(line).unwrap();
+            c.muted.store(false, Ordering::SeqCst);
+        }
+    }
+
     /// Every connection open now is closed at once.
     pub fn cut_existing(&self) {
         for c in self.conns.lock().unwrap().drain(..) {
@@ -75,7 +98,7 @@ impl Proxy {
     }
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream, stalled: Arc<AtomicBool>) {
+fn pump(mut from: TcpStream, mut to: TcpStream, stalled: Arc<AtomicBool>, muted: Arc<AtomicBool>) {
     std::thread::spawn(move || {
         let mut buf = [0u8; 16 * 1024];
         loop {
@@ -88,6 +111,9 @@ fn pump(mut from: TcpStream, mut to: TcpStream, stalled: Arc<AtomicBool>) {
                 while from.read(&mut buf).is_ok_and(|n| n > 0) {}
                 std::thread::sleep(Duration::from_secs(3600));
                 return;
+            }
+            if muted.load(Ordering::SeqCst) {
+                continue;
             }
             if to.write_all(&buf[..n]).is_err() {
                 break;

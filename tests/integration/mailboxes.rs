@@ -1,0 +1,219 @@
+//! Every mailbox of an account: patterns resolved with LIST, NOTIFY
+//! watching them all on one connection, the fallback without NOTIFY
+//! within `max-connections`, overflow, and a restart's catch-up.
+
+use std::collections::BTreeMap;
+
+use crate::common::dovecot::simple_message;
+use crate::common::{Env, PATIENCE, Watch, received, server};
+
+/// Established TCP connections from process `pid` to loopback `port`.
+fn connections(pid: u32, port: u16) -> usize {
+    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter_map(|l| {
+            let l = l.to_string_lossy().to_string();
+            Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .collect();
+    let mut n = 0;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let remote_port = f[2].rsplit(':').next().unwrap();
+            let established = f[3] == "01";
+            if established
+                && u16::from_str_radix(remote_port, 16).unwrap() == port
+                && inodes.iter().any(|i| i == f[9])
+            {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// How many message.received each mailbox got.
+fn per_mailbox(events: &[serde_json::Value]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for e in events.iter().filter(|e| e["type"] == "message.received") {
+        *out.entry(e["mailbox"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    out
+}
+
+/// Waits until a message with each of `subjects` has been seen (in any
+/// order).
+fn wait_subjects(watch: &mut Watch, subjects: &[String]) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let missing: Vec<&String> = subjects
+            .iter()
+            .filter(|s| !watch.seen.iter().any(|e| e["subject"] == s.as_str()))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if watch.next_within(left).is_none() {
+            panic!("never seen: {missing:?}\n{}", watch.stderr());
+        }
+    }
+}
+
+fn boxes(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("Lists.box{i:02}")).collect()
+}
+
+#[test]
+fn thirty_mailboxes_are_watched_over_one_notify_connection() {
+    let env = Env::new(&["*"], "exclude = [\"Trash\"]");
+    {
+        let mut c = env.dovecot.client();
+        for b in boxes(30) {
+            c.create(&b).unwrap();
+        }
+        c.create("Trash").unwrap();
+    }
+    let mut watch = env.watch();
+    // INBOX and the 30; Trash is excluded.
+    watch.wait_connected(31);
+    let connected: Vec<_> = watch
+        .seen
+        .iter()
+        .filter(|e| e["type"] == "account.connected")
+        .collect();
+    assert!(connected.iter().all(|e| e["watch_mode"] == "notify"));
+    assert!(!connected.iter().any(|e| e["mailbox"] == "Trash"));
+    let pid = watch.child.id();
+    assert_eq!(connections(pid, env.dovecot.port), 1);
+
+    for b in boxes(30) {
+        env.dovecot
+            .append(&b, &simple_message(&format!("to {b}"), "x"));
+    }
+    env.dovecot
+        .append("Trash", &simple_message("to Trash", "x"));
+    env.dovecot
+        .append("INBOX", &simple_message("to INBOX", "x"));
+    let mut subjects: Vec<String> = boxes(30).iter().map(|b| format!("to {b}")).collect();
+    subjects.push("to INBOX".into());
+    wait_subjects(&mut watch, &subjects);
+    // A mailbox created while watching is watched.
+    env.dovecot.client().create("Later").unwrap();
+    watch.wait_for("Later connected", |v| {
+        v["type"] == "account.connected" && v["mailbox"] == "Later"
+    });
+    env.dovecot
+        .append("Later", &simple_message("to Later", "x"));
+    watch.wait_for("Later", |v| v["subject"] == "to Later");
+    assert_eq!(connections(pid, env.dovecot.port), 1);
+    watch.drain(std::time::Duration::from_millis(500));
+    let counts = per_mailbox(&watch.seen);
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+    assert_eq!(counts.len(), 32, "{counts:?}");
+    assert!(!counts.contains_key("Trash"));
+    let _ = watch.terminate();
+
+    // Mail in every mailbox while stopped: caught up, each once.
+    for b in boxes(30) {
+        env.dovecot
+            .append(&b, &simple_message(&format!("while stopped {b}"), "x"));
+    }
+    let events = env.once();
+    let counts = per_mailbox(&events);
+    assert_eq!(counts.len(), 30, "{counts:?}");
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+    assert!(received(&env.once()).is_empty(), "nothing twice");
+}
+
+#[test]
+fn without_notify_mailboxes_share_max_connections() {
+    // Dovecot's capabilities after login, less NOTIFY.
+    let dovecot = server(
+        "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT LITERAL+ \
+         UIDPLUS CONDSTORE QRESYNC LIST-EXTENDED SPECIAL-USE LIST-STATUS",
+    );
+    let env = Env::with_server(
+        dovecot,
+        &["Lists.*"],
+        "max-connections = 4\npoll-interval = \"1s\"",
+    );
+    {
+        let mut c = env.dovecot.client();
+        for b in boxes(12) {
+            c.create(&b).unwrap();
+        }
+    }
+    let mut watch = env.watch();
+    watch.wait_connected(12);
+    let modes: Vec<String> = watch
+        .seen
+        .iter()
+        .filter(|e| e["type"] == "account.connected")
+        .map(|e| e["watch_mode"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        modes.iter().filter(|m| *m == "idle").count(),
+        3,
+        "{modes:?}"
+    );
+    assert_eq!(
+        modes.iter().filter(|m| *m == "poll").count(),
+        9,
+        "{modes:?}"
+    );
+    let pid = watch.child.id();
+    crate::common::eventually("four connections", || {
+        connections(pid, env.dovecot.port) == 4
+    });
+    for b in boxes(12) {
+        env.dovecot
+            .append(&b, &simple_message(&format!("to {b}"), "x"));
+    }
+    let subjects: Vec<String> = boxes(12).iter().map(|b| format!("to {b}")).collect();
+    wait_subjects(&mut watch, &subjects);
+    assert!(connections(pid, env.dovecot.port) <= 4);
+    let counts = per_mailbox(&watch.seen);
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+}
+
+#[test]
+fn a_notify_overflow_looks_at_every_mailbox() {
+    let env = Env::new(&["INBOX", "Lists"], "");
+    env.dovecot.client().create("Lists").unwrap();
+    let proxy = crate::common::proxy::Proxy::start(env.dovecot.port);
+    std::fs::write(
+        &env.profile,
+        std::fs::read_to_string(&env.profile).unwrap().replace(
+            &format!("port = {}", env.dovecot.port),
+            &format!("port = {}", proxy.port),
+        ),
+    )
+    .unwrap();
+    let mut watch = env.watch();
+    watch.wait_connected(2);
+    crate::common::eventually("watching", || {
+        watch.stderr().contains("on one connection (NOTIFY)")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The server's news of this mail is lost on the way ...
+    proxy.mute_existing();
+    env.dovecot
+        .append("INBOX", &simple_message("lost news", "x"));
+    env.dovecot
+        .append("Lists", &simple_message("lost news too", "x"));
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert!(
+        watch
+            .drain(std::time::Duration::from_millis(100))
+            .iter()
+            .all(|e| e["type"] != "message.received")
+    );
+    // ... and the server says it dropped notifications.
+    proxy.unmute_saying(b"* NO [NOTIFICATIONOVERFLOW] Too many notifications\r\n");
+    wait_subjects(&mut watch, &["lost news".into(), "lost news too".into()]);
+}
