@@ -44,6 +44,9 @@ pub struct MailboxReport {
     pub exists: Option<u32>,
     pub uidnext: Option<u32>,
     pub uidvalidity: Option<u32>,
+    /// How `watch` would watch it: notify, idle, poll (a connection of its
+    /// own) or status (polled with STATUS on the account's connection).
+    pub watched_by: Option<&'static str>,
 }
 
 pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
@@ -150,7 +153,23 @@ fn check(a: &Account, db: &std::path::Path) -> AccountReport {
         })
         .map(|n| n.to_string())
         .collect();
-    for m in &a.mailboxes {
+    let plan = match crate::watcher::Plan::for_account(a, &mut conn) {
+        Ok(p) => p,
+        Err(e) => {
+            r.ok = false;
+            r.error = Some(e.to_string());
+            conn.logout();
+            return r;
+        }
+    };
+    if plan.own.is_empty() && plan.shared.is_empty() {
+        r.ok = false;
+        r.error = Some(format!(
+            "no mailbox on the server matches {}",
+            a.mailboxes.join(", ")
+        ));
+    }
+    for m in plan.own.iter().chain(&plan.shared) {
         let report = match conn.examine(m) {
             Ok(s) => MailboxReport {
                 name: m.clone(),
@@ -159,6 +178,7 @@ fn check(a: &Account, db: &std::path::Path) -> AccountReport {
                 exists: Some(s.exists),
                 uidnext: s.uid_next,
                 uidvalidity: Some(s.uidvalidity),
+                watched_by: Some(plan.how(m)),
             },
             Err(e) => {
                 let fatal = !matches!(e, ImapError::MailboxMissing(..));
@@ -169,6 +189,7 @@ fn check(a: &Account, db: &std::path::Path) -> AccountReport {
                     exists: None,
                     uidnext: None,
                     uidvalidity: None,
+                    watched_by: None,
                 });
                 if fatal {
                     break;
@@ -250,10 +271,17 @@ fn text(r: &AccountReport) -> String {
             None => {
                 let next = m.uidnext.map_or("?".into(), |n| n.to_string());
                 s += &format!(
-                    "  {:<20} exists {:<6} uidnext {next:<8} uidvalidity {}\n",
+                    "  {:<20} exists {:<6} uidnext {next:<8} uidvalidity {:<11} watched by {}\n",
                     m.name,
                     m.exists.unwrap_or(0),
-                    m.uidvalidity.unwrap_or(0)
+                    m.uidvalidity.unwrap_or(0),
+                    match m.watched_by.unwrap_or("?") {
+                        "notify" => "NOTIFY (one connection for the account)",
+                        "idle" => "IDLE (a connection of its own)",
+                        "poll" => "polling (a connection of its own)",
+                        "status" => "STATUS polling (on the account's connection)",
+                        other => other,
+                    }
                 );
             }
         }

@@ -25,7 +25,7 @@ use super::{Interrupt, MailboxWatcher, Next, Observation, Sessions, open};
 use crate::config::{Account, ChangeTracking, Mode};
 use crate::credential::SecretCache;
 use crate::event::Event;
-use crate::imap::{ChangeSupport, ImapError};
+use crate::imap::{ChangeSupport, Connection, ImapError};
 use crate::shutdown::Shutdown;
 use crate::store::Cursor;
 
@@ -38,9 +38,49 @@ pub struct Plan {
     pub shared: Vec<String>,
     /// The shared connection is told by NOTIFY (else it polls STATUS).
     pub notify: bool,
+    /// Connections of their own IDLE (else they poll).
+    pub idle: bool,
 }
 
 impl Plan {
+    /// Resolves `account`'s mailboxes on `conn` and decides how each is
+    /// watched (the server's NOTIFY and IDLE, the profile's mode and
+    /// max-connections).
+    pub fn for_account(account: &Account, conn: &mut Connection) -> Result<Plan, ImapError> {
+        let names = if needs_list(account) {
+            resolve(account, &conn.list()?)
+        } else {
+            account.mailboxes.clone()
+        };
+        let notify = match account.mode {
+            Mode::Notify if !conn.has_notify() => {
+                return Err(ImapError::Protocol(
+                    "mode = \"notify\", but the server does not offer NOTIFY (RFC 5465); \
+                     use mode = \"auto\" to watch with IDLE instead"
+                        .into(),
+                ));
+            }
+            Mode::Notify => true,
+            Mode::Auto => conn.has_notify(),
+            Mode::Idle | Mode::Poll => false,
+        };
+        let mut plan = Plan::make(names, notify, account.max_connections);
+        plan.idle = account.mode != Mode::Poll && conn.has_idle();
+        Ok(plan)
+    }
+
+    /// How `mailbox` is watched: `notify`, `idle`, `poll` (a connection
+    /// of its own) or `status` (polled with STATUS on the shared one).
+    pub fn how(&self, mailbox: &str) -> &'static str {
+        if self.shared.iter().any(|m| m == mailbox) {
+            if self.notify { "notify" } else { "status" }
+        } else if self.idle {
+            "idle"
+        } else {
+            "poll"
+        }
+    }
+
     /// Splits `names` between connections of their own and the shared one.
     pub fn make(names: Vec<String>, notify: bool, max_connections: usize) -> Plan {
         if notify {
@@ -48,6 +88,7 @@ impl Plan {
                 own: Vec::new(),
                 shared: names,
                 notify,
+                idle: true,
             };
         }
         let own = if names.len() <= max_connections {
@@ -61,6 +102,7 @@ impl Plan {
             own: own_names,
             shared,
             notify,
+            idle: true,
         }
     }
 }
@@ -160,10 +202,7 @@ impl AccountWatcher {
 
     /// Resolves the account's mailboxes (LIST, if the profile has
     /// patterns).
-    pub(super) fn resolve(
-        &self,
-        conn: &mut crate::imap::Connection,
-    ) -> Result<Vec<String>, ImapError> {
+    pub(super) fn resolve(&self, conn: &mut Connection) -> Result<Vec<String>, ImapError> {
         if needs_list(&self.account) {
             Ok(resolve(&self.account, &conn.list()?))
         } else {
@@ -259,19 +298,8 @@ impl Sessions for AccountWatcher {
             ChangeTracking::Off => ChangeSupport::None,
             _ => conn.enable_changes()?,
         };
-        let names = self.resolve(&mut conn)?;
-        let notify = match self.account.mode {
-            Mode::Notify if !conn.has_notify() => {
-                return Err(Interrupt::Other(ImapError::Protocol(
-                    "mode = \"notify\", but the server does not offer NOTIFY (RFC 5465); \
-                     use mode = \"auto\" to watch with IDLE instead"
-                        .into(),
-                )));
-            }
-            Mode::Notify => true,
-            Mode::Auto => conn.has_notify(),
-            Mode::Idle | Mode::Poll => false,
-        };
+        let plan = Plan::for_account(&self.account, &mut conn)?;
+        let names: Vec<String> = plan.own.iter().chain(&plan.shared).cloned().collect();
         if names.is_empty() {
             tracing::warn!(
                 "{}: no mailbox on the server matches {:?}; looking again later",
@@ -280,7 +308,6 @@ impl Sessions for AccountWatcher {
             );
         }
         self.announce(&names)?;
-        let plan = Plan::make(names, notify, self.account.max_connections);
         if self.plan.as_ref() != Some(&plan) {
             tracing::info!(
                 "{}: {} mailbox(es) on one connection ({}), {} on a connection each",

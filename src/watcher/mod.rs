@@ -12,7 +12,7 @@ mod reset;
 pub mod select;
 mod shared;
 
-pub use account::AccountWatcher;
+pub use account::{AccountWatcher, Plan};
 
 use changes::Found;
 

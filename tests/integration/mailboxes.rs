@@ -64,6 +64,24 @@ fn wait_subjects(watch: &mut Watch, subjects: &[String]) {
     }
 }
 
+/// How `check --json` says each mailbox would be watched.
+fn watched_by(env: &Env) -> BTreeMap<String, String> {
+    let out = env.run(&["check", "--json"]);
+    crate::common::assert_success(&out);
+    let reports: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    reports[0]["mailboxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().to_string(),
+                m["watched_by"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 fn boxes(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("Lists.box{i:02}")).collect()
 }
@@ -78,6 +96,9 @@ fn thirty_mailboxes_are_watched_over_one_notify_connection() {
         }
         c.create("Trash").unwrap();
     }
+    let how = watched_by(&env);
+    assert_eq!(how.len(), 31, "{how:?}");
+    assert!(how.values().all(|h| h == "notify"), "{how:?}");
     let mut watch = env.watch();
     // INBOX and the 30; Trash is excluded.
     watch.wait_connected(31);
@@ -148,6 +169,13 @@ fn without_notify_mailboxes_share_max_connections() {
             c.create(&b).unwrap();
         }
     }
+    let how = watched_by(&env);
+    assert_eq!(how.values().filter(|h| *h == "idle").count(), 3, "{how:?}");
+    assert_eq!(
+        how.values().filter(|h| *h == "status").count(),
+        9,
+        "{how:?}"
+    );
     let mut watch = env.watch();
     watch.wait_connected(12);
     let modes: Vec<String> = watch
