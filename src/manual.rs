@@ -110,10 +110,21 @@ fn extra_sections() -> Roff {
             "password | password-command | password-env",
             "exactly one: the password, an argv whose first output line is it (run without a shell), or an environment variable",
         ),
-        ("mailboxes", "mailboxes to watch, default [\"INBOX\"]"),
+        (
+            "mailboxes",
+            "mailboxes to watch, default [\"INBOX\"]; LIST patterns (\"*\" for every folder, \"Lists/%\") are resolved on the server",
+        ),
+        (
+            "exclude",
+            "names and patterns never watched; \\Junk and \\Trash mailboxes are left out unless named",
+        ),
         (
             "mode",
-            "\"auto\" (IDLE when offered, default), \"idle\" or \"poll\"",
+            "\"auto\" (NOTIFY, else IDLE, else polling; default), \"notify\", \"idle\" or \"poll\"",
+        ),
+        (
+            "max-connections",
+            "without NOTIFY, IDLE connections per account, default 8; the rest are polled with STATUS on one of them",
         ),
         (
             "poll-interval",
