@@ -48,7 +48,7 @@ pub(super) fn watch(
     let result = (|| {
         for name in &plan.shared {
             let mut w = a.mailbox(name);
-            match attach(&mut w, &mut conn, support, how) {
+            match attach(&mut w, &mut conn, support, how, watching_since) {
                 Ok((cursor, changes, status)) => {
                     boxes.push(Watched {
                         w,
@@ -58,7 +58,6 @@ pub(super) fn watch(
                         opened: Some(status),
                     });
                     selected = Some(boxes.len() - 1);
-                    watching_since.get_or_insert_with(Instant::now);
                 }
                 // A missing mailbox is reported alone; the others go on.
                 Err(Interrupt::Other(e @ ImapError::MailboxMissing(..))) => {
@@ -101,15 +100,18 @@ pub(super) fn watch(
     result
 }
 
-/// Opens `w`'s mailbox, takes its baseline, and catches up.
+/// Opens `w`'s mailbox, takes its baseline, and catches up. The session
+/// counts as watching from the first mailbox that is watched.
 fn attach(
     w: &mut MailboxWatcher,
     conn: &mut Connection,
     support: ChangeSupport,
     how: &str,
+    watching_since: &mut Option<Instant>,
 ) -> Result<(Cursor, Tracker, crate::imap::Status), Interrupt> {
     let (mut cursor, status) = w.attach(conn, how)?;
     let mut changes = w.begin(conn, support, &status, &mut cursor)?;
+    watching_since.get_or_insert_with(Instant::now);
     w.sync(conn, &mut changes, &mut cursor, None, true)?;
     Ok((cursor, changes, status))
 }
@@ -250,7 +252,8 @@ fn look(
 
 fn reopen(conn: &mut Connection, b: &mut Watched, support: ChangeSupport) -> Result<(), Interrupt> {
     b.w.cursor = Some(b.cursor.clone());
-    let (cursor, changes, status) = attach(&mut b.w, conn, support, "notify")?;
+    let (cursor, changes, status) =
+        attach(&mut b.w, conn, support, "notify", &mut Some(Instant::now()))?;
     (b.cursor, b.changes, b.opened) = (cursor, changes, Some(status));
     Ok(())
 }
