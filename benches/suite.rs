@@ -78,6 +78,32 @@ fn latency(table: &mut Table) {
         cmd,
     );
 
+    let bare = Bare::start(&server, "INBOX", "NOTIFY");
+    let notify_floor = Stats::of(&sample(&server, &mut next, |uid| bare.wait_exists(uid)));
+    drop(bare);
+    table.row(
+        &format!("(a) latency floor with NOTIFY: a bare client, p50 / p99 over {LATENCY_N}"),
+        &format!("{} / {}", ms(notify_floor.p50), ms(notify_floor.p99)),
+        "NOTIFY SET (personal (MessageNew MessageExpunge)), IDLE, wait for `* STATUS` with the new UIDNEXT",
+        cmd,
+    );
+
+    let mut notify = Mr::start(&server, &["INBOX"], "");
+    notify.wait_connected(1);
+    let told = Stats::of(&sample(&server, &mut next, |uid| notify.wait_uid(uid)));
+    drop(notify);
+    table.row(
+        &format!("(a) latency, NOTIFY (mode auto), p50 / p99 over {LATENCY_N}"),
+        &format!("{} / {}", ms(told.p50), ms(told.p99)),
+        &format!(
+            "added to the NOTIFY floor: {} / {}; IDLE floor/NOTIFY p50 {:.1}",
+            ms_signed(told.p50, notify_floor.p50),
+            ms_signed(told.p99, notify_floor.p99),
+            ratio(floor.p50, told.p50)
+        ),
+        cmd,
+    );
+
     let mut idle = Mr::start(&server, &["INBOX"], "mode = \"idle\"\n");
     idle.wait_connected(1);
     let ours = Stats::of(&sample(&server, &mut next, |uid| idle.wait_uid(uid)));

@@ -212,7 +212,8 @@ impl Drop for Bare {
 }
 
 impl Bare {
-    /// `verb` is SELECT or EXAMINE (mailreactor EXAMINEs).
+    /// `verb` is SELECT or EXAMINE (mailreactor EXAMINEs), or NOTIFY: told
+    /// of `mailbox` by NOTIFY's STATUS, with nothing selected.
     pub fn start(server: &Dovecot, mailbox: &str, verb: &str) -> Bare {
         let stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
         stream.set_nodelay(true).unwrap();
@@ -230,7 +231,12 @@ impl Bare {
         until(&mut r, "* OK");
         write!(w, "a LOGIN {USER} \"{PASSWORD}\"\r\n").unwrap();
         until(&mut r, "a OK");
-        write!(w, "b {verb} \"{mailbox}\"\r\n").unwrap();
+        if verb == "NOTIFY" {
+            // Told of every mailbox by STATUS, nothing selected.
+            write!(w, "b NOTIFY SET (personal (MessageNew MessageExpunge))\r\n").unwrap();
+        } else {
+            write!(w, "b {verb} \"{mailbox}\"\r\n").unwrap();
+        }
         until(&mut r, "b OK");
         write!(w, "c IDLE\r\n").unwrap();
         until(&mut r, "+");
@@ -244,6 +250,18 @@ impl Bare {
                 let words: Vec<&str> = line.split_whitespace().collect();
                 if let ["*", n, "EXISTS"] = words[..]
                     && tx.send((at, n.parse().unwrap())).is_err()
+                {
+                    return;
+                }
+                // NOTIFY: `* STATUS box (... UIDNEXT u ...)`; the highest UID
+                // is u - 1.
+                if words.get(1) == Some(&"STATUS")
+                    && let Some(i) = words
+                        .iter()
+                        .position(|w| w.trim_start_matches('(') == "UIDNEXT")
+                    && let Some(next) = words.get(i + 1)
+                    && let Ok(next) = next.trim_end_matches(')').parse::<u32>()
+                    && tx.send((at, next.saturating_sub(1))).is_err()
                 {
                     return;
                 }

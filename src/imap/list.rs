@@ -95,6 +95,21 @@ impl Connection {
         Ok(())
     }
 
+    /// Leaves the open mailbox (UNSELECT, or CLOSE, which removes nothing
+    /// from a mailbox opened read-only), so that NOTIFY tells of it by
+    /// STATUS like any other.
+    pub fn unselect(&mut self) -> Result<(), ImapError> {
+        let command = if self.has("UNSELECT") {
+            "UNSELECT"
+        } else {
+            "CLOSE"
+        };
+        self.wire.run(command, |_| false)?;
+        // What came before it was about the mailbox left.
+        self.wire.notes.news = false;
+        Ok(())
+    }
+
     /// STATUS the server pushed since the last call, by mailbox.
     pub fn take_statuses(&mut self) -> std::collections::BTreeMap<String, super::MailboxStatus> {
         std::mem::take(&mut self.wire.notes.statuses)

@@ -9,7 +9,7 @@
 //! mailbox whose status changed is looked at; `NOTIFICATIONOVERFLOW` means
 //! the server dropped events, so every mailbox is.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::account::AccountWatcher;
@@ -168,7 +168,7 @@ fn run(
             }
         }
         if !dirty.is_empty() {
-            let mut queue: std::collections::VecDeque<_> = dirty.into();
+            let mut queue: VecDeque<_> = dirty.into();
             while let Some((i, status)) = queue.pop_front() {
                 let left = *selected;
                 if left != Some(i) && conn.take_news()? {
@@ -177,24 +177,28 @@ fn run(
                 }
                 look(conn, &mut boxes[i], selected, i, support, noticed)?;
                 boxes[i].last = status;
-                // Mail that reached the mailbox just closed while it was
-                // open (after its look, or while EXAMINE was on its way)
-                // shows in its STATUS; from now on NOTIFY pushes it.
                 if let Some(j) = left.filter(|&j| j != i && !queue.iter().any(|q| q.0 == j))
-                    && let Some(opened) = boxes[j].opened
+                    && left_behind(conn, &boxes[j])?
                 {
-                    let now = conn.status(&boxes[j].w.mailbox)?;
-                    let moved = now.uid_next != opened.uid_next
-                        || now.messages != Some(opened.exists)
-                        || (opened.highest_modseq.is_some()
-                            && now.highest_modseq != opened.highest_modseq);
-                    if moved {
-                        queue.push_back((j, None));
-                    }
+                    queue.push_back((j, None));
                 }
             }
             noticed = None;
             continue;
+        }
+        // Dovecot tells of the open mailbox (EXISTS) only after holding it
+        // for half a second, as in IDLE, but of the others (STATUS) at
+        // once: with NOTIFY nothing stays open while waiting.
+        if notify && let Some(j) = *selected {
+            if conn.take_news()? {
+                continue;
+            }
+            conn.unselect()?;
+            *selected = None;
+            if left_behind(conn, &boxes[j])? {
+                pending.insert(boxes[j].w.mailbox.clone(), MailboxStatus::default());
+                continue;
+            }
         }
         let wake = if notify {
             conn.idle(account.idle_interval)?
@@ -215,6 +219,19 @@ fn run(
             }
         }
     }
+}
+
+/// Whether mail reached mailbox `b`, just closed, while it was open
+/// (after its look, or while the command that closed it was on its way):
+/// its STATUS shows it. From now on NOTIFY pushes its news.
+fn left_behind(conn: &mut Connection, b: &Watched) -> Result<bool, Interrupt> {
+    let Some(opened) = b.opened else {
+        return Ok(true);
+    };
+    let now = conn.status(&b.w.mailbox)?;
+    Ok(now.uid_next != opened.uid_next
+        || now.messages != Some(opened.exists)
+        || (opened.highest_modseq.is_some() && now.highest_modseq != opened.highest_modseq))
 }
 
 /// Opens mailbox `i` if it is not open, then catches up and looks for
