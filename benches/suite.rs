@@ -72,7 +72,10 @@ fn latency(table: &mut Table) {
     let floor = Stats::of(&sample(&server, &mut next, |uid| bare.wait_exists(uid)));
     drop(bare);
     table.row(
-        &format!("(a) latency floor: a bare IDLE client, p50 / p99 over {LATENCY_N}"),
+        &format!(
+            "(a) latency floor: a bare IDLE client, p50 / p99 over {}",
+            latency_n()
+        ),
         &format!("{} / {}", ms(floor.p50), ms(floor.p99)),
         "EXAMINE, IDLE, wait for `* n EXISTS`: Dovecot's own delay",
         cmd,
@@ -82,7 +85,7 @@ fn latency(table: &mut Table) {
     let notify_floor = Stats::of(&sample(&server, &mut next, |uid| bare.wait_exists(uid)));
     drop(bare);
     table.row(
-        &format!("(a) latency floor with NOTIFY: a bare client, p50 / p99 over {LATENCY_N}"),
+        &format!("(a) latency floor with NOTIFY: a bare client, p50 / p99 over {}", latency_n()),
         &format!("{} / {}", ms(notify_floor.p50), ms(notify_floor.p99)),
         "NOTIFY SET (personal (MessageNew MessageExpunge)), IDLE, wait for `* STATUS` with the new UIDNEXT",
         cmd,
@@ -93,7 +96,10 @@ fn latency(table: &mut Table) {
     let told = Stats::of(&sample(&server, &mut next, |uid| notify.wait_uid(uid)));
     drop(notify);
     table.row(
-        &format!("(a) latency, NOTIFY (mode auto), p50 / p99 over {LATENCY_N}"),
+        &format!(
+            "(a) latency, NOTIFY (mode auto), p50 / p99 over {}",
+            latency_n()
+        ),
         &format!("{} / {}", ms(told.p50), ms(told.p99)),
         &format!(
             "added to the NOTIFY floor: {} / {}; IDLE floor/NOTIFY p50 {:.1}",
@@ -109,7 +115,7 @@ fn latency(table: &mut Table) {
     let ours = Stats::of(&sample(&server, &mut next, |uid| idle.wait_uid(uid)));
     drop(idle);
     table.row(
-        &format!("(a) latency, IDLE mode, p50 / p99 over {LATENCY_N}"),
+        &format!("(a) latency, IDLE mode, p50 / p99 over {}", latency_n()),
         &format!("{} / {}", ms(ours.p50), ms(ours.p99)),
         &format!(
             "added to the floor: {} / {}",
@@ -141,7 +147,10 @@ fn latency(table: &mut Table) {
     poll.wait_connected(1);
     let polled = Stats::of(&sample(&server, &mut next, |uid| poll.wait_uid(uid)));
     table.row(
-        &format!("(a) latency, poll mode (poll-interval 1s), p50 / p99 over {LATENCY_N}"),
+        &format!(
+            "(a) latency, poll mode (poll-interval 1s), p50 / p99 over {}",
+            latency_n()
+        ),
         &format!("{} / {}", ms(polled.p50), ms(polled.p99)),
         "a NOOP every second: on average half an interval, at most one",
         cmd,
@@ -149,6 +158,14 @@ fn latency(table: &mut Table) {
 }
 
 const LATENCY_N: u32 = 200;
+
+/// Samples per latency row: 200, or `MR_LATENCY_N` for a quick look.
+fn latency_n() -> u32 {
+    std::env::var("MR_LATENCY_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(LATENCY_N)
+}
 
 /// Appends [`LATENCY_N`] messages one at a time, each after a random pause
 /// (so that appends fall in step with no timer), and times each from the
@@ -160,7 +177,7 @@ fn sample(
 ) -> Vec<Duration> {
     let mut client = server.client();
     let mut out = Vec::new();
-    for _ in 0..LATENCY_N {
+    for _ in 0..latency_n() {
         *appended += 1;
         let raw = dovecot::simple_message(&format!("latency {appended}"), "x");
         let uid = dovecot::append_with(&mut client, "INBOX", &raw);
@@ -284,21 +301,30 @@ fn idle(table: &mut Table) {
         }
         let _ = c.logout();
     }
-    let five: Vec<&str> = names[..5].iter().map(String::as_str).collect();
+    let thirty: Vec<&str> = names[..30].iter().map(String::as_str).collect();
     let hundred: Vec<&str> = names.iter().map(String::as_str).collect();
+    // mode "auto": NOTIFY on this server, one connection per account.
     let mut one = Mr::start(&server, &["INBOX"], "");
-    let mut m5 = Mr::start(&server, &five, "");
+    let mut m30 = Mr::start(&server, &thirty, "");
     let mut m100 = Mr::start(&server, &hundred, "");
+    // The way without NOTIFY: an IDLE connection per mailbox.
+    let mut i100 = Mr::start(
+        &server,
+        &hundred,
+        "mode = \"idle\"\nmax-connections = 100\n",
+    );
     one.wait_connected(1);
-    m5.wait_connected(5);
+    m30.wait_connected(30);
     m100.wait_connected(100);
+    i100.wait_connected(100);
     let mut peer = Imapfilter::start(&server);
     // Let start-up settle before the window opens.
     std::thread::sleep(Duration::from_secs(3));
     let pids: Vec<(String, u32)> = [
-        ("1 account × 1 mailbox", one.pid()),
-        ("1 account × 5 mailboxes", m5.pid()),
-        ("1 account × 100 mailboxes", m100.pid()),
+        ("1 account × 1 mailbox (NOTIFY)", one.pid()),
+        ("1 account × 30 mailboxes (NOTIFY)", m30.pid()),
+        ("1 account × 100 mailboxes (NOTIFY)", m100.pid()),
+        ("1 account × 100 mailboxes (mode idle)", i100.pid()),
     ]
     .into_iter()
     .map(|(n, p)| (n.to_string(), p))
@@ -314,14 +340,15 @@ fn idle(table: &mut Table) {
         let cpu = support::cpu_secs(*pid) - cpu0;
         let rss = support::rss_kb(*pid) as f64 / 1024.0;
         let threads = support::threads(*pid);
-        if name.starts_with("1 account × 1 ") {
+        if name.starts_with("1 account × 1 mailbox") {
             ours_one = Some((rss, cpu));
         }
         let (own, libs, anon) = support::rss_breakdown(*pid);
         let mb = |kb: u64| kb as f64 / 1024.0;
         let mut note = format!(
-            "{threads} threads; {cpu:.3} CPU-s in 60 s; resident: own code {:.1} MB, \
-             libraries {:.1} MB, heap and stacks {:.1} MB",
+            "{} connections, {threads} threads; {cpu:.3} CPU-s in 60 s; resident: own code \
+             {:.1} MB, libraries {:.1} MB, heap and stacks {:.1} MB",
+            support::connections(*pid, server.port),
             mb(own),
             mb(libs),
             mb(anon)

@@ -529,7 +529,12 @@ impl MailboxWatcher {
         }
     }
 
-    /// Announces every UID above the cursor, a batch per command.
+    /// Announces every UID above the cursor, a batch per command. Each
+    /// batch is decoded on a thread of its own while the next is fetched;
+    /// batches are recorded in order. Changes are looked for after the
+    /// whole catch-up (by the caller): a look between batches would move
+    /// the mod-sequence past changes to messages fetched but not yet
+    /// recorded.
     fn catch_up(
         &self,
         conn: &mut Connection,
@@ -538,32 +543,61 @@ impl MailboxWatcher {
         noticed: Option<Instant>,
     ) -> Result<(), Interrupt> {
         let uids = conn.uids_after(cursor.last_uid)?;
-        let batches = uids.chunks(BATCH).len();
-        for (i, chunk) in uids.chunks(BATCH).enumerate() {
-            let fetched = conn.fetch(chunk)?;
-            let events = fetched
+        if uids.is_empty() {
+            return Ok(());
+        }
+        let uidvalidity = cursor.uidvalidity;
+        let decode = |fetched: Vec<crate::message::Fetched>| -> Vec<Event> {
+            fetched
                 .into_iter()
                 .map(|f| {
-                    changes.arrived(f.uid, f.modseq);
-                    let info = message::decode(cursor.uidvalidity, f);
+                    let info = message::decode(uidvalidity, f);
                     Event::received(&self.account.name, &self.mailbox, info)
                 })
-                .collect();
-            // UIDs that vanished between SEARCH and FETCH are passed over.
-            cursor.last_uid = *chunk.last().expect("chunks are never empty");
-            // The known UIDs are recorded only when they are compared.
-            let found = Found {
-                events,
-                cursor: Some(cursor.without_known()),
-            };
-            self.record(found, noticed)?;
-            // In a long catch-up, look for changes between batches: each
-            // look then covers at most a batch of new arrivals (whose own
-            // MODSEQ is not a change), instead of the whole backlog at once.
-            if i + 1 < batches {
-                self.look(conn, changes, cursor, noticed)?;
+                .collect()
+        };
+        std::thread::scope(|s| {
+            let mut decoding: Option<(std::thread::ScopedJoinHandle<'_, Vec<Event>>, u32)> = None;
+            for chunk in uids.chunks(BATCH) {
+                let fetched = conn.fetch(chunk)?;
+                for f in &fetched {
+                    changes.arrived(f.uid, f.modseq);
+                }
+                if let Some((batch, last)) = decoding.take() {
+                    self.record_batch(batch, last, cursor, noticed)?;
+                }
+                // UIDs that vanished between SEARCH and FETCH are passed over.
+                let last = *chunk.last().expect("chunks are never empty");
+                decoding = Some((s.spawn(move || decode(fetched)), last));
             }
-        }
-        Ok(())
+            match decoding.take() {
+                Some((batch, last)) => self.record_batch(batch, last, cursor, noticed),
+                None => Ok(()),
+            }
+        })
+    }
+
+    /// Records a decoded batch whose last UID is `last`, and moves the
+    /// cursor there.
+    fn record_batch(
+        &self,
+        batch: std::thread::ScopedJoinHandle<'_, Vec<Event>>,
+        last: u32,
+        cursor: &mut Cursor,
+        noticed: Option<Instant>,
+    ) -> Result<(), Interrupt> {
+        let events = batch.join().map_err(|panic| {
+            Interrupt::Other(ImapError::Protocol(format!(
+                "mailreactor failed inside while decoding ({}); watching again after a pause",
+                panic_text(&panic)
+            )))
+        })?;
+        cursor.last_uid = last;
+        // The known UIDs are recorded only when they are compared.
+        let found = Found {
+            events,
+            cursor: Some(cursor.without_known()),
+        };
+        self.record(found, noticed)
     }
 }

@@ -70,6 +70,13 @@ pub(super) fn watch(
             return Ok(());
         }
         if plan.notify {
+            // Asked with nothing open: Dovecot leaves the mailbox open at
+            // NOTIFY SET out of the STATUS it pushes, even once it is
+            // closed (measured). The STATUS of every mailbox that follows
+            // NOTIFY SET covers what came meanwhile.
+            if selected.take().is_some() {
+                conn.unselect()?;
+            }
             conn.notify(super::select::needs_list(a.account()))?;
         }
         tracing::info!(
@@ -127,14 +134,24 @@ fn run(
     let account = a.account().clone();
     let stop = a.stopping().clone();
     let dynamic = super::select::needs_list(&account);
-    let mut pending: BTreeMap<String, MailboxStatus> = BTreeMap::new();
+    // Statuses to act on: pushed (NOTIFY: something happened) or asked
+    // for (compared with the last).
+    let mut pending: BTreeMap<String, (MailboxStatus, bool)> = BTreeMap::new();
     let mut noticed: Option<Instant> = None;
     let mut next_list = Instant::now() + LIST_EVERY;
+    // NOTIFY hears of what Dovecot itself writes (IMAP, LMTP, its LDA),
+    // not of mail written into a maildir behind its back (procmail, a
+    // sync tool): a STATUS of each mailbox every poll-interval sees that.
+    let mut next_sweep = Instant::now() + account.poll_interval;
     loop {
         if stop.is_set() {
             return Ok(());
         }
-        pending.extend(conn.take_statuses());
+        pending.extend(
+            conn.take_statuses()
+                .into_iter()
+                .map(|(n, s)| (n, (s, true))),
+        );
         let mut dirty: Vec<(usize, Option<MailboxStatus>)> = Vec::new();
         if conn.take_overflow() {
             tracing::info!(
@@ -148,13 +165,11 @@ fn run(
         {
             dirty.push((i, None));
         }
-        for (name, status) in std::mem::take(&mut pending) {
+        for (name, (status, pushed)) in std::mem::take(&mut pending) {
             let Some(i) = boxes.iter().position(|b| b.w.mailbox == name) else {
                 continue;
             };
-            // A pushed STATUS means something happened; a polled one is
-            // compared with the last.
-            if notify || boxes[i].last != Some(status) {
+            if pushed || boxes[i].last.is_none_or(|last| differs(&last, &status)) {
                 dirty.push((i, Some(status)));
             }
         }
@@ -196,18 +211,29 @@ fn run(
             conn.unselect()?;
             *selected = None;
             if left_behind(conn, &boxes[j])? {
-                pending.insert(boxes[j].w.mailbox.clone(), MailboxStatus::default());
+                pending.insert(boxes[j].w.mailbox.clone(), (MailboxStatus::default(), true));
                 continue;
             }
         }
         let wake = if notify {
-            conn.idle(account.idle_interval)?
+            let sweep_in = next_sweep.saturating_duration_since(Instant::now());
+            match conn.idle(
+                account
+                    .idle_interval
+                    .min(sweep_in)
+                    .max(Duration::from_millis(100)),
+            )? {
+                Wake::Renew if Instant::now() >= next_sweep => {
+                    next_sweep = Instant::now() + account.poll_interval;
+                    sweep(conn, boxes, &mut pending)?;
+                    Wake::Renew
+                }
+                other => other,
+            }
         } else if stop.sleep(account.poll_interval) {
             Wake::Stopped
         } else {
-            for b in boxes.iter() {
-                pending.insert(b.w.mailbox.clone(), conn.status(&b.w.mailbox)?);
-            }
+            sweep(conn, boxes, &mut pending)?;
             Wake::Changed
         };
         match wake {
@@ -219,6 +245,32 @@ fn run(
             }
         }
     }
+}
+
+/// Asks each mailbox's STATUS, to be compared with the last.
+fn sweep(
+    conn: &mut Connection,
+    boxes: &[Watched],
+    pending: &mut BTreeMap<String, (MailboxStatus, bool)>,
+) -> Result<(), Interrupt> {
+    for b in boxes {
+        let status = conn.status(&b.w.mailbox)?;
+        pending
+            .entry(b.w.mailbox.clone())
+            .or_insert((status, false));
+    }
+    Ok(())
+}
+
+/// Whether two statuses of a mailbox differ in what both tell.
+fn differs(a: &MailboxStatus, b: &MailboxStatus) -> bool {
+    fn both<T: PartialEq>(x: Option<T>, y: Option<T>) -> bool {
+        matches!((x, y), (Some(x), Some(y)) if x != y)
+    }
+    both(a.uid_next, b.uid_next)
+        || both(a.messages, b.messages)
+        || both(a.uidvalidity, b.uidvalidity)
+        || both(a.highest_modseq, b.highest_modseq)
 }
 
 /// Whether mail reached mailbox `b`, just closed, while it was open

@@ -245,3 +245,17 @@ fn a_notify_overflow_looks_at_every_mailbox() {
     proxy.unmute_saying(b"* NO [NOTIFICATIONOVERFLOW] Too many notifications\r\n");
     wait_subjects(&mut watch, &["lost news".into(), "lost news too".into()]);
 }
+
+#[test]
+fn mail_written_behind_dovecots_back_is_found_by_the_status_sweep() {
+    // NOTIFY tells only of what Dovecot itself writes: once the mailbox has
+    // not been open for a while, mail written into it directly is not told
+    // of (with poll-interval = "600s" this test fails, checked).
+    let env = Env::new(&["INBOX"], "poll-interval = \"2s\"");
+    let mut watch = env.watch();
+    assert_eq!(watch.wait_type("account.connected")["watch_mode"], "notify");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    env.dovecot
+        .deliver_to_maildir(&simple_message("behind its back", "x"));
+    wait_subjects(&mut watch, &["behind its back".into()]);
+}

@@ -85,10 +85,13 @@ impl Setup {
     }
 }
 
+/// Mail reaches these accounts written into the maildir behind Dovecot's
+/// back, which NOTIFY does not tell of (the STATUS sweep would, within a
+/// poll-interval) but IDLE does at once.
 fn account(name: &str, port: u16, auth: &str, source: &str) -> String {
     format!(
         "[[account]]\nname = \"{name}\"\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n\
-         username = \"alice\"\nauth = \"{auth}\"\n{source}\n"
+         username = \"alice\"\nauth = \"{auth}\"\nmode = \"idle\"\n{source}\n"
     )
 }
 
