@@ -5,7 +5,7 @@
 //! encodings); this module only chooses what to keep. Broken input never
 //! fails: whatever could be decoded is kept, the rest is `null` or `[]`.
 
-use mail_parser::{Addr, HeaderValue, MessageParser};
+use mail_parser::{Addr, HeaderValue, MessageParser, PartType};
 
 use crate::event::{Address, Attachment, MessageInfo};
 
@@ -88,11 +88,15 @@ impl TextPart {
 fn preview(msg: &mail_parser::Message) -> Option<String> {
     // mail-parser lists an HTML part as the text body when there is no
     // plain one, and makes text of it in a way that runs blocks together.
-    let text = match msg.text_body.first() {
-        Some(i) if !msg.html_body.contains(i) => msg.body_text(0)?.into_owned(),
+    // A plain part is taken as it is: mail-parser also lists it as the
+    // HTML body when there is no HTML, and asking for that would turn it
+    // into HTML and back (which cost most of a catch-up's time).
+    let first = msg.text_body.first().and_then(|&i| msg.part(i));
+    let text = match first.map(|p| &p.body) {
+        Some(PartType::Text(text)) => text.clone().into_owned(),
         _ => html_text(&msg.body_html(0)?),
     };
-    let text: String = clean(&text).chars().take(PREVIEW_CHARS).collect();
+    let text = clean_prefix(&text, PREVIEW_CHARS);
     (!text.is_empty()).then_some(text)
 }
 
@@ -214,6 +218,32 @@ pub fn decode_raw(uidvalidity: u32, uid: u32, raw: &[u8]) -> MessageInfo {
 
 /// Collapses runs of white space (including line breaks) to one space and
 /// drops control characters, so a field is always one printable line.
+/// [`clean`], stopping after `max` characters.
+fn clean_prefix(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(max.min(s.len()));
+    let mut count = 0;
+    for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
+            continue;
+        }
+        if count > 0 {
+            if count == max {
+                break;
+            }
+            out.push(' ');
+            count += 1;
+        }
+        for c in word.chars() {
+            if count == max {
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
+    }
+    out
+}
+
 fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
@@ -239,6 +269,20 @@ fn address(a: &Addr) -> Address {
     Address {
         name: a.name().map(clean).filter(|n| !n.is_empty()),
         address: a.address().map(clean).filter(|n| !n.is_empty()),
+    }
+}
+
+#[cfg(test)]
+mod prefix_tests {
+    use super::{clean, clean_prefix};
+
+    #[test]
+    fn a_cleaned_prefix_is_the_start_of_the_cleaned_whole() {
+        let text = "  Hello,\r\n\tworld!  \u{7}and   more\nlines here ";
+        for max in 0..40 {
+            let whole: String = clean(text).chars().take(max).collect();
+            assert_eq!(clean_prefix(text, max), whole, "max {max}");
+        }
     }
 }
 
