@@ -345,10 +345,11 @@ fn idle(table: &mut Table) {
         }
         let (own, libs, anon) = support::rss_breakdown(*pid);
         let mb = |kb: u64| kb as f64 / 1024.0;
+        let conns = support::connections(*pid, server.port);
         let mut note = format!(
-            "{} connections, {threads} threads; {cpu:.3} CPU-s in 60 s; resident: own code \
+            "{conns} connection{}, {threads} threads; {cpu:.3} CPU-s in 60 s; resident: own code \
              {:.1} MB, libraries {:.1} MB, heap and stacks {:.1} MB",
-            support::connections(*pid, server.port),
+            if conns == 1 { "" } else { "s" },
             mb(own),
             mb(libs),
             mb(anon)
