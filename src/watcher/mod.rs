@@ -1,8 +1,12 @@
-//! One blocking thread per watched mailbox: connect, take or check the
-//! baseline, announce every UID above the cursor, then wait (IDLE or poll)
-//! and do it again, reconnecting with backoff after any failure.
+//! Watching mail on blocking threads. An [`AccountWatcher`] per account
+//! decides how its mailboxes are watched (`account.rs`): all on one
+//! connection told by NOTIFY or polled with STATUS (`shared.rs`), or each on
+//! a connection of its own, a [`MailboxWatcher`] (here). Either way, each
+//! mailbox goes the same way: take or check the baseline, announce every
+//! UID above the cursor, look for changes, then wait and do it again,
+//! reconnecting with backoff after any failure (`session.rs`).
 //!
-//! The thread never writes state itself: it sends [`Observation`]s to the
+//! No watcher writes state itself: it sends [`Observation`]s to the
 //! daemon, which records events and the moved cursor in one transaction.
 
 mod account;
@@ -10,9 +14,11 @@ mod changes;
 mod failure;
 mod reset;
 pub mod select;
+mod session;
 mod shared;
 
 pub use account::{AccountWatcher, Plan};
+use session::{Sessions, open, run_sessions};
 
 use changes::Found;
 
@@ -21,7 +27,6 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::Sender;
 
-use crate::backoff::Backoff;
 use crate::config::{Account, ChangeTracking, Mode};
 use crate::credential::{CredentialError, Secret, SecretCache};
 use crate::event::Event;
@@ -164,78 +169,6 @@ impl From<CredentialError> for Interrupt {
     }
 }
 
-/// What [`run_sessions`] drives: a session at a time, each reported
-/// when it ends early.
-trait Sessions {
-    /// One connection's life. `Ok` means done (stopped, or `once`
-    /// finished).
-    fn session(&mut self, watching_since: &mut Option<Instant>) -> Result<(), Interrupt>;
-    /// Logs and reports a failure, and says what to do next.
-    fn report(&mut self, interrupt: Interrupt, was_watching: bool) -> Next;
-    fn secret(&self) -> &SecretCache;
-    fn stop(&self) -> &Shutdown;
-    /// `account` or `account/mailbox`, for the log.
-    fn label(&self) -> String;
-}
-
-/// Runs sessions until stopped (or, with `once`, until caught up),
-/// reconnecting with backoff after any failure.
-fn run_sessions(w: &mut dyn Sessions) {
-    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
-    // A rejected token gets one fresh token and one retry at once.
-    let mut token_retry = true;
-    while !w.stop().is_set() {
-        let mut watching_since = None;
-        // A panic (a bug, or input nothing foresaw) ends the session, not
-        // the watching: it is reported like any failure and the mailbox is
-        // watched again after the backoff.
-        let session = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            w.session(&mut watching_since)
-        }))
-        .unwrap_or_else(|panic| {
-            Err(Interrupt::Other(ImapError::Protocol(format!(
-                "mailreactor failed inside ({}); watching again after a pause",
-                panic_text(&panic)
-            ))))
-        });
-        let interrupt = match session {
-            Ok(()) | Err(Interrupt::Closed) => return,
-            // A read cut short by the stop request is not a failure.
-            Err(_) if w.stop().is_set() => return,
-            Err(i) => i,
-        };
-        if watching_since.is_some_and(|t: Instant| t.elapsed() >= STABLE) {
-            backoff.reset();
-        }
-        if watching_since.is_some() {
-            token_retry = true;
-        }
-        if let Interrupt::Rejected { reason, used } = &interrupt
-            && w.secret().is_token()
-            && std::mem::take(&mut token_retry)
-        {
-            tracing::info!(
-                "{}: the server refused the access token ({reason}); getting a new one",
-                w.label()
-            );
-            w.secret().rejected(used);
-            continue;
-        }
-        let delay = match w.report(interrupt, watching_since.is_some()) {
-            Next::Retry(delay) => delay.unwrap_or_else(|| backoff.next_delay()),
-            Next::Quit => return,
-        };
-        tracing::debug!(
-            "{}: next attempt in {:.1} s",
-            w.label(),
-            delay.as_secs_f64()
-        );
-        if w.stop().sleep(delay) {
-            return;
-        }
-    }
-}
-
 impl Sessions for MailboxWatcher {
     fn session(&mut self, watching_since: &mut Option<Instant>) -> Result<(), Interrupt> {
         MailboxWatcher::session(self, watching_since)
@@ -256,18 +189,6 @@ impl Sessions for MailboxWatcher {
     fn label(&self) -> String {
         format!("{}/{}", self.account.name, self.mailbox)
     }
-}
-
-/// Opens a connection for `w`'s account, telling a rejected login apart.
-fn open(account: &Account, secret: &SecretCache, stop: &Shutdown) -> Result<Connection, Interrupt> {
-    let secret = secret.get()?;
-    Connection::open(account, &secret, stop).map_err(|e| match e {
-        ImapError::Auth(reason) => Interrupt::Rejected {
-            reason,
-            used: secret.clone(),
-        },
-        other => Interrupt::Other(other),
-    })
 }
 
 impl MailboxWatcher {
