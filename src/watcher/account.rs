@@ -82,24 +82,17 @@ impl Plan {
     }
 
     /// Splits `names` between connections of their own and the shared one.
-    pub fn make(names: Vec<String>, notify: bool, max_connections: usize) -> Plan {
-        if notify {
-            return Plan {
-                own: Vec::new(),
-                shared: names,
-                notify,
-                idle: true,
-            };
-        }
-        let own = if names.len() <= max_connections {
+    pub fn make(mut names: Vec<String>, notify: bool, max_connections: usize) -> Plan {
+        let own = if notify {
+            0
+        } else if names.len() <= max_connections {
             names.len()
         } else {
             max_connections.saturating_sub(1)
         };
-        let mut own_names = names;
-        let shared = own_names.split_off(own);
+        let shared = names.split_off(own);
         Plan {
-            own: own_names,
+            own: names,
             shared,
             notify,
             idle: true,

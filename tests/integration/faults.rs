@@ -214,15 +214,7 @@ fn connections_cut_again_and_again_miss_nothing_and_repeat_nothing() {
     // A short idle-interval: a server that misses an IDLE notification in
     // this storm is caught at the next renewal (which is what renewal is for).
     let env = Env::new(&["INBOX"], "idle-interval = \"10s\"");
-    let proxy = crate::common::proxy::Proxy::start(env.dovecot.port);
-    std::fs::write(
-        &env.profile,
-        read(&env.profile).replace(
-            &format!("port = {}", env.dovecot.port),
-            &format!("port = {}", proxy.port),
-        ),
-    )
-    .unwrap();
+    let proxy = env.through_proxy();
     // -v: every attempt is logged, so a failure here explains itself.
     let mut watch = crate::common::Watch::spawn(env.command(&["watch", "--json", "-v"]));
     watch.wait_type("account.connected");

@@ -213,15 +213,7 @@ fn without_notify_mailboxes_share_max_connections() {
 fn a_notify_overflow_looks_at_every_mailbox() {
     let env = Env::new(&["INBOX", "Lists"], "");
     env.dovecot.client().create("Lists").unwrap();
-    let proxy = crate::common::proxy::Proxy::start(env.dovecot.port);
-    std::fs::write(
-        &env.profile,
-        std::fs::read_to_string(&env.profile).unwrap().replace(
-            &format!("port = {}", env.dovecot.port),
-            &format!("port = {}", proxy.port),
-        ),
-    )
-    .unwrap();
+    let proxy = env.through_proxy();
     let mut watch = env.watch();
     watch.wait_connected(2);
     crate::common::eventually("watching", || {

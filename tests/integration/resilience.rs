@@ -255,15 +255,7 @@ fn a_closed_stdout_ends_the_watch_quietly() {
 #[test]
 fn a_silently_dead_connection_is_found_and_replaced() {
     let env = Env::new(&["INBOX"], "idle-interval = \"10s\"");
-    let proxy = crate::common::proxy::Proxy::start(env.dovecot.port);
-    std::fs::write(
-        &env.profile,
-        std::fs::read_to_string(&env.profile).unwrap().replace(
-            &format!("port = {}", env.dovecot.port),
-            &format!("port = {}", proxy.port),
-        ),
-    )
-    .unwrap();
+    let proxy = env.through_proxy();
     let mut watch = env.watch();
     watch.wait_type("account.connected");
 

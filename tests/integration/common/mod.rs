@@ -89,6 +89,19 @@ impl Env {
     }
 
     /// A path in the test's temp dir.
+    /// Starts a misbehaving proxy in front of the server and points the
+    /// profile at it.
+    pub fn through_proxy(&self) -> proxy::Proxy {
+        let proxy = proxy::Proxy::start(self.dovecot.port);
+        let text = std::fs::read_to_string(&self.profile).unwrap();
+        let text = text.replace(
+            &format!("port = {}", self.dovecot.port),
+            &format!("port = {}", proxy.port),
+        );
+        std::fs::write(&self.profile, text).unwrap();
+        proxy
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
