@@ -47,11 +47,7 @@ impl Plan {
     /// watched (the server's NOTIFY and IDLE, the profile's mode and
     /// max-connections).
     pub fn for_account(account: &Account, conn: &mut Connection) -> Result<Plan, ImapError> {
-        let names = if needs_list(account) {
-            resolve(account, &conn.list()?)
-        } else {
-            account.mailboxes.clone()
-        };
+        let names = mailbox_names(account, conn)?;
         let notify = match account.mode {
             Mode::Notify if !conn.has_notify() => {
                 return Err(ImapError::Protocol(
@@ -97,6 +93,15 @@ impl Plan {
             notify,
             idle: true,
         }
+    }
+}
+
+/// The account's mailboxes: its names, and what its patterns match in LIST.
+fn mailbox_names(account: &Account, conn: &mut Connection) -> Result<Vec<String>, ImapError> {
+    if needs_list(account) {
+        Ok(resolve(account, &conn.list()?))
+    } else {
+        Ok(account.mailboxes.clone())
     }
 }
 
@@ -196,11 +201,7 @@ impl AccountWatcher {
     /// Resolves the account's mailboxes (LIST, if the profile has
     /// patterns).
     pub(super) fn resolve(&self, conn: &mut Connection) -> Result<Vec<String>, ImapError> {
-        if needs_list(&self.account) {
-            Ok(resolve(&self.account, &conn.list()?))
-        } else {
-            Ok(self.account.mailboxes.clone())
-        }
+        mailbox_names(&self.account, conn)
     }
 
     /// Starts a thread for each of `names` that has none, and stops those
