@@ -39,10 +39,9 @@ pub(crate) fn sink_named(
 pub(crate) fn all_sinks(
     profile: &Profile,
 ) -> Vec<(Box<dyn crate::sink::Sink>, crate::sink::SinkSpec)> {
-    use crate::sink::{Format, SinkSpec, StdoutSink};
+    use crate::sink::{Format, StdoutSink};
     let mut sinks = crate::sink::from_profile(profile);
-    let stdout = SinkSpec::new(crate::subscription::Subscription::all(&["*"]));
-    sinks.push((Box::new(StdoutSink::new(Format::Json)), stdout));
+    sinks.push((Box::new(StdoutSink::new(Format::Json)), StdoutSink::spec()));
     sinks
 }
 

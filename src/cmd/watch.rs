@@ -7,8 +7,7 @@ use anyhow::Context as _;
 use super::Context;
 use crate::cli::WatchArgs;
 use crate::exit::ConnectFailure;
-use crate::sink::{Format, SinkSpec, StdoutSink};
-use crate::subscription::Subscription;
+use crate::sink::{Format, StdoutSink};
 use crate::watch::Watcher;
 
 pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
@@ -33,10 +32,9 @@ pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
         ),
         location.describe()
     );
-    let stdout = SinkSpec::new(Subscription::all(&["*"]));
     let watcher = Watcher::new(profile)
         .state_dir(db.parent().expect("the state file is in a directory"))
-        .sink(Box::new(StdoutSink::new(format)), stdout)
+        .sink(Box::new(StdoutSink::new(format)), StdoutSink::spec())
         .once(args.once);
     let watcher = match &args.instance {
         Some(name) => watcher.instance(name.clone()),

@@ -4,8 +4,15 @@
 use std::io;
 use std::sync::Arc;
 
-use super::{Delivery, Sink, SinkError};
+use super::{Delivery, Sink, SinkError, SinkSpec};
 use crate::event::{Event, EventData};
+use crate::subscription::Subscription;
+
+/// At most this many events that are already waiting go out in one write.
+/// A reader that keeps up still gets each event as it comes; a backlog (a
+/// catch-up) costs one write and one delivery-cursor update per batch
+/// rather than per event.
+pub const BATCH: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -20,6 +27,15 @@ pub struct StdoutSink {
 impl StdoutSink {
     pub fn new(format: Format) -> StdoutSink {
         StdoutSink { format }
+    }
+
+    /// The dispatcher settings: every event, in order, in batches of what
+    /// is waiting.
+    pub fn spec() -> SinkSpec {
+        SinkSpec {
+            max_batch: BATCH,
+            ..SinkSpec::new(Subscription::all(&["*"]))
+        }
     }
 
     /// Async, so that a reader who does not keep up stalls this sink's
