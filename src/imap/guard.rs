@@ -110,26 +110,37 @@ impl Guard {
                 rest = &rest[n..];
                 continue;
             }
-            let (b, more) = (rest[0], &rest[1..]);
-            rest = more;
-            if b == b'\n' {
-                self.literal = self.literal_announced()?;
-                self.line = 0;
-                self.tail.clear();
-                continue;
+            match rest.iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    self.extend_line(&rest[..end])?;
+                    self.literal = self.literal_announced()?;
+                    self.line = 0;
+                    self.tail.clear();
+                    rest = &rest[end + 1..];
+                }
+                None => {
+                    self.extend_line(rest)?;
+                    rest = &[];
+                }
             }
-            self.line += 1;
-            if self.line > MAX_LINE {
-                return Err(refuse(format!(
-                    "the server sent a line of more than {} KiB",
-                    MAX_LINE >> 10
-                )));
-            }
-            if self.tail.len() == 32 {
-                self.tail.remove(0);
-            }
-            self.tail.push(b);
         }
+        Ok(())
+    }
+
+    /// Counts `bytes` into the current line and keeps its last 32 bytes.
+    fn extend_line(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.line += bytes.len();
+        if self.line > MAX_LINE {
+            return Err(refuse(format!(
+                "the server sent a line of more than {} KiB",
+                MAX_LINE >> 10
+            )));
+        }
+        const TAIL: usize = 32;
+        let bytes = &bytes[bytes.len().saturating_sub(TAIL)..];
+        self.tail.extend_from_slice(bytes);
+        let extra = self.tail.len().saturating_sub(TAIL);
+        self.tail.drain(..extra);
         Ok(())
     }
 
