@@ -56,31 +56,44 @@ impl TextPart {
     /// Its text, decoded (transfer encoding, charset; HTML made text), on
     /// one line and cut to [`PREVIEW_CHARS`].
     fn preview(&self) -> Option<String> {
-        let mut bytes = self.bytes.as_slice();
-        if bytes.len() >= PART_PREFIX as usize {
-            // Cut short: end at a line, so no base64 quad or quoted-printable
-            // escape is split.
-            if let Some(end) = bytes.iter().rposition(|&b| b == b'\n') {
-                bytes = &bytes[..end + 1];
-            } else if self.encoding == "base64" {
-                bytes = &bytes[..bytes.len() - bytes.len() % 4];
-            }
-        }
-        let keep = |s: &str| -> String {
-            s.chars()
-                .filter(|c| c.is_ascii_alphanumeric() || "-_.+".contains(*c))
-                .collect()
-        };
-        let mut part = format!(
-            "Content-Type: text/{}; charset=\"{}\"\r\nContent-Transfer-Encoding: {}\r\n\r\n",
-            keep(&self.subtype),
-            keep(self.charset.as_deref().unwrap_or("us-ascii")),
-            keep(&self.encoding)
-        )
-        .into_bytes();
-        part.extend_from_slice(bytes);
-        preview(&MessageParser::default().parse(&part)?)
+        let charset = self.charset.as_deref().unwrap_or("us-ascii");
+        part_preview(&self.subtype, Some(charset), &self.encoding, &self.bytes)
     }
+}
+
+/// The preview of a text part's first `bytes` (as stored: transfer-encoded),
+/// given its subtype, charset (`None`: none declared) and transfer encoding.
+fn part_preview(
+    subtype: &str,
+    charset: Option<&str>,
+    encoding: &str,
+    mut bytes: &[u8],
+) -> Option<String> {
+    if bytes.len() >= PART_PREFIX as usize {
+        // Cut short: end at a line, so no base64 quad or quoted-printable
+        // escape is split.
+        if let Some(end) = bytes.iter().rposition(|&b| b == b'\n') {
+            bytes = &bytes[..end + 1];
+        } else if encoding.eq_ignore_ascii_case("base64") {
+            bytes = &bytes[..bytes.len() - bytes.len() % 4];
+        }
+    }
+    let keep = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || "-_.+".contains(*c))
+            .collect()
+    };
+    let charset = charset
+        .map(|c| format!("; charset=\"{}\"", keep(c)))
+        .unwrap_or_default();
+    let mut part = format!(
+        "Content-Type: text/{}{charset}\r\nContent-Transfer-Encoding: {}\r\n\r\n",
+        keep(subtype),
+        keep(encoding)
+    )
+    .into_bytes();
+    part.extend_from_slice(bytes);
+    preview(&MessageParser::default().parse(&part)?)
 }
 
 /// The start of a message's text: its first text part, or else its HTML
@@ -169,8 +182,7 @@ pub fn decode(uidvalidity: u32, fetched: Fetched) -> MessageInfo {
         // is not read as more header.
         raw.extend_from_slice(b"\r\n\r\n");
     }
-    raw.extend_from_slice(&fetched.text);
-    let Some(msg) = MessageParser::default().parse(&raw) else {
+    let Some(msg) = MessageParser::default().parse_headers(&raw) else {
         info.preview = part_preview;
         return info;
     };
@@ -187,8 +199,39 @@ pub fn decode(uidvalidity: u32, fetched: Fetched) -> MessageInfo {
             let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
             humantime::format_rfc3339_seconds(t).to_string()
         });
-    info.preview = part_preview.or_else(|| preview(&msg));
+    let quick = part_preview.or_else(|| plain_preview(&msg, &fetched.text));
+    info.preview = quick.or_else(|| {
+        raw.extend_from_slice(&fetched.text);
+        preview(&MessageParser::default().parse(&raw)?)
+    });
     info
+}
+
+/// The preview of a body that is one plain text part, from its first
+/// [`PART_PREFIX`] bytes only: most of a catch-up's decoding went into
+/// text a preview never shows. `None` for any other body (a multipart's or
+/// an HTML body's text can come after more than that), and when the start
+/// gives fewer than [`PREVIEW_CHARS`] characters: then the whole prefix is
+/// decoded, so the preview is the same either way.
+fn plain_preview(head: &mail_parser::Message, text: &[u8]) -> Option<String> {
+    use mail_parser::MimeHeaders;
+    let (charset, plain) = match head.content_type() {
+        None => (None, true),
+        Some(ct) => (
+            ct.attribute("charset"),
+            ct.ctype().eq_ignore_ascii_case("text")
+                && ct.subtype().is_none_or(|s| s.eq_ignore_ascii_case("plain")),
+        ),
+    };
+    let encoding = head.content_transfer_encoding().unwrap_or("7bit");
+    let known = ["7bit", "8bit", "binary", "quoted-printable", "base64"]
+        .iter()
+        .any(|e| encoding.eq_ignore_ascii_case(e));
+    if !plain || !known || text.len() <= PART_PREFIX as usize {
+        return None;
+    }
+    part_preview("plain", charset, encoding, &text[..PART_PREFIX as usize])
+        .filter(|p| p.chars().count() >= PREVIEW_CHARS)
 }
 
 /// Decodes a whole raw message the way a fetch would see it: the header
@@ -375,6 +418,41 @@ mod tests {
         assert_eq!(m.uid, 9);
         let m = decode(1, fetched("Subject: a\r\n", "")); // header cut short
         assert_eq!(m.subject.as_deref(), Some("a"));
+    }
+
+    /// The preview of a long plain body decodes only its start, and is the
+    /// same as decoding the whole.
+    #[test]
+    fn a_long_plain_body_gives_the_same_preview_from_its_start() {
+        let whole = |h: &str, t: &str| {
+            let mut raw = h.as_bytes().to_vec();
+            raw.extend_from_slice(t.as_bytes());
+            let msg = MessageParser::default().parse(&raw).unwrap();
+            preview(&msg)
+        };
+        // UTF-8 with no charset declared stays UTF-8 (not windows-1252).
+        let h = "Subject: long\r\n\r\n";
+        let t = "Grüße aus Köln, und noch mehr Text dazu.\r\n".repeat(400);
+        let m = decode(1, fetched(h, &t));
+        assert!(m.preview.as_deref().unwrap().starts_with("Grüße aus Köln"));
+        assert_eq!(m.preview, whole(h, &t));
+        // Quoted-printable and base64, with a charset.
+        let h = "Content-Type: text/plain; charset=iso-8859-1\r\n\
+                 Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+        let t = "Caf=E9 au lait, s'il vous pla=EEt, et un croissant.\r\n".repeat(300);
+        let m = decode(1, fetched(h, &t));
+        assert!(m.preview.as_deref().unwrap().starts_with("Café au lait"));
+        assert_eq!(m.preview, whole(h, &t));
+        let h = "Content-Type: text/plain; charset=utf-8\r\n\
+                 Content-Transfer-Encoding: base64\r\n\r\n";
+        let t = "w6nDqcOpIGhlbGxvIHdvcmxkIGFuZCBtb3JlIHRleHQgZm9yIHRoZSBwcmV2aWV3\r\n".repeat(300);
+        let m = decode(1, fetched(h, &t));
+        assert!(m.preview.as_deref().unwrap().starts_with("ééé hello"));
+        assert_eq!(m.preview, whole(h, &t));
+        // A start of blank lines: the rest of the prefix is decoded too.
+        let t = format!("{}The text comes late.\r\n", "\r\n".repeat(3000));
+        let m = decode(1, fetched("Subject: late\r\n\r\n", &t));
+        assert_eq!(m.preview.as_deref(), Some("The text comes late."));
     }
 
     #[test]
