@@ -164,6 +164,21 @@ fn content_type(common: &BodyContentCommon) -> String {
 /// RFC 2047 words). The parameters are written back into MIME header
 /// lines and read by mail-parser, so one decoder serves both paths.
 fn filename(common: &BodyContentCommon) -> Option<String> {
+    // Most parts have no name at all: nothing to decode.
+    let named = |params: &BodyParams| {
+        params.iter().flatten().any(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            k.starts_with("name") || k.starts_with("filename")
+        })
+    };
+    if !named(&common.ty.params)
+        && !common
+            .disposition
+            .as_ref()
+            .is_some_and(|d| named(&d.params))
+    {
+        return None;
+    }
     let mut header = String::new();
     push_header(
         &mut header,
