@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -46,10 +46,8 @@ pub(super) struct Runner {
     stop: Shutdown,
     /// The highest sequence number taken from the queue or journal.
     read: i64,
-    /// The delivery cursor as last sent to the store.
+    /// The delivery cursor as last written.
     acked: i64,
-    /// The cursor a queued update will write, or 0 when none is queued.
-    ack_queued: Arc<AtomicI64>,
     /// Taken, wanted, and not yet finished.
     outstanding: BTreeSet<i64>,
     backlog: VecDeque<Item>,
@@ -97,7 +95,6 @@ impl Runner {
             stop,
             read: cursor,
             acked: cursor,
-            ack_queued: Arc::default(),
             outstanding: BTreeSet::new(),
             backlog: VecDeque::new(),
             pending: None,
@@ -339,27 +336,17 @@ impl Runner {
 
     /// Moves the delivery cursor up to the first unfinished event. The
     /// store does it in order with everything else; nobody waits for it.
-    /// While an update is queued, a newer cursor replaces what it will
-    /// write: under a backlog the store writes the cursor as often as it
-    /// can, not once per delivery.
     fn flush_ack(&mut self) {
         let upto = self.outstanding.first().map_or(self.read, |s| s - 1);
-        if upto <= self.acked {
-            return;
+        if upto > self.acked {
+            let name = self.key.clone();
+            self.store.send(move |b| {
+                if let Err(e) = b.ack(&name, upto) {
+                    tracing::error!("{name}: cannot record delivery: {e}");
+                }
+            });
+            self.acked = upto;
         }
-        self.acked = upto;
-        if self.ack_queued.swap(upto, Ordering::SeqCst) != 0 {
-            return;
-        }
-        let (name, queued) = (self.key.clone(), self.ack_queued.clone());
-        self.store.send(move |b| {
-            let upto = queued.swap(0, Ordering::SeqCst);
-            if upto > 0
-                && let Err(e) = b.ack(&name, upto)
-            {
-                tracing::error!("{name}: cannot record delivery: {e}");
-            }
-        });
     }
 }
 
