@@ -10,6 +10,7 @@
 
 mod changes;
 mod connect;
+mod download;
 mod error;
 mod fetch;
 mod guard;
@@ -23,7 +24,7 @@ mod wire;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use imap_proto::types::{MailboxDatum, Response, ResponseCode, SectionPath};
+use imap_proto::types::{MailboxDatum, Response, ResponseCode};
 
 pub use changes::ChangeSupport;
 pub use connect::IO_TIMEOUT;
@@ -35,7 +36,6 @@ pub use uid_set::{parse_uid_set, uid_set};
 
 use crate::config::Account;
 use crate::credential::Secret;
-use crate::message::{BODY_PREFIX, FETCH_LIMIT, Fetched, PART_PREFIX, TextPart};
 use crate::shutdown::Shutdown;
 use fetch::Attrs;
 use wire::{Step, Wire, mailbox_arg};
@@ -262,99 +262,6 @@ impl Connection {
             _ => false,
         })?;
         Ok(dates)
-    }
-
-    /// Fetches what an event needs of each UID, in one command.
-    pub fn fetch(&mut self, uids: &[u32]) -> Result<Vec<Fetched>, ImapError> {
-        let modseq = if self.support == ChangeSupport::None {
-            ""
-        } else {
-            " MODSEQ"
-        };
-        let query = format!(
-            "(UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER]<0.{}> BODY.PEEK[TEXT]<0.{}>{modseq})",
-            FETCH_LIMIT - BODY_PREFIX,
-            BODY_PREFIX
-        );
-        let command = format!("UID FETCH {} {query}", uid_set(uids));
-        let mut parts = Vec::new();
-        let mut out: Vec<Fetched> = Vec::with_capacity(uids.len());
-        self.wire.run(&command, |r| {
-            let Response::Fetch(_, attrs) = r else {
-                return false;
-            };
-            let f = Attrs(attrs);
-            // A flag change the server tells on its own has no header.
-            let (Some(uid), Some(header)) = (f.uid(), f.header()) else {
-                return false;
-            };
-            if uids.binary_search(&uid).is_err() {
-                return false;
-            }
-            let structure = f.bodystructure();
-            // A first text part that reaches past the body prefix is
-            // fetched on its own, for the preview.
-            if let Some(part) = structure.and_then(structure::text_part)
-                && part.end_estimate > u64::from(BODY_PREFIX)
-            {
-                parts.push((uid, part));
-            }
-            out.push(Fetched {
-                uid,
-                size: f.size(),
-                flags: f.flags(),
-                header: header.to_vec(),
-                text: f.text().unwrap_or_default().to_vec(),
-                attachments: structure.map(structure::attachments).unwrap_or_default(),
-                modseq: f.modseq(),
-                text_part: None,
-            });
-            true
-        })?;
-        out.sort_by_key(|f| f.uid);
-        out.dedup_by_key(|f| f.uid);
-        self.fetch_text_parts(&mut out, parts)?;
-        Ok(out)
-    }
-
-    /// Fetches the first [`PART_PREFIX`] bytes of each text part in `parts`
-    /// (one command per section number) into `out`.
-    fn fetch_text_parts(
-        &mut self,
-        out: &mut [Fetched],
-        mut parts: Vec<(u32, structure::TextPartRef)>,
-    ) -> Result<(), ImapError> {
-        parts.sort_by(|a, b| a.1.section.cmp(&b.1.section).then(a.0.cmp(&b.0)));
-        for group in parts.chunk_by(|a, b| a.1.section == b.1.section) {
-            let section = &group[0].1.section;
-            let name: Vec<String> = section.iter().map(u32::to_string).collect();
-            let group_uids: Vec<u32> = group.iter().map(|(uid, _)| *uid).collect();
-            let query = format!("(UID BODY.PEEK[{}]<0.{PART_PREFIX}>)", name.join("."));
-            let command = format!("UID FETCH {} {query}", uid_set(&group_uids));
-            let path = SectionPath::Part(section.clone(), None);
-            self.wire.run(&command, |r| {
-                let Response::Fetch(_, attrs) = r else {
-                    return false;
-                };
-                let f = Attrs(attrs);
-                let (Some(uid), Some(bytes)) = (f.uid(), f.section(&path)) else {
-                    return false;
-                };
-                let Some((_, part)) = group.iter().find(|(u, _)| *u == uid) else {
-                    return false;
-                };
-                if let Ok(i) = out.binary_search_by_key(&uid, |m| m.uid) {
-                    out[i].text_part = Some(TextPart {
-                        subtype: part.subtype.clone(),
-                        charset: part.charset.clone(),
-                        encoding: part.encoding.clone(),
-                        bytes: bytes[..bytes.len().min(PART_PREFIX as usize)].to_vec(),
-                    });
-                }
-                true
-            })?;
-        }
-        Ok(())
     }
 
     /// Takes what the server said on its own since the last call; true if

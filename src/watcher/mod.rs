@@ -479,8 +479,7 @@ impl MailboxWatcher {
         };
         std::thread::scope(|s| {
             let mut decoding: Option<(std::thread::ScopedJoinHandle<'_, Vec<Event>>, u32)> = None;
-            for chunk in uids.chunks(BATCH) {
-                let fetched = conn.fetch(chunk)?;
+            conn.fetch_batches(&uids, BATCH, |last, fetched| -> Result<(), Interrupt> {
                 for f in &fetched {
                     changes.arrived(f.uid, f.modseq);
                 }
@@ -488,9 +487,9 @@ impl MailboxWatcher {
                     self.record_batch(batch, last, cursor, noticed)?;
                 }
                 // UIDs that vanished between SEARCH and FETCH are passed over.
-                let last = *chunk.last().expect("chunks are never empty");
                 decoding = Some((s.spawn(move || decode(fetched)), last));
-            }
+                Ok(())
+            })?;
             match decoding.take() {
                 Some((batch, last)) => self.record_batch(batch, last, cursor, noticed),
                 None => Ok(()),

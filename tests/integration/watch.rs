@@ -235,6 +235,50 @@ fn a_large_message_is_announced_without_downloading_it_whole() {
 /// A multipart message whose first text part is longer than the body's
 /// first bytes, an HTML-only one, and a base64 one: each has a preview of
 /// its text.
+/// A catch-up asks for the next batch before it reads the last; a batch's
+/// multipart mail whose text starts late has its text fetched on its own
+/// meanwhile, while the next batch's answers are already arriving. Each
+/// message comes once, in order, with its preview.
+#[test]
+fn a_catch_up_over_batches_of_mixed_mail_loses_nothing() {
+    let env = Env::new(&["INBOX"], "");
+    env.once();
+    let long_text = "The quarterly numbers are in. ".repeat(700);
+    let mut uids = Vec::new();
+    for i in 0..260 {
+        let raw = if i % 9 == 4 {
+            format!(
+                "From: ann@example.com\r\nSubject: long {i}\r\nMIME-Version: 1.0\r\n\
+                 Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\n\r\n{long_text}\r\n--b\r\n\
+                 Content-Type: application/pdf; name=r.pdf\r\n\r\nQUJD\r\n--b--\r\n"
+            )
+            .into_bytes()
+        } else {
+            simple_message(&format!("plain {i}"), "Nothing to see.")
+        };
+        uids.push(env.dovecot.append("INBOX", &raw));
+    }
+    let events = env.once();
+    let got: Vec<u64> = events
+        .iter()
+        .filter(|e| e["type"] == "message.received")
+        .map(|e| e["uid"].as_u64().unwrap())
+        .collect();
+    let want: Vec<u64> = uids.iter().map(|&u| u64::from(u)).collect();
+    assert_eq!(got, want, "every message once, in order");
+    for e in events.iter().filter(|e| e["type"] == "message.received") {
+        let subject = e["subject"].as_str().unwrap();
+        let preview = e["preview"].as_str().unwrap_or_default();
+        let expected = if subject.starts_with("long") {
+            "The quarterly numbers are in."
+        } else {
+            "Nothing to see."
+        };
+        assert!(preview.starts_with(expected), "{subject}: {preview:?}");
+    }
+}
+
 #[test]
 fn long_multipart_and_html_only_mail_have_a_preview() {
     let env = Env::new(&["INBOX"], "");

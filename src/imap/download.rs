@@ -1,0 +1,208 @@
+//! Fetching what an event needs of new messages: flags, size,
+//! BODYSTRUCTURE, the header and the body's first bytes, and, for a
+//! multipart message whose first text part starts past those bytes, that
+//! part's start on its own.
+//!
+//! A catch-up fetches in batches, and asks for the next batch before it
+//! reads the last one: the server prepares one while mailreactor reads the
+//! other, and no batch waits a round trip. At most two batches are asked
+//! for at a time, so memory stays bounded however long the backlog.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use imap_proto::types::{Response, SectionPath};
+
+use super::fetch::Attrs;
+use super::structure::{self, TextPartRef};
+use super::{ChangeSupport, Connection, ImapError, uid_set};
+use crate::message::{BODY_PREFIX, FETCH_LIMIT, Fetched, PART_PREFIX, TextPart};
+
+/// Batches asked for and not yet read, at most.
+const IN_FLIGHT: usize = 2;
+
+impl Connection {
+    /// Fetches what an event needs of each UID.
+    pub fn fetch(&mut self, uids: &[u32]) -> Result<Vec<Fetched>, ImapError> {
+        let mut out = Vec::new();
+        self.fetch_batches(uids, uids.len().max(1), |_, fetched| {
+            out = fetched;
+            Ok::<(), ImapError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Fetches `uids` (ascending) in batches of `batch`, and hands each
+    /// batch to `each` in order, with the batch's last UID (a UID that
+    /// vanished meanwhile is simply not in it). The next batch is asked for
+    /// before this one is read.
+    pub fn fetch_batches<E: From<ImapError>>(
+        &mut self,
+        uids: &[u32],
+        batch: usize,
+        mut each: impl FnMut(u32, Vec<Fetched>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let chunks: Vec<&[u32]> = uids.chunks(batch).collect();
+        let query = self.fetch_query();
+        let command = |chunk: &[u32]| format!("UID FETCH {} {query}", uid_set(chunk));
+        // Tags of batches asked for and not yet read, with their index.
+        let mut asked: VecDeque<(String, usize)> = VecDeque::new();
+        let mut next = 0;
+        let mut got = Collected::default();
+        for (i, chunk) in chunks.iter().enumerate() {
+            while next < chunks.len() && next < i + IN_FLIGHT {
+                asked.push_back((self.wire.send(&command(chunks[next]))?, next));
+                next += 1;
+            }
+            // Answers to this batch and to those asked for after it.
+            let last_asked = chunks[next - 1];
+            let window = (chunk[0], last_asked[last_asked.len() - 1]);
+            let read = (|| {
+                if asked.front().is_some_and(|(_, n)| *n == i) {
+                    let (tag, _) = asked.pop_front().expect("just looked");
+                    self.wire.finish(&tag, &mut |r| got.take(r, uids, window))?;
+                }
+                let (mut out, parts) = got.split_off(chunk);
+                if !parts.is_empty() {
+                    // Text parts are fetched with nothing else asked for:
+                    // each tagged answer must be the one awaited. The
+                    // batches asked for are read first.
+                    for (tag, _) in asked.drain(..) {
+                        self.wire.finish(&tag, &mut |r| got.take(r, uids, window))?;
+                    }
+                    self.fetch_text_parts(&mut out, parts)?;
+                }
+                Ok(out)
+            })();
+            let result = read
+                .map_err(E::from)
+                .and_then(|out| each(*chunk.last().expect("chunks are never empty"), out));
+            if let Err(e) = result {
+                // Read what is still coming, so the connection can go on.
+                for (tag, _) in asked {
+                    let _ = self
+                        .wire
+                        .finish(&tag, &mut |r| matches!(r, Response::Fetch(..)));
+                }
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn fetch_query(&self) -> String {
+        let modseq = if self.support == ChangeSupport::None {
+            ""
+        } else {
+            " MODSEQ"
+        };
+        format!(
+            "(UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER]<0.{}> BODY.PEEK[TEXT]<0.{}>{modseq})",
+            FETCH_LIMIT - BODY_PREFIX,
+            BODY_PREFIX
+        )
+    }
+
+    /// Fetches the first [`PART_PREFIX`] bytes of each text part in `parts`
+    /// (one command per section number) into `out`.
+    fn fetch_text_parts(
+        &mut self,
+        out: &mut [Fetched],
+        mut parts: Vec<(u32, TextPartRef)>,
+    ) -> Result<(), ImapError> {
+        parts.sort_by(|a, b| a.1.section.cmp(&b.1.section).then(a.0.cmp(&b.0)));
+        for group in parts.chunk_by(|a, b| a.1.section == b.1.section) {
+            let section = &group[0].1.section;
+            let name: Vec<String> = section.iter().map(u32::to_string).collect();
+            let group_uids: Vec<u32> = group.iter().map(|(uid, _)| *uid).collect();
+            let query = format!("(UID BODY.PEEK[{}]<0.{PART_PREFIX}>)", name.join("."));
+            let command = format!("UID FETCH {} {query}", uid_set(&group_uids));
+            let path = SectionPath::Part(section.clone(), None);
+            self.wire.run(&command, |r| {
+                let Response::Fetch(_, attrs) = r else {
+                    return false;
+                };
+                let f = Attrs(attrs);
+                let (Some(uid), Some(bytes)) = (f.uid(), f.section(&path)) else {
+                    return false;
+                };
+                let Some((_, part)) = group.iter().find(|(u, _)| *u == uid) else {
+                    return false;
+                };
+                if let Ok(i) = out.binary_search_by_key(&uid, |m| m.uid) {
+                    out[i].text_part = Some(TextPart {
+                        subtype: part.subtype.clone(),
+                        charset: part.charset.clone(),
+                        encoding: part.encoding.clone(),
+                        bytes: bytes[..bytes.len().min(PART_PREFIX as usize)].to_vec(),
+                    });
+                }
+                true
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Messages read and not yet handed on, with the text parts still to fetch.
+#[derive(Default)]
+struct Collected {
+    fetched: BTreeMap<u32, Fetched>,
+    parts: BTreeMap<u32, TextPartRef>,
+}
+
+impl Collected {
+    /// Takes `r` if it answers the fetch of a UID in `uids` within
+    /// `window` (first and last UID, inclusive).
+    fn take(&mut self, r: &Response<'_>, uids: &[u32], window: (u32, u32)) -> bool {
+        let Response::Fetch(_, attrs) = r else {
+            return false;
+        };
+        let f = Attrs(attrs);
+        // A flag change the server tells on its own has no header.
+        let (Some(uid), Some(header)) = (f.uid(), f.header()) else {
+            return false;
+        };
+        if uid < window.0 || uid > window.1 || uids.binary_search(&uid).is_err() {
+            return false;
+        }
+        let structure = f.bodystructure();
+        // A first text part that reaches past the body prefix is fetched
+        // on its own, for the preview.
+        if let Some(part) = structure.and_then(structure::text_part)
+            && part.end_estimate > u64::from(BODY_PREFIX)
+        {
+            self.parts.insert(uid, part);
+        }
+        self.fetched.insert(
+            uid,
+            Fetched {
+                uid,
+                size: f.size(),
+                flags: f.flags(),
+                header: header.to_vec(),
+                text: f.text().unwrap_or_default().to_vec(),
+                attachments: structure.map(structure::attachments).unwrap_or_default(),
+                modseq: f.modseq(),
+                text_part: None,
+            },
+        );
+        true
+    }
+
+    /// Takes out what was read of `chunk` (ascending), in UID order, and
+    /// its text parts still to fetch.
+    fn split_off(&mut self, chunk: &[u32]) -> (Vec<Fetched>, Vec<(u32, TextPartRef)>) {
+        let after = chunk.last().expect("chunks are never empty").checked_add(1);
+        let (rest, rest_parts) = match after {
+            Some(after) => (self.fetched.split_off(&after), self.parts.split_off(&after)),
+            None => Default::default(),
+        };
+        let out = std::mem::replace(&mut self.fetched, rest)
+            .into_values()
+            .collect();
+        let parts = std::mem::replace(&mut self.parts, rest_parts)
+            .into_iter()
+            .collect();
+        (out, parts)
+    }
+}
