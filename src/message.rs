@@ -57,27 +57,35 @@ impl TextPart {
     /// one line and cut to [`PREVIEW_CHARS`].
     fn preview(&self) -> Option<String> {
         let charset = self.charset.as_deref().unwrap_or("us-ascii");
-        part_preview(&self.subtype, Some(charset), &self.encoding, &self.bytes)
+        let mut bytes = self.bytes.as_slice();
+        if bytes.len() >= PART_PREFIX as usize {
+            bytes = cut_at_line(bytes, &self.encoding).unwrap_or(bytes);
+        }
+        part_preview(&self.subtype, Some(charset), &self.encoding, bytes)
     }
 }
 
-/// The preview of a text part's first `bytes` (as stored: transfer-encoded),
+/// The start of a text part cut short, ending at a line so that no base64
+/// quad or quoted-printable escape is split; `None` if it has no line end
+/// (and is not base64, which can be cut at any quad).
+fn cut_at_line<'a>(bytes: &'a [u8], encoding: &str) -> Option<&'a [u8]> {
+    if let Some(end) = bytes.iter().rposition(|&b| b == b'\n') {
+        Some(&bytes[..end + 1])
+    } else if encoding.eq_ignore_ascii_case("base64") {
+        Some(&bytes[..bytes.len() - bytes.len() % 4])
+    } else {
+        None
+    }
+}
+
+/// The preview of a text part's `bytes` (as stored: transfer-encoded),
 /// given its subtype, charset (`None`: none declared) and transfer encoding.
 fn part_preview(
     subtype: &str,
     charset: Option<&str>,
     encoding: &str,
-    mut bytes: &[u8],
+    bytes: &[u8],
 ) -> Option<String> {
-    if bytes.len() >= PART_PREFIX as usize {
-        // Cut short: end at a line, so no base64 quad or quoted-printable
-        // escape is split.
-        if let Some(end) = bytes.iter().rposition(|&b| b == b'\n') {
-            bytes = &bytes[..end + 1];
-        } else if encoding.eq_ignore_ascii_case("base64") {
-            bytes = &bytes[..bytes.len() - bytes.len() % 4];
-        }
-    }
     let keep = |s: &str| -> String {
         s.chars()
             .filter(|c| c.is_ascii_alphanumeric() || "-_.+".contains(*c))
@@ -207,12 +215,12 @@ pub fn decode(uidvalidity: u32, fetched: Fetched) -> MessageInfo {
     info
 }
 
-/// The preview of a body that is one plain text part, from its first
-/// [`PART_PREFIX`] bytes only: most of a catch-up's decoding went into
-/// text a preview never shows. `None` for any other body (a multipart's or
-/// an HTML body's text can come after more than that), and when the start
-/// gives fewer than [`PREVIEW_CHARS`] characters: then the whole prefix is
-/// decoded, so the preview is the same either way.
+/// The preview of a body that is one plain text part, from its first KiB
+/// (or [`PART_PREFIX`] bytes, when that gives too little): most of a
+/// catch-up's decoding went into text a preview never shows. `None` for any
+/// other body (a multipart's or an HTML body's text can come later), and
+/// when the start gives fewer than [`PREVIEW_CHARS`] characters: then the
+/// whole prefix is decoded, so the preview is the same either way.
 fn plain_preview(head: &mail_parser::Message, text: &[u8]) -> Option<String> {
     use mail_parser::MimeHeaders;
     let (charset, plain) = match head.content_type() {
@@ -227,11 +235,19 @@ fn plain_preview(head: &mail_parser::Message, text: &[u8]) -> Option<String> {
     let known = ["7bit", "8bit", "binary", "quoted-printable", "base64"]
         .iter()
         .any(|e| encoding.eq_ignore_ascii_case(e));
-    if !plain || !known || text.len() <= PART_PREFIX as usize {
+    if !plain || !known {
         return None;
     }
-    part_preview("plain", charset, encoding, &text[..PART_PREFIX as usize])
-        .filter(|p| p.chars().count() >= PREVIEW_CHARS)
+    // 1 KiB is enough for most; 4 KiB for text that starts with much
+    // white space or many escapes.
+    [1024, PART_PREFIX as usize]
+        .into_iter()
+        .filter(|&n| text.len() > n)
+        .find_map(|n| {
+            let start = cut_at_line(&text[..n], encoding)?;
+            part_preview("plain", charset, encoding, start)
+                .filter(|p| p.chars().count() >= PREVIEW_CHARS)
+        })
 }
 
 /// Decodes a whole raw message the way a fetch would see it: the header
@@ -449,7 +465,13 @@ mod tests {
         let m = decode(1, fetched(h, &t));
         assert!(m.preview.as_deref().unwrap().starts_with("ééé hello"));
         assert_eq!(m.preview, whole(h, &t));
-        // A start of blank lines: the rest of the prefix is decoded too.
+        // Text after 1 KiB of blank lines, and after 4 KiB: the next
+        // longer start is decoded.
+        let h = "Subject: late\r\n\r\n";
+        let t = format!("{}{}", "\r\n".repeat(700), "Later text.\r\n".repeat(400));
+        let m = decode(1, fetched(h, &t));
+        assert!(m.preview.as_deref().unwrap().starts_with("Later text."));
+        assert_eq!(m.preview, whole(h, &t));
         let t = format!("{}The text comes late.\r\n", "\r\n".repeat(3000));
         let m = decode(1, fetched("Subject: late\r\n\r\n", &t));
         assert_eq!(m.preview.as_deref(), Some("The text comes late."));
