@@ -32,7 +32,10 @@ pub fn server(extra: &str) -> Dovecot {
 pub struct Mr {
     child: Child,
     dir: Option<tempfile::TempDir>,
-    lines: Receiver<(Instant, Value)>,
+    /// Each stdout line, as read, with when it was read. The reading
+    /// thread does not parse it: a consumer on the same two cores should
+    /// take as little from mailreactor as a pipe to another process does.
+    lines: Receiver<(Instant, String)>,
     messages: usize,
 }
 
@@ -63,7 +66,19 @@ impl Mr {
     pub fn start_profile(text: &str, dir: tempfile::TempDir, args: &[&str]) -> Mr {
         let profile = dir.path().join("bench.toml");
         std::fs::write(&profile, text).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mailreactor"))
+        // MR_BENCH_WRAP (say `perf record -g -o mr.perf --`) runs each
+        // mailreactor under a profiler.
+        let wrap = std::env::var("MR_BENCH_WRAP").unwrap_or_default();
+        let mut words = wrap.split_whitespace();
+        let mut child = match words.next() {
+            Some(first) => {
+                let mut c = Command::new(first);
+                c.args(words).arg(env!("CARGO_BIN_EXE_mailreactor"));
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_mailreactor")),
+        };
+        let mut child = child
             .args(["watch", "--json", "-q", "-c"])
             .arg(&profile)
             .arg("--state-dir")
@@ -82,12 +97,9 @@ impl Mr {
             let mut line = String::new();
             while out.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
                 let at = Instant::now();
-                if let Ok(v) = serde_json::from_str(&line)
-                    && tx.send((at, v)).is_err()
-                {
+                if tx.send((at, std::mem::take(&mut line))).is_err() {
                     return;
                 }
-                line.clear();
             }
         });
         Mr {
@@ -118,10 +130,13 @@ impl Mr {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let (at, v) = self
+            let (at, line) = self
                 .lines
                 .recv_timeout(left)
                 .unwrap_or_else(|_| panic!("mailreactor: no {what} within {PATIENCE:?}"));
+            let Ok(v) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
             if v["type"] == "message.received" {
                 self.messages += 1;
             }
@@ -152,13 +167,13 @@ impl Mr {
         let mut last = Instant::now();
         while self.messages < n {
             let left = deadline.saturating_duration_since(Instant::now());
-            let (at, v) = self.lines.recv_timeout(left).unwrap_or_else(|_| {
+            let (at, line) = self.lines.recv_timeout(left).unwrap_or_else(|_| {
                 panic!(
                     "only {} of {n} message events within {patience:?}",
                     self.messages
                 )
             });
-            if v["type"] == "message.received" {
+            if is_message(&line) {
                 self.messages += 1;
                 last = at;
             }
@@ -168,8 +183,8 @@ impl Mr {
 
     /// Message events so far (after a moment for stragglers).
     pub fn messages_seen(&mut self) -> usize {
-        while let Ok((_, v)) = self.lines.recv_timeout(Duration::from_millis(300)) {
-            if v["type"] == "message.received" {
+        while let Ok((_, line)) = self.lines.recv_timeout(Duration::from_millis(300)) {
+            if is_message(&line) {
                 self.messages += 1;
             }
         }
@@ -500,6 +515,17 @@ pub fn cpu_secs(pid: u32) -> f64 {
 /// server serves them; returns how long the fetches took and how many
 /// bytes of messages came.
 pub fn bare_fetch(port: u16, mailbox: &str, n: usize, batch: usize) -> (Duration, u64) {
+    bare_fetch_items(port, mailbox, n, batch, "(UID BODY.PEEK[])")
+}
+
+/// [`bare_fetch`], asking for `items` of each message.
+pub fn bare_fetch_items(
+    port: u16,
+    mailbox: &str,
+    n: usize,
+    batch: usize,
+    items: &str,
+) -> (Duration, u64) {
     let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_nodelay(true).unwrap();
     let mut w = stream.try_clone().unwrap();
@@ -537,7 +563,7 @@ pub fn bare_fetch(port: u16, mailbox: &str, n: usize, batch: usize) -> (Duration
     let (mut first, mut tag, mut bytes) = (1, 0, 0);
     while first <= n {
         let last = (first + batch - 1).min(n);
-        write!(w, "f{tag} FETCH {first}:{last} (UID BODY.PEEK[])\r\n").unwrap();
+        write!(w, "f{tag} FETCH {first}:{last} {items}\r\n").unwrap();
         bytes += until(&mut r, &format!("f{tag} "));
         first = last + 1;
         tag += 1;
@@ -650,4 +676,10 @@ impl Table {
             println!("| {} | {} | {} | {} |", r[0], r[1], r[2], r[3]);
         }
     }
+}
+
+/// Whether a line of `watch --json` is a `message.received` event, without
+/// parsing it (serde_json writes the event's fields without spaces).
+fn is_message(line: &str) -> bool {
+    line.contains("\"type\":\"message.received\"")
 }
