@@ -114,10 +114,9 @@ fn preview(msg: &mail_parser::Message) -> Option<String> {
     // into HTML and back (which cost most of a catch-up's time).
     let first = msg.text_body.first().and_then(|&i| msg.part(i));
     let text = match first.map(|p| &p.body) {
-        Some(PartType::Text(text)) => text.clone().into_owned(),
-        _ => html_text(&msg.body_html(0)?),
+        Some(PartType::Text(text)) => clean_prefix(text, PREVIEW_CHARS),
+        _ => clean_prefix(&html_text(&msg.body_html(0)?), PREVIEW_CHARS),
     };
-    let text = clean_prefix(&text, PREVIEW_CHARS);
     (!text.is_empty()).then_some(text)
 }
 
