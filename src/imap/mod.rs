@@ -324,7 +324,6 @@ impl Connection {
         };
         // DONE and its answer go with the normal I/O timeout.
         self.ctl.set_deadline(None);
-        self.ctl.take_timed_out();
         let wake = waited?;
         if wake == Wake::Stopped || self.stop.is_set() {
             return Ok(Wake::Stopped);

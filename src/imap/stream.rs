@@ -9,7 +9,6 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,8 +23,6 @@ pub(crate) enum Inner {
 pub struct Control {
     deadline: Mutex<Option<Instant>>,
     stop: Shutdown,
-    /// Set when a read outside IDLE timed out: the server went silent.
-    timed_out: AtomicBool,
     /// The server's certificate, kept at the handshake for `check`.
     peer: Mutex<Option<Peer>>,
 }
@@ -65,7 +62,6 @@ impl Control {
         Arc::new(Control {
             deadline: Mutex::new(None),
             stop,
-            timed_out: AtomicBool::new(false),
             peer: Mutex::new(None),
         })
     }
@@ -81,11 +77,6 @@ impl Control {
 
     pub fn peer(&self) -> Option<Peer> {
         self.peer.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// Whether a read timed out since the last call.
-    pub fn take_timed_out(&self) -> bool {
-        self.timed_out.swap(false, Ordering::Relaxed)
     }
 
     fn deadline(&self) -> Option<Instant> {
@@ -186,13 +177,10 @@ impl Stream {
         let Some(deadline) = self.ctl.deadline() else {
             self.set_timeout(self.io_timeout)?;
             return self.read_inner(buf).map_err(|e| match e.kind() {
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-                    self.ctl.timed_out.store(true, Ordering::Relaxed);
-                    timed_out(&format!(
-                        "no answer from the server within {} s: the connection is dead",
-                        self.io_timeout.as_secs()
-                    ))
-                }
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => timed_out(&format!(
+                    "no answer from the server within {} s: the connection is dead",
+                    self.io_timeout.as_secs()
+                )),
                 _ => e,
             });
         };
