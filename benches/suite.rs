@@ -13,6 +13,9 @@
 mod dovecot;
 #[path = "support/mod.rs"]
 mod support;
+// The tests' reading of a process's connections.
+#[path = "../tests/integration/common/procfs.rs"]
+mod procfs;
 // The tests' private PostgreSQL.
 #[path = "../src/store/postgres/testdb.rs"]
 mod testdb;
@@ -366,7 +369,7 @@ fn idle(table: &mut Table) {
         }
         let (own, libs, anon) = support::rss_breakdown(*pid);
         let mb = |kb: u64| kb as f64 / 1024.0;
-        let conns = support::connections(*pid, server.port);
+        let conns = procfs::connections(*pid, server.port);
         let mut note = format!(
             "{conns} connection{}, {threads} threads; {cpu:.3} CPU-s in 60 s; resident: own code \
              {:.1} MB, libraries {:.1} MB, heap and stacks {:.1} MB",

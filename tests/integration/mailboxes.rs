@@ -5,35 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::common::dovecot::simple_message;
+use crate::common::procfs::connections;
 use crate::common::{Env, PATIENCE, Watch, received, server};
-
-/// Established TCP connections from process `pid` to loopback `port`.
-fn connections(pid: u32, port: u16) -> usize {
-    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter_map(|l| {
-            let l = l.to_string_lossy().to_string();
-            Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
-        })
-        .collect();
-    let mut n = 0;
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let text = std::fs::read_to_string(table).unwrap_or_default();
-        for line in text.lines().skip(1) {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let remote_port = f[2].rsplit(':').next().unwrap();
-            let established = f[3] == "01";
-            if established
-                && u16::from_str_radix(remote_port, 16).unwrap() == port
-                && inodes.iter().any(|i| i == f[9])
-            {
-                n += 1;
-            }
-        }
-    }
-    n
-}
 
 /// How many message.received each mailbox got.
 fn per_mailbox(events: &[serde_json::Value]) -> BTreeMap<String, usize> {

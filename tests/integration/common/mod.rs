@@ -9,6 +9,7 @@ pub mod pg_private;
 /// A private PostgreSQL for the shared-store tests: the unit tests' helper.
 #[path = "../../../src/store/postgres/testdb.rs"]
 pub mod postgres;
+pub mod procfs;
 pub mod prometheus;
 pub mod proxy;
 pub mod redis;
