@@ -73,18 +73,23 @@ impl Connection {
                 }
                 Ok(out)
             })();
-            let result = read
-                .map_err(E::from)
-                .and_then(|out| each(*chunk.last().expect("chunks are never empty"), out));
-            if let Err(e) = result {
-                // Read what is still coming, so the connection can go on.
-                for (tag, _) in asked {
-                    let _ = self
-                        .wire
-                        .finish(&tag, &mut |r| matches!(r, Response::Fetch(..)));
-                }
-                return Err(e);
+            // After a refusal or a failed hand-on the connection goes on:
+            // what is still coming is read first. After a failed read it is
+            // no use waiting for more.
+            let failed = match read {
+                Ok(out) => match each(*chunk.last().expect("chunks are never empty"), out) {
+                    Ok(()) => continue,
+                    Err(e) => e,
+                },
+                Err(e @ ImapError::Refused { .. }) => E::from(e),
+                Err(e) => return Err(E::from(e)),
+            };
+            for (tag, _) in asked {
+                let _ = self
+                    .wire
+                    .finish(&tag, &mut |r| matches!(r, Response::Fetch(..)));
             }
+            return Err(failed);
         }
         Ok(())
     }
