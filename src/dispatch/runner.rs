@@ -110,7 +110,7 @@ impl Runner {
         let mut dead_in_a_row = 0u32;
         let mut last_start: Option<Instant> = None;
         loop {
-            self.flush_ack();
+            self.flush_ack().await;
             let next = tokio::select! {
                 biased;
                 Some(done) = inflight.join_next(), if !inflight.is_empty() => {
@@ -156,7 +156,7 @@ impl Runner {
         while let Some(done) = inflight.join_next().await {
             self.finished(done, &mut dead_in_a_row).await;
         }
-        self.flush_ack();
+        self.flush_ack().await;
     }
 
     /// Adds to `batch` what arrives while debouncing or held back by
@@ -334,17 +334,17 @@ impl Runner {
         }
     }
 
-    /// Moves the delivery cursor up to the first unfinished event. The
-    /// store does it in order with everything else; nobody waits for it.
-    fn flush_ack(&mut self) {
+    /// Moves the delivery cursor up to the first unfinished event, and
+    /// waits until the store has it: the next delivery starts only then, so
+    /// a crash repeats at most the deliveries that were in flight, never
+    /// ones that had finished while their cursor update waited its turn.
+    async fn flush_ack(&mut self) {
         let upto = self.outstanding.first().map_or(self.read, |s| s - 1);
         if upto > self.acked {
             let name = self.key.clone();
-            self.store.send(move |b| {
-                if let Err(e) = b.ack(&name, upto) {
-                    tracing::error!("{name}: cannot record delivery: {e}");
-                }
-            });
+            if let Err(e) = self.store.call(move |b| b.ack(&name, upto)).await {
+                tracing::error!("{}: cannot record delivery: {e}", self.key);
+            }
             self.acked = upto;
         }
     }
