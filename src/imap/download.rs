@@ -21,16 +21,6 @@ use crate::message::{BODY_PREFIX, FETCH_LIMIT, Fetched, PART_PREFIX, TextPart};
 const IN_FLIGHT: usize = 2;
 
 impl Connection {
-    /// Fetches what an event needs of each UID.
-    pub fn fetch(&mut self, uids: &[u32]) -> Result<Vec<Fetched>, ImapError> {
-        let mut out = Vec::new();
-        self.fetch_batches(uids, uids.len().max(1), |_, fetched| {
-            out = fetched;
-            Ok::<(), ImapError>(())
-        })?;
-        Ok(out)
-    }
-
     /// Fetches `uids` (ascending) in batches of `batch`, and hands each
     /// batch to `each` in order, with the batch's last UID (a UID that
     /// vanished meanwhile is simply not in it). The next batch is asked for

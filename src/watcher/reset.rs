@@ -47,9 +47,8 @@ pub(super) fn recover(
                 .map(|(uid, _)| uid)
                 .collect();
             newer.sort_unstable();
-            for batch in newer.chunks(BATCH) {
-                let events: Vec<Event> = conn
-                    .fetch(batch)?
+            conn.fetch_batches(&newer, BATCH, |_, fetched| -> Result<(), Interrupt> {
+                let events: Vec<Event> = fetched
                     .into_iter()
                     .map(|f| {
                         Event::received(account, mailbox, message::decode(status.uidvalidity, f))
@@ -61,8 +60,8 @@ pub(super) fn recover(
                     mailbox: mailbox.clone(),
                     events,
                     done: None,
-                })?;
-            }
+                })
+            })?;
         }
     }
     tracing::warn!(
