@@ -5,6 +5,7 @@
 //! encodings); this module only chooses what to keep. Broken input never
 //! fails: whatever could be decoded is kept, the rest is `null` or `[]`.
 
+use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::{Addr, HeaderValue, MessageParser, PartType};
 
 use crate::event::{Address, Attachment, MessageInfo};
@@ -78,6 +79,14 @@ fn cut_at_line<'a>(bytes: &'a [u8], encoding: &str) -> Option<&'a [u8]> {
     }
 }
 
+/// A MIME token as it may go into a header we write: no quotes, no
+/// separators.
+fn keep(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "-_.+".contains(*c))
+        .collect()
+}
+
 /// The preview of a text part's `bytes` (as stored: transfer-encoded),
 /// given its subtype, charset (`None`: none declared) and transfer encoding.
 fn part_preview(
@@ -86,11 +95,33 @@ fn part_preview(
     encoding: &str,
     bytes: &[u8],
 ) -> Option<String> {
-    let keep = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_ascii_alphanumeric() || "-_.+".contains(*c))
-            .collect()
-    };
+    if subtype.eq_ignore_ascii_case("plain")
+        && ["7bit", "8bit", "binary"]
+            .iter()
+            .any(|e| encoding.eq_ignore_ascii_case(e))
+    {
+        // Text as stored: only its charset to undo. This is what
+        // mail-parser does with such a part (a charset it knows, or else
+        // UTF-8 with errors replaced), without building a message around
+        // it: most of a catch-up's decoding went into that.
+        let decoder = charset.and_then(|c| charset_decoder(keep(c).as_bytes()));
+        let text = match decoder {
+            Some(decode) => clean_prefix(&decode(bytes), PREVIEW_CHARS),
+            None => clean_prefix(&String::from_utf8_lossy(bytes), PREVIEW_CHARS),
+        };
+        return (!text.is_empty()).then_some(text);
+    }
+    parsed_preview(subtype, charset, encoding, bytes)
+}
+
+/// [`part_preview`] by way of mail-parser: the part made a message of its
+/// own and parsed.
+fn parsed_preview(
+    subtype: &str,
+    charset: Option<&str>,
+    encoding: &str,
+    bytes: &[u8],
+) -> Option<String> {
     let charset = charset
         .map(|c| format!("; charset=\"{}\"", keep(c)))
         .unwrap_or_default();
@@ -474,6 +505,45 @@ mod tests {
         let t = format!("{}The text comes late.\r\n", "\r\n".repeat(3000));
         let m = decode(1, fetched("Subject: late\r\n\r\n", &t));
         assert_eq!(m.preview.as_deref(), Some("The text comes late."));
+    }
+
+    /// Plain text that is stored as it is gets the same preview without
+    /// mail-parser as with it, whatever its charset and bytes.
+    #[test]
+    fn plain_text_as_stored_previews_as_mail_parser_would() {
+        let charsets = [
+            None,
+            Some("utf-8"),
+            Some("UTF8"),
+            Some("us-ascii"),
+            Some("iso-8859-1"),
+            Some("windows-1252"),
+            Some("koi8-r"),
+            Some("shift_jis"),
+            Some("no-such-charset"),
+            Some("\"utf-8\"; format=flowed"),
+        ];
+        let texts: [&[u8]; 7] = [
+            b"",
+            b"\r\n\r\n  \t\r\n",
+            b"Hello, world.\r\nSecond line.\r\n",
+            "Grüße aus Köln, 東京から\r\n".as_bytes(),
+            b"Caf\xe9 \xff\xfe broken \xc3 utf-8 \x00 nul \x1b[31m escape\r\n",
+            b"\x93quoted\x94 \x85 \x80uro",
+            b"no line end at all",
+        ];
+        for charset in charsets {
+            for encoding in ["7bit", "8BIT", "binary"] {
+                for text in texts {
+                    assert_eq!(
+                        part_preview("plain", charset, encoding, text),
+                        parsed_preview("plain", charset, encoding, text),
+                        "{charset:?} {encoding} {:?}",
+                        String::from_utf8_lossy(text)
+                    );
+                }
+            }
+        }
     }
 
     #[test]
