@@ -326,7 +326,15 @@ impl Event {
 
     /// One JSON line, without the newline.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("events always serialise")
+        let mut out = Vec::with_capacity(1024);
+        self.write_json(&mut out);
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// [`Event::to_json`] appended to `out`, which can be reused from one
+    /// event to the next (a batch costs one buffer, not one per event).
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        serde_json::to_writer(out, self).expect("events always serialise");
     }
 }
 

@@ -42,16 +42,18 @@ impl StdoutSink {
     /// task only, never the daemon or the other sinks.
     async fn write(&self, events: &[Arc<Event>]) -> Result<(), SinkError> {
         use tokio::io::AsyncWriteExt;
-        let mut text = String::new();
+        let mut text = Vec::with_capacity(events.len() * 1024);
         for event in events {
             match self.format {
-                Format::Json => text.push_str(&event.to_json()),
-                Format::Human => text.push_str(&crate::text::terminal_safe(&human(event))),
+                Format::Json => event.write_json(&mut text),
+                Format::Human => {
+                    text.extend_from_slice(crate::text::terminal_safe(&human(event)).as_bytes())
+                }
             }
-            text.push('\n');
+            text.push(b'\n');
         }
         let mut out = tokio::io::stdout();
-        out.write_all(text.as_bytes()).await.map_err(map_io)?;
+        out.write_all(&text).await.map_err(map_io)?;
         out.flush().await.map_err(map_io)
     }
 }

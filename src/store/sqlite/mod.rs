@@ -171,7 +171,12 @@ impl Backend for Sqlite {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .map_err(sql)?;
+            // One buffer for the batch's JSON, not one string per event.
+            let mut json = Vec::with_capacity(1024);
             for (i, e) in events.iter().enumerate() {
+                json.clear();
+                e.write_json(&mut json);
+                let json = std::str::from_utf8(&json).expect("JSON is UTF-8");
                 let n = insert
                     .execute(params![
                         e.id,
@@ -179,7 +184,7 @@ impl Backend for Sqlite {
                         e.time,
                         e.account,
                         e.mailbox,
-                        e.to_json()
+                        json
                     ])
                     .map_err(sql)?;
                 if n == 1 {
@@ -275,12 +280,13 @@ impl Backend for Sqlite {
 
     /// Marks everything up to `seq` as delivered to `sink`.
     fn ack(&mut self, sink: &str, seq: i64) -> Result<(), StoreError> {
+        // Once per delivery: the statement is prepared once.
         self.conn
-            .execute(
+            .prepare_cached(
                 "INSERT INTO delivery (sink, seq) VALUES (?1, ?2)
                  ON CONFLICT (sink) DO UPDATE SET seq = MAX(seq, excluded.seq)",
-                params![sink, seq],
             )
+            .and_then(|mut s| s.execute(params![sink, seq]))
             .map(|_| ())
             .map_err(|e| self.sql(e))
     }
