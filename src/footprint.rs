@@ -94,10 +94,19 @@ mod tests {
             "p",
         )
         .unwrap();
-        let before = resident_code_kb();
-        assert!(super::trim_code() > 0);
-        let after = resident_code_kb();
-        assert!(after < before / 2, "{before} kB → {after} kB");
+        // Other tests run on other threads meanwhile and bring back the
+        // code they run: one of a few tries must see most pages gone.
+        let tries: Vec<(u64, u64)> = (0..5)
+            .map(|_| {
+                let before = resident_code_kb();
+                assert!(super::trim_code() > 0);
+                (before, resident_code_kb())
+            })
+            .collect();
+        assert!(
+            tries.iter().any(|(before, after)| after < &(before / 2)),
+            "resident code before → after, in kB: {tries:?}"
+        );
         // And it runs as before.
         assert_eq!(profile.accounts[0].name, "a");
         assert!(format!("{:?}", profile.accounts[0].mailboxes).contains("INBOX"));
