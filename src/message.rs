@@ -10,10 +10,14 @@ use mail_parser::{Addr, HeaderValue, MessageParser, PartType};
 
 use crate::event::{Address, Attachment, MessageInfo};
 
+/// A message's first bytes, fetched in one piece: the header and the start
+/// of the body of nearly all mail.
+pub const PREFIX: u32 = 24 * 1024;
 /// At most this much of a message is downloaded: its header up to
-/// `FETCH_LIMIT - BODY_PREFIX`, and the first `BODY_PREFIX` of its body.
+/// `FETCH_LIMIT - BODY_PREFIX`, and the first `BODY_PREFIX` of its body
+/// (for a header longer than [`PREFIX`], fetched apart).
 pub const FETCH_LIMIT: u32 = 256 * 1024;
-/// The part of the body fetched for the preview.
+/// At most this much of the body is kept for the preview.
 pub const BODY_PREFIX: u32 = 16 * 1024;
 
 /// How much of the first text part is fetched on its own, for a preview of
@@ -284,13 +288,7 @@ fn plain_preview(head: &mail_parser::Message, text: &[u8]) -> Option<String> {
 /// (cut at the fetch limit) and the first bytes of the body. For fuzzing,
 /// benchmarks and tools that hold the message itself.
 pub fn decode_raw(uidvalidity: u32, uid: u32, raw: &[u8]) -> MessageInfo {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| i + 4)
-        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| i + 2))
-        .unwrap_or(raw.len());
-    let (header, text) = raw.split_at(split);
+    let (header, text) = raw.split_at(header_end(raw).unwrap_or(raw.len()));
     let header_cap = (FETCH_LIMIT - BODY_PREFIX) as usize;
     let text_cap = BODY_PREFIX as usize;
     decode(
@@ -303,6 +301,19 @@ pub fn decode_raw(uidvalidity: u32, uid: u32, raw: &[u8]) -> MessageInfo {
             ..Default::default()
         },
     )
+}
+
+/// Where a message's header ends: just after the empty line that ends it
+/// (CRLF, or a bare LF); `None` if `raw` holds no empty line.
+pub fn header_end(raw: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    loop {
+        match raw.get(at..)? {
+            [b'\r', b'\n', ..] => return Some(at + 2),
+            [b'\n', ..] => return Some(at + 1),
+            line => at += line.iter().position(|&b| b == b'\n')? + 1,
+        }
+    }
 }
 
 /// Collapses runs of white space (including line breaks) to one space and
@@ -505,6 +516,17 @@ mod tests {
         let t = format!("{}The text comes late.\r\n", "\r\n".repeat(3000));
         let m = decode(1, fetched("Subject: late\r\n\r\n", &t));
         assert_eq!(m.preview.as_deref(), Some("The text comes late."));
+    }
+
+    #[test]
+    fn a_header_ends_at_its_first_empty_line() {
+        assert_eq!(header_end(b"A: b\r\n\r\nbody\r\n\r\nmore"), Some(8));
+        assert_eq!(header_end(b"A: b\nC: d\n\nbody"), Some(11));
+        assert_eq!(header_end(b"A: b\r\n folded\r\n\r\n"), Some(17));
+        assert_eq!(header_end(b"\r\nno header"), Some(2));
+        assert_eq!(header_end(b"A: b\r\nC: d\r\n"), None);
+        assert_eq!(header_end(b"A: b\r\nC: cut sh"), None);
+        assert_eq!(header_end(b""), None);
     }
 
     /// Plain text that is stored as it is gets the same preview without

@@ -1,7 +1,10 @@
 //! Fetching what an event needs of new messages: flags, size,
-//! BODYSTRUCTURE, the header and the body's first bytes, and, for a
-//! multipart message whose first text part starts past those bytes, that
-//! part's start on its own.
+//! BODYSTRUCTURE and the message's first [`PREFIX`] bytes (its header and
+//! the start of its body, as one section: that costs the server less than
+//! the two asked for apart). Afterwards, for the rare header longer than
+//! that, the header and the body's start apart; and for a multipart message
+//! whose first text part starts past what came, that part's start on its
+//! own.
 //!
 //! A catch-up fetches in batches, and asks for the next batch before it
 //! reads the last one: the server prepares one while mailreactor reads the
@@ -15,7 +18,9 @@ use imap_proto::types::{Response, SectionPath};
 use super::fetch::Attrs;
 use super::structure::{self, TextPartRef};
 use super::{ChangeSupport, Connection, ImapError, uid_set};
-use crate::message::{BODY_PREFIX, FETCH_LIMIT, Fetched, PART_PREFIX, TextPart};
+use crate::message::{
+    BODY_PREFIX, FETCH_LIMIT, Fetched, PART_PREFIX, PREFIX, TextPart, header_end,
+};
 
 /// Batches asked for and not yet read, at most.
 const IN_FLIGHT: usize = 2;
@@ -51,15 +56,15 @@ impl Connection {
                     let (tag, _) = asked.pop_front().expect("just looked");
                     self.wire.finish(&tag, &mut |r| got.take(r, uids, window))?;
                 }
-                let (mut out, parts) = got.split_off(chunk);
-                if !parts.is_empty() {
-                    // Text parts are fetched with nothing else asked for:
-                    // each tagged answer must be the one awaited. The
-                    // batches asked for are read first.
+                let (mut out, later) = got.split_off(chunk);
+                if !later.is_empty() {
+                    // What a batch needs afterwards is fetched with nothing
+                    // else asked for: each tagged answer must be the one
+                    // awaited. The batches asked for are read first.
                     for (tag, _) in asked.drain(..) {
                         self.wire.finish(&tag, &mut |r| got.take(r, uids, window))?;
                     }
-                    self.fetch_text_parts(&mut out, parts)?;
+                    self.fetch_later(&mut out, later)?;
                 }
                 Ok(out)
             })();
@@ -90,11 +95,66 @@ impl Connection {
         } else {
             " MODSEQ"
         };
-        format!(
-            "(UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[HEADER]<0.{}> BODY.PEEK[TEXT]<0.{}>{modseq})",
-            FETCH_LIMIT - BODY_PREFIX,
-            BODY_PREFIX
-        )
+        format!("(UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[]<0.{PREFIX}>{modseq})")
+    }
+
+    /// What a batch still needs once its answers are in: long headers
+    /// first (what came of their body decides whether a text part is
+    /// needed), then text parts.
+    fn fetch_later(&mut self, out: &mut [Fetched], later: Later) -> Result<(), ImapError> {
+        let mut parts = later.parts;
+        if !later.long.is_empty() {
+            self.fetch_long_headers(out, &later.long)?;
+            for (uid, part) in later.long {
+                let Ok(i) = out.binary_search_by_key(&uid, |m| m.uid) else {
+                    continue;
+                };
+                // The server sends less than asked only where the body ends.
+                let complete = out[i].text.len() < BODY_PREFIX as usize;
+                if let Some(part) = part.filter(|p| needs_part(p, &out[i].text, complete)) {
+                    parts.push((uid, part));
+                }
+            }
+            parts.sort_by_key(|(uid, _)| *uid);
+        }
+        if !parts.is_empty() {
+            self.fetch_text_parts(out, parts)?;
+        }
+        Ok(())
+    }
+
+    /// Fetches the header (up to `FETCH_LIMIT - BODY_PREFIX`) and the
+    /// body's first [`BODY_PREFIX`] bytes of messages whose header did not
+    /// end within the first [`PREFIX`] bytes.
+    fn fetch_long_headers(
+        &mut self,
+        out: &mut [Fetched],
+        long: &[(u32, Option<TextPartRef>)],
+    ) -> Result<(), ImapError> {
+        let uids: Vec<u32> = long.iter().map(|(uid, _)| *uid).collect();
+        let command = format!(
+            "UID FETCH {} (UID BODY.PEEK[HEADER]<0.{}> BODY.PEEK[TEXT]<0.{BODY_PREFIX}>)",
+            uid_set(&uids),
+            FETCH_LIMIT - BODY_PREFIX
+        );
+        self.wire.run(&command, |r| {
+            let Response::Fetch(_, attrs) = r else {
+                return false;
+            };
+            let f = Attrs(attrs);
+            let (Some(uid), Some(header)) = (f.uid(), f.header()) else {
+                return false;
+            };
+            if uids.binary_search(&uid).is_err() {
+                return false;
+            }
+            if let Ok(i) = out.binary_search_by_key(&uid, |m| m.uid) {
+                out[i].header = header.to_vec();
+                out[i].text = f.text().unwrap_or_default().to_vec();
+            }
+            true
+        })?;
+        Ok(())
     }
 
     /// Fetches the first [`PART_PREFIX`] bytes of each text part in `parts`
@@ -138,11 +198,33 @@ impl Connection {
     }
 }
 
-/// Messages read and not yet handed on, with the text parts still to fetch.
+/// Messages read and not yet handed on, with what is still to fetch.
 #[derive(Default)]
 struct Collected {
     fetched: BTreeMap<u32, Fetched>,
     parts: BTreeMap<u32, TextPartRef>,
+    /// Messages whose header is longer than the first bytes, with their
+    /// text part (if the BODYSTRUCTURE names one).
+    long: BTreeMap<u32, Option<TextPartRef>>,
+}
+
+/// What a batch needs fetched once its answers are in, in UID order.
+#[derive(Default)]
+struct Later {
+    parts: Vec<(u32, TextPartRef)>,
+    long: Vec<(u32, Option<TextPartRef>)>,
+}
+
+impl Later {
+    fn is_empty(&self) -> bool {
+        self.parts.is_empty() && self.long.is_empty()
+    }
+}
+
+/// Whether a first text part must be fetched on its own for the preview:
+/// it reaches past the body's start in `text`, which is not the whole body.
+fn needs_part(part: &TextPartRef, text: &[u8], complete: bool) -> bool {
+    !complete && part.end_estimate > text.len() as u64
 }
 
 impl Collected {
@@ -154,17 +236,33 @@ impl Collected {
         };
         let f = Attrs(attrs);
         // A flag change the server tells on its own has no header.
-        let (Some(uid), Some(header)) = (f.uid(), f.header()) else {
+        let (Some(uid), Some(start)) = (f.uid(), f.whole()) else {
             return false;
         };
         if uid < window.0 || uid > window.1 || uids.binary_search(&uid).is_err() {
             return false;
         }
+        let size = f.size();
+        // The server sends less than asked only where the message ends.
+        let whole =
+            start.len() < PREFIX as usize || size.is_some_and(|s| s as usize <= start.len());
         let structure = f.bodystructure();
-        // A first text part that reaches past the body prefix is fetched
-        // on its own, for the preview.
-        if let Some(part) = structure.and_then(structure::text_part)
-            && part.end_estimate > u64::from(BODY_PREFIX)
+        let part = structure.and_then(structure::text_part);
+        let (header, text) = match header_end(start) {
+            Some(end) => start.split_at(end),
+            None if whole => (start, &[][..]),
+            None => {
+                // Fetched again, header and body apart.
+                self.long.insert(uid, part.clone());
+                (start, &[][..])
+            }
+        };
+        let kept = &text[..text.len().min(BODY_PREFIX as usize)];
+        let complete = whole && kept.len() == text.len();
+        // A first text part that reaches past the body's start that came is
+        // fetched on its own, for the preview.
+        if let Some(part) =
+            part.filter(|p| !self.long.contains_key(&uid) && needs_part(p, kept, complete))
         {
             self.parts.insert(uid, part);
         }
@@ -172,10 +270,10 @@ impl Collected {
             uid,
             Fetched {
                 uid,
-                size: f.size(),
+                size,
                 flags: f.flags(),
                 header: header.to_vec(),
-                text: f.text().unwrap_or_default().to_vec(),
+                text: kept.to_vec(),
                 attachments: structure.map(structure::attachments).unwrap_or_default(),
                 modseq: f.modseq(),
                 text_part: None,
@@ -185,19 +283,28 @@ impl Collected {
     }
 
     /// Takes out what was read of `chunk` (ascending), in UID order, and
-    /// its text parts still to fetch.
-    fn split_off(&mut self, chunk: &[u32]) -> (Vec<Fetched>, Vec<(u32, TextPartRef)>) {
+    /// what it still needs fetched.
+    fn split_off(&mut self, chunk: &[u32]) -> (Vec<Fetched>, Later) {
         let after = chunk.last().expect("chunks are never empty").checked_add(1);
-        let (rest, rest_parts) = match after {
-            Some(after) => (self.fetched.split_off(&after), self.parts.split_off(&after)),
+        let (rest, rest_parts, rest_long) = match after {
+            Some(after) => (
+                self.fetched.split_off(&after),
+                self.parts.split_off(&after),
+                self.long.split_off(&after),
+            ),
             None => Default::default(),
         };
         let out = std::mem::replace(&mut self.fetched, rest)
             .into_values()
             .collect();
-        let parts = std::mem::replace(&mut self.parts, rest_parts)
-            .into_iter()
-            .collect();
-        (out, parts)
+        let later = Later {
+            parts: std::mem::replace(&mut self.parts, rest_parts)
+                .into_iter()
+                .collect(),
+            long: std::mem::replace(&mut self.long, rest_long)
+                .into_iter()
+                .collect(),
+        };
+        (out, later)
     }
 }

@@ -66,6 +66,18 @@ impl<'r, 'a> Attrs<'r, 'a> {
         })
     }
 
+    /// `BODY[]` (from any offset): the message as stored.
+    pub fn whole(&self) -> Option<&'r [u8]> {
+        self.0.iter().find_map(|a| match a {
+            AttributeValue::BodySection {
+                section: None,
+                data,
+                ..
+            } => Some(data.as_deref().unwrap_or_default()),
+            _ => None,
+        })
+    }
+
     pub fn header(&self) -> Option<&'r [u8]> {
         self.section(&SectionPath::Full(MessageSection::Header))
     }

@@ -29,6 +29,37 @@ fn corpus() -> Vec<(&'static str, Vec<u8>)> {
     huge.extend(std::iter::repeat_n(b'h', 1024 * 1024));
     huge.extend_from_slice(b"\r\n\r\nafter the long header\r\n");
     c.push(("1 MB header line", huge));
+    // A header longer than the first bytes fetched in one piece, with its
+    // subject at the end: fetched again, header and body apart.
+    let mut received = Vec::new();
+    for i in 0..400 {
+        received.extend(
+            format!("Received: from relay{i}.example.net by mx.example.org; hop {i}\r\n")
+                .as_bytes(),
+        );
+    }
+    let mut long = received.clone();
+    long.extend_from_slice(
+        b"Subject: at the end of a 40 KB header\r\n\r\nthe text after the long header\r\n",
+    );
+    c.push(("40 KB header", long));
+    // The same header on a multipart whose text comes after 30 KB of
+    // attachment: its text part is fetched on its own after the header.
+    let mut long = received;
+    long.extend_from_slice(
+        b"Subject: a long header and late text\r\nMIME-Version: 1.0\r\n\
+          Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\
+          Content-Type: application/octet-stream; name=first.bin\r\n\
+          Content-Transfer-Encoding: base64\r\n\r\n",
+    );
+    for _ in 0..400 {
+        long.extend_from_slice(&[b'B'; 76]);
+        long.extend_from_slice(b"\r\n");
+    }
+    long.extend_from_slice(
+        b"--q\r\nContent-Type: text/plain\r\n\r\nthe text after the attachment\r\n--q--\r\n",
+    );
+    c.push(("40 KB header, late text", long));
     let mut nested =
         b"Subject: 100 levels deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n".to_vec();
     for i in 0..100 {
@@ -96,6 +127,11 @@ fn hostile_mail_yields_one_event_each_with_bounded_memory() {
     assert_eq!(big["attachments"][0]["filename"], "big.bin");
     assert_eq!(big["preview"], "see attached");
     assert!(by_subject("1 MB header").is_some());
+    let long = by_subject("40 KB header").expect("the subject at the end of a 40 KB header");
+    assert_eq!(long["preview"], "the text after the long header");
+    let late = by_subject("late text").expect("a long header and late text");
+    assert_eq!(late["preview"], "the text after the attachment");
+    assert_eq!(late["attachments"][0]["filename"], "first.bin");
     assert_eq!(
         by_subject("100 levels").expect("nested")["subject"],
         "100 levels deep"
