@@ -510,19 +510,15 @@ pub fn cpu_secs(pid: u32) -> f64 {
     (f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)) as f64 / ticks
 }
 
-/// The floor of a catch-up: a bare client fetching messages 1..=`n` of
-/// `mailbox` whole (`BODY.PEEK[]`), `batch` at a time, as fast as the
-/// server serves them; returns how long the fetches took and how many
-/// bytes of messages came.
-pub fn bare_fetch(port: u16, mailbox: &str, n: usize, batch: usize) -> (Duration, u64) {
-    bare_fetch_items(port, mailbox, n, batch, "(UID BODY.PEEK[])")
-}
-
-/// [`bare_fetch`], asking for `items` of each message.
-pub fn bare_fetch_items(
+/// The floor of a catch-up: a bare client fetching `n` messages of
+/// `mailbox` from sequence number `first` on, asking for `items` of each
+/// (`(UID BODY.PEEK[])`: whole), `batch` at a time, as fast as the server
+/// serves them; returns how long the fetches took from the mailbox open,
+/// and how many bytes of messages came.
+pub fn bare_fetch(
     port: u16,
     mailbox: &str,
-    n: usize,
+    (first, n): (usize, usize),
     batch: usize,
     items: &str,
 ) -> (Duration, u64) {
@@ -560,9 +556,10 @@ pub fn bare_fetch_items(
     write!(w, "b EXAMINE \"{mailbox}\"\r\n").unwrap();
     until(&mut r, "b ");
     let start = Instant::now();
-    let (mut first, mut tag, mut bytes) = (1, 0, 0);
-    while first <= n {
-        let last = (first + batch - 1).min(n);
+    let end = first + n - 1;
+    let (mut first, mut tag, mut bytes) = (first, 0, 0);
+    while first <= end {
+        let last = (first + batch - 1).min(end);
         write!(w, "f{tag} FETCH {first}:{last} {items}\r\n").unwrap();
         bytes += until(&mut r, &format!("f{tag} "));
         first = last + 1;
