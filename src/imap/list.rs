@@ -85,12 +85,21 @@ impl Connection {
     /// Asks to be told of new mail, expunges and flag changes in every
     /// mailbox of the account (and of mailboxes created, renamed or
     /// deleted): the selected one's as EXISTS, EXPUNGE and FETCH, the
-    /// others' as STATUS. The server first sends the STATUS of each.
-    pub fn notify(&mut self, names: bool) -> Result<(), ImapError> {
+    /// others' as STATUS. With `status`, the server first sends the STATUS
+    /// of each.
+    ///
+    /// Asked again, it replaces what was asked before. That matters on
+    /// Dovecot: it watches a file for changes (each mailbox list's and
+    /// INBOX's index log), and once the file is rotated, as it is every few
+    /// hundred kilobytes, it hears of changes only at its
+    /// `mailbox_idle_check_interval` (30 s by default); asked again, it
+    /// watches the file that is there now.
+    pub fn notify(&mut self, names: bool, status: bool) -> Result<(), ImapError> {
         let events = "MessageNew MessageExpunge FlagChange";
         let names = if names { " MailboxName" } else { "" };
+        let status = if status { " STATUS" } else { "" };
         let command =
-            format!("NOTIFY SET STATUS (selected ({events})) (personal ({events}{names}))");
+            format!("NOTIFY SET{status} (selected ({events})) (personal ({events}{names}))");
         self.wire.run(&command, |_| false)?;
         Ok(())
     }

@@ -77,7 +77,7 @@ pub(super) fn watch(
             if selected.take().is_some() {
                 conn.unselect()?;
             }
-            conn.notify(super::select::needs_list(a.account()))?;
+            conn.notify(super::select::needs_list(a.account()), true)?;
         }
         tracing::info!(
             "{}: watching {} mailbox(es) on one connection ({})",
@@ -217,19 +217,23 @@ fn run(
         }
         let wake = if notify {
             let sweep_in = next_sweep.saturating_duration_since(Instant::now());
-            match conn.idle(
+            let wake = conn.idle(
                 account
                     .idle_interval
                     .min(sweep_in)
                     .max(Duration::from_millis(100)),
-            )? {
-                Wake::Renew if Instant::now() >= next_sweep => {
-                    next_sweep = Instant::now() + account.poll_interval;
-                    sweep(conn, boxes, &mut pending)?;
-                    Wake::Renew
-                }
-                other => other,
+            )?;
+            // Due also while mail keeps coming and no wait runs out.
+            if wake != Wake::Stopped && Instant::now() >= next_sweep {
+                next_sweep = Instant::now() + account.poll_interval;
+                // Asked again first, so that Dovecot watches the index
+                // files there are now (see `Connection::notify`): what
+                // changes from here on is pushed, and the sweep sees what
+                // changed before.
+                conn.notify(dynamic, false)?;
+                sweep(conn, boxes, &mut pending)?;
             }
+            wake
         } else if stop.sleep(account.poll_interval) {
             Wake::Stopped
         } else {

@@ -224,3 +224,33 @@ fn mail_written_behind_dovecots_back_is_found_by_the_status_sweep() {
         .deliver_to_maildir(&simple_message("behind its back", "x"));
     wait_subjects(&mut watch, &["behind its back".into()]);
 }
+
+#[test]
+fn notify_is_asked_again_so_a_rotated_index_log_does_not_leave_it_deaf() {
+    // Dovecot watches INBOX's index log for NOTIFY; once the log is rotated
+    // (here every kilobyte or two) it hears of changes only at its
+    // mailbox_idle_check_interval. Asking NOTIFY again at each sweep makes
+    // it watch the new log. Measured: 23 of 30 messages over 1.5 s without
+    // that, 4 with it (those between a rotation and the next sweep).
+    let dovecot = crate::common::dovecot::Dovecot::start_with(
+        "mailbox_idle_check_interval = 30 secs\n\
+         mail_index_log_rotate_min_size = 1k\n\
+         mail_index_log_rotate_max_size = 2k\n\
+         mail_index_log_rotate_min_age = 0\n",
+    );
+    let env = Env::with_server(dovecot, &["INBOX"], "poll-interval = \"3s\"");
+    let mut watch = env.watch();
+    assert_eq!(watch.wait_type("account.connected")["watch_mode"], "notify");
+    let mut late = Vec::new();
+    for i in 0..30 {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        let subject = format!("rotated {i}");
+        let sent = std::time::Instant::now();
+        env.dovecot.append("INBOX", &simple_message(&subject, "x"));
+        watch.wait_for("the message", |v| v["subject"] == subject.as_str());
+        if sent.elapsed() > std::time::Duration::from_millis(1500) {
+            late.push((i, sent.elapsed()));
+        }
+    }
+    assert!(late.len() <= 10, "{} of 30 came late: {late:?}", late.len());
+}
