@@ -261,7 +261,7 @@ fn catch_up(table: &mut Table) {
 /// What mailreactor asks of each new message (`src/imap/download.rs`).
 const MR_FETCH: &str = "(UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[]<0.24576> MODSEQ)";
 
-/// (c) beside its floor, in rounds: each round 3,000 messages of a header
+/// (c) beside its floor, in nine rounds: each round 3,000 messages of a header
 /// and 16 KiB of text arrive while mailreactor is stopped; a bare client
 /// fetches them whole from the same server in batches of 100 (the floor),
 /// and the same client asks what mailreactor asks of a copy of them (so
@@ -272,7 +272,7 @@ const MR_FETCH: &str = "(UID FLAGS RFC822.SIZE BODYSTRUCTURE BODY.PEEK[]<0.24576
 /// and their range.
 fn catch_up_floor(table: &mut Table) {
     const N: usize = 3_000;
-    const ROUNDS: usize = 5;
+    const ROUNDS: usize = 9;
     let server = support::server("");
     let mut first = Mr::start(&server, &["INBOX"], "");
     first.wait_connected(1);
