@@ -235,7 +235,7 @@ impl Collected {
             return false;
         };
         let f = Attrs(attrs);
-        // A flag change the server tells on its own has no header.
+        // A flag change the server tells on its own has no body section.
         let (Some(uid), Some(start)) = (f.uid(), f.whole()) else {
             return false;
         };
@@ -248,22 +248,17 @@ impl Collected {
             start.len() < PREFIX as usize || size.is_some_and(|s| s as usize <= start.len());
         let structure = f.bodystructure();
         let part = structure.and_then(structure::text_part);
-        let (header, text) = match header_end(start) {
-            Some(end) => start.split_at(end),
-            None if whole => (start, &[][..]),
-            None => {
-                // Fetched again, header and body apart.
-                self.long.insert(uid, part.clone());
-                (start, &[][..])
-            }
-        };
+        let (header, text) = header_end(start).map_or((start, &[][..]), |end| start.split_at(end));
         let kept = &text[..text.len().min(BODY_PREFIX as usize)];
-        let complete = whole && kept.len() == text.len();
-        // A first text part that reaches past the body's start that came is
-        // fetched on its own, for the preview.
-        if let Some(part) =
-            part.filter(|p| !self.long.contains_key(&uid) && needs_part(p, kept, complete))
+        if header.len() == start.len() && !whole {
+            // A header longer than the first bytes: fetched again, header
+            // and body apart, and its text part decided after that.
+            self.long.insert(uid, part);
+        } else if let Some(part) =
+            part.filter(|p| needs_part(p, kept, whole && kept.len() == text.len()))
         {
+            // A first text part that reaches past the body's start that
+            // came is fetched on its own, for the preview.
             self.parts.insert(uid, part);
         }
         self.fetched.insert(
