@@ -115,7 +115,6 @@ impl Connection {
                     parts.push((uid, part));
                 }
             }
-            parts.sort_by_key(|(uid, _)| *uid);
         }
         if !parts.is_empty() {
             self.fetch_text_parts(out, parts)?;
