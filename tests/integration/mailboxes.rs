@@ -192,7 +192,8 @@ fn a_notify_overflow_looks_at_every_mailbox() {
     crate::common::eventually("watching", || {
         watch.stderr().contains("on one connection (NOTIFY)")
     });
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Once the looks that follow NOTIFY SET are done, nothing is on its way.
+    proxy.wait_idling(std::time::Duration::from_millis(300));
     // The server's news of this mail is lost on the way ...
     proxy.mute_existing();
     env.dovecot

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct Proxy {
     pub port: u16,
@@ -16,8 +16,10 @@ pub struct Proxy {
 
 struct Conn {
     stalled: Arc<AtomicBool>,
-    /// What the server sends is dropped.
-    muted: Arc<AtomicBool>,
+    /// What the server sends is dropped. Held while the server's words
+    /// are written to the client, so none slip past an unmute.
+    muted: Arc<Mutex<bool>>,
+    idle: Arc<Mutex<Idle>>,
     sockets: [TcpStream; 2],
 }
 
@@ -35,22 +37,26 @@ impl Proxy {
                     continue;
                 };
                 let stalled = Arc::new(AtomicBool::new(false));
-                let muted = Arc::new(AtomicBool::new(false));
+                let muted = Arc::new(Mutex::new(false));
+                let idle = Arc::new(Mutex::new(Idle::default()));
                 pump(
                     client.try_clone().unwrap(),
                     server.try_clone().unwrap(),
                     stalled.clone(),
                     Arc::default(),
+                    Side::Client(idle.clone()),
                 );
                 pump(
                     server.try_clone().unwrap(),
                     client.try_clone().unwrap(),
                     stalled.clone(),
                     muted.clone(),
+                    Side::Server(idle.clone()),
                 );
                 list.lock().unwrap().push(Conn {
                     stalled,
                     muted,
+                    idle,
                     sockets: [client, server],
                 });
             }
@@ -72,19 +78,51 @@ impl Proxy {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// Waits until every connection open now has been in IDLE (the
+    /// client's last words `IDLE`, the server's answer `+`) for `settle`
+    /// without a break, so nothing is on its way in either direction.
+    pub fn wait_idling(&self, settle: Duration) {
+        let deadline = Instant::now() + super::PATIENCE;
+        loop {
+            let now = self.idling_since();
+            if now.is_some_and(|since| since.elapsed() >= settle) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the connections never settled in IDLE"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Since when every connection open now has been idling.
+    fn idling_since(&self) -> Option<Instant> {
+        let conns = self.conns.lock().unwrap();
+        let mut latest: Option<Instant> = None;
+        for c in conns.iter() {
+            let since = c.idle.lock().unwrap().since?;
+            latest = Some(latest.map_or(since, |l| l.max(since)));
+        }
+        latest
+    }
+
     /// What the server sends on the connections open now is dropped (the
     /// client must be waiting, so no answer is cut in two).
     pub fn mute_existing(&self) {
         for c in self.conns.lock().unwrap().iter() {
-            c.muted.store(true, Ordering::SeqCst);
+            *c.muted.lock().unwrap() = true;
         }
     }
 
     /// Carries the server's words again, after saying `line` to each client.
+    /// Both in one step: the client's answer to `line` may come back from
+    /// the server before this returns, and must not be dropped.
     pub fn unmute_saying(&self, line: &[u8]) {
         for c in self.conns.lock().unwrap().iter_mut() {
+            let mut muted = c.muted.lock().unwrap();
             c.sockets[0].write_all(line).unwrap();
-            c.muted.store(false, Ordering::SeqCst);
+            *muted = false;
         }
     }
 
@@ -98,7 +136,46 @@ impl Proxy {
     }
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream, stalled: Arc<AtomicBool>, muted: Arc<AtomicBool>) {
+/// Whether a connection is in IDLE, and since when.
+#[derive(Default)]
+struct Idle {
+    /// The client's last words were an IDLE command.
+    asked: bool,
+    /// When the server answered that IDLE with a continuation.
+    since: Option<Instant>,
+}
+
+/// Which way a pump carries bytes, for following IDLE.
+enum Side {
+    Client(Arc<Mutex<Idle>>),
+    Server(Arc<Mutex<Idle>>),
+}
+
+impl Side {
+    fn saw(&self, bytes: &[u8]) {
+        match self {
+            Side::Client(idle) => {
+                let asked = bytes.ends_with(b" IDLE\r\n") || bytes.ends_with(b" idle\r\n");
+                *idle.lock().unwrap() = Idle { asked, since: None };
+            }
+            Side::Server(idle) => {
+                let mut idle = idle.lock().unwrap();
+                if idle.asked && (bytes.starts_with(b"+") || bytes.windows(3).any(|w| w == b"\n+ "))
+                {
+                    idle.since.get_or_insert_with(Instant::now);
+                }
+            }
+        }
+    }
+}
+
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    stalled: Arc<AtomicBool>,
+    muted: Arc<Mutex<bool>>,
+    side: Side,
+) {
     std::thread::spawn(move || {
         let mut buf = [0u8; 16 * 1024];
         loop {
@@ -112,12 +189,15 @@ fn pump(mut from: TcpStream, mut to: TcpStream, stalled: Arc<AtomicBool>, muted:
                 std::thread::sleep(Duration::from_secs(3600));
                 return;
             }
-            if muted.load(Ordering::SeqCst) {
+            let muted = muted.lock().unwrap();
+            if *muted {
                 continue;
             }
+            side.saw(&buf[..n]);
             if to.write_all(&buf[..n]).is_err() {
                 break;
             }
+            drop(muted);
         }
         let _ = to.shutdown(Shutdown::Write);
     });
