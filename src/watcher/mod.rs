@@ -11,6 +11,7 @@
 
 mod account;
 mod changes;
+mod decoder;
 mod failure;
 mod reset;
 pub mod select;
@@ -21,6 +22,7 @@ pub use account::{AccountWatcher, Plan};
 use session::{Sessions, open, run_sessions};
 
 use changes::Found;
+use decoder::Decoder;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -61,6 +63,13 @@ mod fault {
 
     #[cfg(not(debug_assertions))]
     pub(super) fn maybe_panic() {}
+}
+
+/// The decoding thread failed: the watch starts again after a pause.
+fn decode_failed(why: String) -> Interrupt {
+    Interrupt::Other(ImapError::Protocol(format!(
+        "mailreactor failed inside while decoding ({why}); watching again after a pause"
+    )))
 }
 
 /// What a panic said.
@@ -451,11 +460,11 @@ impl MailboxWatcher {
     }
 
     /// Announces every UID above the cursor, a batch per command. Each
-    /// batch is decoded on a thread of its own while the next is fetched;
-    /// batches are recorded in order. Changes are looked for after the
-    /// whole catch-up (by the caller): a look between batches would move
-    /// the mod-sequence past changes to messages fetched but not yet
-    /// recorded.
+    /// batch is decoded (on the catch-up's one decoding thread) while the
+    /// next is fetched; batches are recorded in order. Changes are looked
+    /// for after the whole catch-up (by the caller): a look between
+    /// batches would move the mod-sequence past changes to messages
+    /// fetched but not yet recorded.
     fn catch_up(
         &self,
         conn: &mut Connection,
@@ -478,20 +487,19 @@ impl MailboxWatcher {
                 .collect()
         };
         std::thread::scope(|s| {
-            let mut decoding: Option<(std::thread::ScopedJoinHandle<'_, Vec<Event>>, u32)> = None;
+            let mut decoder = Decoder::start(s, decode);
             conn.fetch_batches(&uids, BATCH, |last, fetched| -> Result<(), Interrupt> {
                 for f in &fetched {
                     changes.arrived(f.uid, f.modseq);
                 }
-                if let Some((batch, last)) = decoding.take() {
-                    self.record_batch(batch, last, cursor, noticed)?;
+                if let Some((decoded_last, batch)) = decoder.take() {
+                    self.record_batch(batch, decoded_last, cursor, noticed)?;
                 }
                 // UIDs that vanished between SEARCH and FETCH are passed over.
-                decoding = Some((s.spawn(move || decode(fetched)), last));
-                Ok(())
+                decoder.push(last, fetched).map_err(decode_failed)
             })?;
-            match decoding.take() {
-                Some((batch, last)) => self.record_batch(batch, last, cursor, noticed),
+            match decoder.take() {
+                Some((last, batch)) => self.record_batch(batch, last, cursor, noticed),
                 None => Ok(()),
             }
         })
@@ -501,17 +509,12 @@ impl MailboxWatcher {
     /// cursor there.
     fn record_batch(
         &self,
-        batch: std::thread::ScopedJoinHandle<'_, Vec<Event>>,
+        batch: Result<Vec<Event>, String>,
         last: u32,
         cursor: &mut Cursor,
         noticed: Option<Instant>,
     ) -> Result<(), Interrupt> {
-        let events = batch.join().map_err(|panic| {
-            Interrupt::Other(ImapError::Protocol(format!(
-                "mailreactor failed inside while decoding ({}); watching again after a pause",
-                panic_text(&panic)
-            )))
-        })?;
+        let events = batch.map_err(decode_failed)?;
         cursor.last_uid = last;
         // The known UIDs are recorded only when they are compared.
         let found = Found {
