@@ -6,30 +6,35 @@
 //! whose first text part starts past what came, that part's start on its
 //! own.
 //!
-//! A catch-up fetches in batches, and asks for the next batch before it
-//! reads the last one: the server prepares one while mailreactor reads the
-//! other, and no batch waits a round trip. At most two batches are asked
-//! for at a time, so memory stays bounded however long the backlog.
+//! A catch-up fetches in batches, and asks for the next batch as soon as
+//! the last message of the one being read is in: the server starts on it
+//! while mailreactor reads the end of the last and hands it on, so no batch
+//! waits for a round trip. Asked for sooner, while the server still writes
+//! the last batch, Dovecot runs both commands at once and interleaves their
+//! answers ("output is blocking, we can execute more commands", its
+//! `imap-client.c`): both batches then came late and together, and the
+//! server took longer over the pair than over the two one after the other
+//! (BENCHMARKS.md, row c). One batch is read at a time, so memory stays
+//! bounded however long the backlog.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 use imap_proto::types::{Response, SectionPath};
 
 use super::fetch::Attrs;
 use super::structure::{self, TextPartRef};
+use super::wire::Next;
 use super::{ChangeSupport, Connection, ImapError, uid_set};
 use crate::message::{
     BODY_PREFIX, FETCH_LIMIT, Fetched, PART_PREFIX, PREFIX, TextPart, header_end,
 };
 
-/// Batches asked for and not yet read, at most.
-const IN_FLIGHT: usize = 2;
-
 impl Connection {
     /// Fetches `uids` (ascending) in batches of `batch`, and hands each
     /// batch to `each` in order, with the batch's last UID (a UID that
-    /// vanished meanwhile is simply not in it). The next batch is asked for
-    /// before this one is read.
+    /// vanished meanwhile is simply not in it). The next batch is asked
+    /// for as soon as this one's last message is in, before its end is
+    /// read and while it is handed on.
     pub fn fetch_batches<E: From<ImapError>>(
         &mut self,
         uids: &[u32],
@@ -39,29 +44,55 @@ impl Connection {
         let chunks: Vec<&[u32]> = uids.chunks(batch).collect();
         let query = self.fetch_query();
         let command = |chunk: &[u32]| format!("UID FETCH {} {query}", uid_set(chunk));
-        // Tags of batches asked for and not yet read, with their index.
-        let mut asked: VecDeque<(String, usize)> = VecDeque::new();
-        let mut next = 0;
+        // The tag of the batch asked for and not yet read.
+        let mut asked = match chunks.first() {
+            Some(first) => Some(self.wire.send(&command(first))?),
+            None => None,
+        };
         let mut got = Collected::default();
         for (i, chunk) in chunks.iter().enumerate() {
-            while next < chunks.len() && next < i + IN_FLIGHT {
-                asked.push_back((self.wire.send(&command(chunks[next]))?, next));
-                next += 1;
-            }
-            // Answers to this batch and to those asked for after it.
-            let last_asked = chunks[next - 1];
-            let window = (chunk[0], last_asked[last_asked.len() - 1]);
+            let last = *chunk.last().expect("chunks are never empty");
+            let following = chunks.get(i + 1);
+            // Answers to this batch, and to the next if the server
+            // interleaves them.
+            let window = (chunk[0], following.map_or(last, |c| c[c.len() - 1]));
             let read = (|| {
-                if asked.front().is_some_and(|(_, n)| *n == i) {
-                    let (tag, _) = asked.pop_front().expect("just looked");
-                    self.wire.finish(&tag, &mut |r| got.take(r, uids, window))?;
+                let next_command = following.map(|c| command(c));
+                match asked.take() {
+                    Some(tag) => {
+                        let is_last = |r: &Response<'_>| match r {
+                            Response::Fetch(_, attrs) => {
+                                let f = Attrs(attrs);
+                                f.uid() == Some(last) && f.whole().is_some()
+                            }
+                            _ => false,
+                        };
+                        let mut next = next_command.as_deref().map(|command| Next {
+                            command,
+                            when: &is_last,
+                            tag: None,
+                        });
+                        let read = self.wire.finish_then(
+                            &tag,
+                            &mut |r| got.take(r, uids, window),
+                            next.as_mut(),
+                        );
+                        asked = next.and_then(|n| n.tag);
+                        read?;
+                    }
+                    // Read already, for what it needed afterwards.
+                    None => {
+                        if let Some(command) = &next_command {
+                            asked = Some(self.wire.send(command)?);
+                        }
+                    }
                 }
                 let (mut out, later) = got.split_off(chunk);
                 if !later.is_empty() {
                     // What a batch needs afterwards is fetched with nothing
                     // else asked for: each tagged answer must be the one
-                    // awaited. The batches asked for are read first.
-                    for (tag, _) in asked.drain(..) {
+                    // awaited. The next batch is read first.
+                    if let Some(tag) = asked.take() {
                         self.wire.finish(&tag, &mut |r| got.take(r, uids, window))?;
                     }
                     self.fetch_later(&mut out, later)?;
@@ -72,14 +103,14 @@ impl Connection {
             // what is still coming is read first. After a failed read it is
             // no use waiting for more.
             let failed = match read {
-                Ok(out) => match each(*chunk.last().expect("chunks are never empty"), out) {
+                Ok(out) => match each(last, out) {
                     Ok(()) => continue,
                     Err(e) => e,
                 },
                 Err(e @ ImapError::Refused { .. }) => E::from(e),
                 Err(e) => return Err(E::from(e)),
             };
-            for (tag, _) in asked {
+            if let Some(tag) = asked {
                 let _ = self
                     .wire
                     .finish(&tag, &mut |r| matches!(r, Response::Fetch(..)));

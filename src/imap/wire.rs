@@ -174,8 +174,21 @@ impl Wire {
         tag: &str,
         each: &mut dyn FnMut(&Response<'_>) -> bool,
     ) -> Result<String, ImapError> {
+        self.finish_then(tag, each, None)
+    }
+
+    /// [`Wire::finish`], sending `next`'s command on the way: as soon as an
+    /// untagged response passes its test, or else once the tagged answer is
+    /// OK. The tag it went with is noted in `next`.
+    pub fn finish_then(
+        &mut self,
+        tag: &str,
+        each: &mut dyn FnMut(&Response<'_>) -> bool,
+        mut next: Option<&mut Next<'_>>,
+    ) -> Result<String, ImapError> {
         loop {
             self.fill()?;
+            let mut send = false;
             match classify(&self.buf) {
                 Reply::Done {
                     tag: t,
@@ -183,7 +196,12 @@ impl Wire {
                     text,
                 } if t == tag => {
                     return match status {
-                        Status::Ok => Ok(text),
+                        Status::Ok => {
+                            if let Some(next) = next.as_mut().filter(|n| n.tag.is_none()) {
+                                next.tag = Some(self.send(next.command)?);
+                            }
+                            Ok(text)
+                        }
                         Status::No => Err(ImapError::Refused {
                             status: "NO",
                             information: text,
@@ -203,6 +221,9 @@ impl Wire {
                     return Err(ImapError::Unexpected(describe(&r)));
                 }
                 Reply::Untagged(r) => {
+                    send = next
+                        .as_ref()
+                        .is_some_and(|n| n.tag.is_none() && (n.when)(&r));
                     if !each(&r) {
                         self.notes.note(&r)?;
                     }
@@ -211,8 +232,22 @@ impl Wire {
                     self.notes.note_unparsed(&text);
                 }
             }
+            if send && let Some(next) = next.as_mut() {
+                next.tag = Some(self.send(next.command)?);
+            }
         }
     }
+}
+
+/// A command to send while another is being answered
+/// ([`Wire::finish_then`]).
+pub(super) struct Next<'a> {
+    pub command: &'a str,
+    /// Whether this response is the last one awaited of the command
+    /// being answered.
+    pub when: &'a dyn Fn(&Response<'_>) -> bool,
+    /// The command's tag, once sent.
+    pub tag: Option<String>,
 }
 
 /// What a whole response is.
@@ -338,6 +373,101 @@ pub(super) fn responses(bytes: &[u8]) -> Vec<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A wire to a scripted server on loopback: `script` gets the
+    /// server's side of the connection, read and write.
+    fn scripted(
+        script: impl FnOnce(BufReader<std::net::TcpStream>, std::net::TcpStream) + Send + 'static,
+    ) -> (Wire, std::thread::JoinHandle<()>) {
+        use std::time::Duration;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            script(BufReader::new(s.try_clone().unwrap()), s);
+        });
+        let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let ctl = super::super::stream::Control::new(crate::shutdown::Shutdown::new());
+        let inner = super::super::stream::Inner::Plain(tcp);
+        let stream = Stream::new(inner, ctl, Duration::from_secs(5)).unwrap();
+        (Wire::new(stream), server)
+    }
+
+    /// Reads a line within `ms` milliseconds, or `None`.
+    fn line_within(r: &mut BufReader<std::net::TcpStream>, ms: u64) -> Option<String> {
+        let timeout = std::time::Duration::from_millis(ms);
+        r.get_ref().set_read_timeout(Some(timeout)).unwrap();
+        let mut line = String::new();
+        let got = r.read_line(&mut line).ok().filter(|&n| n > 0).map(|_| line);
+        r.get_ref()
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        got
+    }
+
+    #[test]
+    fn the_next_command_goes_once_the_last_awaited_answer_is_in() {
+        let (mut wire, server) = scripted(|mut r, mut w| {
+            assert_eq!(line_within(&mut r, 5000).as_deref(), Some("mr1 FIRST\r\n"));
+            w.write_all(b"* 1 FETCH (UID 1)\r\n").unwrap();
+            // Not before the last awaited answer: the server would run it
+            // beside the first.
+            assert_eq!(line_within(&mut r, 200), None);
+            w.write_all(b"* 2 FETCH (UID 2)\r\n").unwrap();
+            // Before the tagged answer: no round trip lost.
+            assert_eq!(line_within(&mut r, 5000).as_deref(), Some("mr2 SECOND\r\n"));
+            w.write_all(b"mr1 OK done\r\n").unwrap();
+        });
+        let tag = wire.send("FIRST").unwrap();
+        let last = |r: &Response<'_>| matches!(r, Response::Fetch(2, _));
+        let mut next = Next {
+            command: "SECOND",
+            when: &last,
+            tag: None,
+        };
+        let mut fetches = 0;
+        let mut each = |r: &Response<'_>| {
+            fetches += 1;
+            matches!(r, Response::Fetch(..))
+        };
+        wire.finish_then(&tag, &mut each, Some(&mut next)).unwrap();
+        assert_eq!((next.tag.as_deref(), fetches), (Some("mr2"), 2));
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn without_the_awaited_answer_the_next_command_goes_after_an_ok_only() {
+        let (mut wire, server) = scripted(|mut r, mut w| {
+            assert_eq!(line_within(&mut r, 5000).as_deref(), Some("mr1 FIRST\r\n"));
+            // The awaited answer never comes (its message vanished).
+            w.write_all(b"* 1 FETCH (UID 1)\r\nmr1 OK done\r\n")
+                .unwrap();
+            assert_eq!(line_within(&mut r, 5000).as_deref(), Some("mr2 SECOND\r\n"));
+            w.write_all(b"mr2 NO refused\r\n").unwrap();
+            // After a refusal nothing more is asked.
+            assert_eq!(line_within(&mut r, 200), None);
+        });
+        let never = |_: &Response<'_>| false;
+        let tag = wire.send("FIRST").unwrap();
+        let mut next = Next {
+            command: "SECOND",
+            when: &never,
+            tag: None,
+        };
+        wire.finish_then(&tag, &mut |_| true, Some(&mut next))
+            .unwrap();
+        assert_eq!(next.tag.as_deref(), Some("mr2"));
+        let mut after = Next {
+            command: "THIRD",
+            when: &never,
+            tag: None,
+        };
+        let refused = wire.finish_then("mr2", &mut |_| true, Some(&mut after));
+        assert!(matches!(refused, Err(ImapError::Refused { .. })));
+        assert_eq!(after.tag, None);
+        server.join().unwrap();
+    }
 
     #[test]
     fn literals_are_found_by_their_announcement() {
