@@ -111,7 +111,7 @@ fn part_preview(
         let decoder = charset.and_then(|c| charset_decoder(keep(c).as_bytes()));
         let text = match decoder {
             Some(decode) => clean_prefix(&decode(bytes), PREVIEW_CHARS),
-            None => clean_prefix(&String::from_utf8_lossy(bytes), PREVIEW_CHARS),
+            None => clean_prefix(&utf8_lossy(bytes), PREVIEW_CHARS),
         };
         return (!text.is_empty()).then_some(text);
     }
@@ -317,45 +317,49 @@ pub fn header_end(raw: &[u8]) -> Option<usize> {
 }
 
 /// Collapses runs of white space (including line breaks) to one space and
-/// drops control characters, so a field is always one printable line.
-/// [`clean`], stopping after `max` characters.
+/// drops control characters, so a field is always one printable line; at
+/// most `max` characters of it.
 fn clean_prefix(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(max.min(s.len()));
     let mut count = 0;
-    for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
-        if word.is_empty() {
+    // White space or a control character came since the last one kept.
+    let mut gap = false;
+    // One pass over the characters: this runs for every message of a
+    // catch-up.
+    for c in s.chars() {
+        if c.is_whitespace() || c.is_control() {
+            gap = true;
             continue;
         }
-        if count > 0 {
+        if gap && count > 0 {
             if count == max {
                 break;
             }
             out.push(' ');
             count += 1;
         }
-        for c in word.chars() {
-            if count == max {
-                return out;
-            }
-            out.push(c);
-            count += 1;
+        gap = false;
+        if count == max {
+            break;
         }
+        out.push(c);
+        count += 1;
     }
     out
 }
 
-fn clean(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s.split(|c: char| c.is_whitespace() || c.is_control()) {
-        if word.is_empty() {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
+/// `bytes` as UTF-8, each bad sequence replaced: the same as
+/// `String::from_utf8_lossy`, which checks valid text several times slower.
+fn utf8_lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
-    out
+}
+
+/// [`clean_prefix`] without a limit: a subject, a name, an address.
+fn clean(s: &str) -> String {
+    clean_prefix(s, usize::MAX)
 }
 
 fn addresses(value: Option<&HeaderValue>) -> Vec<Address> {
@@ -374,12 +378,31 @@ fn address(a: &Addr) -> Address {
 
 #[cfg(test)]
 mod prefix_tests {
-    use super::{clean, clean_prefix};
+    use super::{clean, clean_prefix, utf8_lossy};
+
+    #[test]
+    fn utf8_is_read_as_from_utf8_lossy_reads_it() {
+        let samples: [&[u8]; 6] = [
+            b"",
+            b"plain ASCII",
+            "Grüße, 日本語".as_bytes(),
+            b"bad \xff byte",
+            b"cut \xe6\x97",
+            b"\xc3\x28 overlong \xc0\xaf and surrogate \xed\xa0\x80",
+        ];
+        for bytes in samples {
+            assert_eq!(utf8_lossy(bytes), String::from_utf8_lossy(bytes));
+        }
+    }
 
     #[test]
     fn a_cleaned_prefix_is_the_start_of_the_cleaned_whole() {
-        let text = "  Hello,\r\n\tworld!  \u{7}and   more\nlines here ";
-        for max in 0..40 {
+        let text = "  Hello,\r\n\tworld!  \u{7}and   more\nlines\u{85}here \u{a0} Grüße\u{2028}aus\u{200b}München ";
+        assert_eq!(
+            clean(text),
+            "Hello, world! and more lines here Grüße aus\u{200b}München"
+        );
+        for max in 0..60 {
             let whole: String = clean(text).chars().take(max).collect();
             assert_eq!(clean_prefix(text, max), whole, "max {max}");
         }
