@@ -4,6 +4,8 @@
 //!
 //! Recording events and moving a cursor happen in one transaction, and the
 //! event id is unique in the table, so a repeat is never recorded twice.
+//! The write-ahead log is copied back into the database beside the writes,
+//! not inside them (`checkpoint.rs`).
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
@@ -18,10 +20,15 @@ use super::{
 };
 use crate::event::Event;
 
+mod checkpoint;
 mod mailbox;
+
+use checkpoint::Checkpointer;
 
 /// The SQLite store.
 pub(crate) struct Sqlite {
+    /// Before `conn`, so that it lets go of the database first.
+    checkpoints: Checkpointer,
     conn: Connection,
     path: PathBuf,
 }
@@ -107,6 +114,7 @@ impl Sqlite {
             .and_then(|_| mailbox::migrate(&conn))
             .map_err(open_err)?;
         Ok(Sqlite {
+            checkpoints: Checkpointer::new(&conn, path),
             conn,
             path: path.to_path_buf(),
         })
@@ -196,6 +204,7 @@ impl Backend for Sqlite {
             }
         }
         tx.commit().map_err(sql)?;
+        self.checkpoints.committed(&self.conn);
         Ok(fresh)
     }
 
@@ -373,19 +382,41 @@ impl Backend for Sqlite {
     /// newest `keep`, but never one that one of `sinks` has not delivered,
     /// nor one a dead letter refers to. Returns how many were removed.
     fn prune(&mut self, sinks: &[&str], before: &str, keep: u64) -> Result<usize, StoreError> {
-        let mut low = self.max_seq()?;
+        let last = self.max_seq()?;
+        let mut low = last;
         for sink in sinks {
             low = low.min(self.delivery_cursor(sink)?);
         }
-        self.conn
-            .execute(
-                "DELETE FROM event
-                 WHERE seq <= ?1
-                   AND (time < ?2 OR seq <= (SELECT MAX(seq) FROM event) - ?3)
-                   AND seq NOT IN (SELECT seq FROM dead_letter)",
-                params![low, before, keep as i64],
+        // Entries are journaled as they are observed, so the old ones are
+        // the journal's start: the first newer entry is found by looking at
+        // them alone, and the delete is a range. Asking for `time < ?` of
+        // every delivered entry read the whole journal at every start (up
+        // to 100,000 entries by default) while the first catch-up waited.
+        // An entry journaled out of order by a few milliseconds across the
+        // cut goes at the next prune.
+        let first_new: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT seq FROM event WHERE seq <= ?1 AND time >= ?2 ORDER BY seq LIMIT 1",
+                params![low, before],
+                |r| r.get(0),
             )
-            .map_err(|e| self.sql(e))
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        let old = first_new.map_or(low, |seq| seq - 1);
+        let beyond_keep = last.saturating_sub(i64::try_from(keep).unwrap_or(i64::MAX));
+        let upto = low.min(old.max(beyond_keep));
+        let pruned = self
+            .conn
+            .execute(
+                "DELETE FROM event WHERE seq <= ?1 AND seq NOT IN (SELECT seq FROM dead_letter)",
+                params![upto],
+            )
+            .map_err(|e| self.sql(e))?;
+        // A large prune is the other long write: its log is checkpointed
+        // now, not at the next journal write, which may be hours away.
+        self.checkpoints.committed(&self.conn);
+        Ok(pruned)
     }
 
     fn cursors(&mut self) -> Result<HashMap<(String, String), Cursor>, StoreError> {
