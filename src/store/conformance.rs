@@ -7,7 +7,7 @@ use super::*;
 use crate::event::{Event, MessageInfo};
 
 /// A `message.received` event for UID `uid` of a/INBOX (UIDVALIDITY 1).
-pub(super) fn msg(uid: u32) -> Event {
+pub(crate) fn msg(uid: u32) -> Event {
     let info = MessageInfo {
         uidvalidity: 1,
         uid,
@@ -142,6 +142,15 @@ fn dead_letters_are_kept_retried_and_dropped(s: &mut dyn Backend) {
     assert!(s.dead_letters().unwrap().is_empty());
 }
 
+/// The sequence numbers left in the journal.
+fn journaled(s: &mut dyn Backend) -> Vec<i64> {
+    s.events_between(0, i64::MAX, 100)
+        .unwrap()
+        .iter()
+        .map(|r| r.0)
+        .collect()
+}
+
 fn pruning_keeps_the_undelivered_and_the_dead_lettered(s: &mut dyn Backend) {
     let events: Vec<Event> = (1..=10).map(msg).collect();
     s.record(&events, None).unwrap();
@@ -152,13 +161,7 @@ fn pruning_keeps_the_undelivered_and_the_dead_lettered(s: &mut dyn Backend) {
     // and not entry 2.
     let n = s.prune(&["fast", "slow"], "0000", 1).unwrap();
     assert_eq!(n, 3, "1, 3 and 4 go");
-    let left: Vec<i64> = s
-        .events_between(0, i64::MAX, 100)
-        .unwrap()
-        .iter()
-        .map(|r| r.0)
-        .collect();
-    assert_eq!(left, [2, 5, 6, 7, 8, 9, 10]);
+    assert_eq!(journaled(s), [2, 5, 6, 7, 8, 9, 10]);
     // By age: everything is newer than the year 2000.
     assert_eq!(
         s.prune(&["fast"], "2000-01-01T00:00:00.000Z", 1000)
@@ -168,6 +171,26 @@ fn pruning_keeps_the_undelivered_and_the_dead_lettered(s: &mut dyn Backend) {
     let sinks = s.sinks().unwrap();
     assert_eq!((sinks[1].sink.as_str(), sinks[1].lag), ("slow", 6));
     assert_eq!(sinks[0].dead_letters, 1);
+}
+
+fn pruning_by_age_takes_the_old_start_of_the_journal(s: &mut dyn Backend) {
+    let events: Vec<Event> = (1..=6)
+        .map(|day| Event {
+            time: format!("2020-01-0{day}T12:00:00.000Z"),
+            ..msg(day)
+        })
+        .collect();
+    s.record(&events, None).unwrap();
+    s.ack("hook", 6).unwrap();
+    s.dead_letter("hook", 2, "id", "boom", 1).unwrap();
+    // Days 1 to 3 are older than the 4th; the dead-lettered 2 stays.
+    let n = s
+        .prune(&["hook"], "2020-01-04T00:00:00.000Z", 1000)
+        .unwrap();
+    assert_eq!(n, 2, "1 and 3 go");
+    // Only the newest 2 by count, whatever their age.
+    assert_eq!(s.prune(&["hook"], "0000", 2).unwrap(), 1, "4 goes");
+    assert_eq!(journaled(s), [2, 5, 6]);
 }
 
 fn reset_forgets_cursors(s: &mut dyn Backend) {
@@ -261,6 +284,7 @@ on_every_backend!(
     delivery_cursor_starts_at_the_end_and_ranges_read_the_journal,
     dead_letters_are_kept_retried_and_dropped,
     pruning_keeps_the_undelivered_and_the_dead_lettered,
+    pruning_by_age_takes_the_old_start_of_the_journal,
     reset_forgets_cursors,
     the_journal_answers_queries_and_knows_message_ids,
 );

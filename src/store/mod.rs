@@ -10,7 +10,7 @@
 //! backend directly.
 
 #[cfg(test)]
-mod conformance;
+pub(crate) mod conformance;
 mod cursor;
 mod postgres;
 mod sqlite;
