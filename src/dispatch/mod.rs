@@ -8,6 +8,8 @@
 //! for its queue, delays no watcher and no other sink, and loses nothing.
 
 mod runner;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

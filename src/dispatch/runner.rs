@@ -132,6 +132,9 @@ impl Runner {
                     self.finished(done, &mut dead_in_a_row).await;
                 }
             }
+            // What just finished is recorded before the next starts (see
+            // `flush_ack`): this batch waited for it and is next.
+            self.flush_ack().await;
             // After the wait: the deliveries just finished count too.
             if dead_in_a_row >= self.spec.retry.breaker_threshold {
                 tracing::warn!(

@@ -1,0 +1,100 @@
+//! The runner against a real SQLite store, with a sink whose deliveries
+//! finish when the test says so.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+
+use super::Dispatcher;
+use crate::config::RetryPolicy;
+use crate::event::Event;
+use crate::metrics::Metrics;
+use crate::shutdown::Shutdown;
+use crate::sink::{Delivery, Sink, SinkSpec};
+use crate::store::Store;
+use crate::store::conformance::msg;
+use crate::subscription::Subscription;
+
+/// Tells which UID it was given, then waits for a permit.
+struct Gate {
+    started: mpsc::UnboundedSender<u32>,
+    release: Arc<Semaphore>,
+}
+
+impl Sink for Gate {
+    fn name(&self) -> &str {
+        "gate"
+    }
+
+    fn deliver<'a>(&'a self, events: &'a [Arc<Event>]) -> Delivery<'a> {
+        Box::pin(async move {
+            let uid = events[0].message().map_or(0, |m| m.uid);
+            let _ = self.started.send(uid);
+            self.release.acquire().await.expect("never closed").forget();
+            Ok(())
+        })
+    }
+}
+
+/// Records the event for `uid` and hands it to the dispatcher.
+async fn record_and_dispatch(store: &Store, dispatcher: &Dispatcher, uid: u32) -> i64 {
+    let event = msg(uid);
+    let e = event.clone();
+    let fresh = store.call(move |b| b.record(&[e], None)).await.unwrap();
+    dispatcher.dispatch(fresh[0].0, Arc::new(event));
+    fresh[0].0
+}
+
+#[tokio::test]
+async fn a_finished_delivery_is_recorded_before_the_next_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite");
+    let store = Store::spawn(crate::store::open(&path).unwrap(), &path).unwrap();
+    let (started, mut starts) = mpsc::unbounded_channel();
+    let release = Arc::new(Semaphore::new(0));
+    let gate = Gate {
+        started,
+        release: release.clone(),
+    };
+    let spec = SinkSpec {
+        subscription: Subscription::default(),
+        debounce: None,
+        min_interval: None,
+        concurrency: 1,
+        retry: RetryPolicy::default(),
+        max_batch: 1,
+    };
+    let (emit, _emitted) = mpsc::unbounded_channel();
+    let stop = Shutdown::new();
+    let sinks: Vec<(Arc<dyn Sink>, SinkSpec)> = vec![(Arc::new(gate), spec)];
+    let metrics = Arc::new(Metrics::default());
+    let dispatcher = Dispatcher::start(sinks, &store, emit, stop, metrics)
+        .await
+        .unwrap();
+
+    let first = record_and_dispatch(&store, &dispatcher, 1).await;
+    assert_eq!(starts.recv().await, Some(1));
+    // The second waits behind the first, which is still being delivered.
+    record_and_dispatch(&store, &dispatcher, 2).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The store is busy (as with a burst's records) when the first ends.
+    let (unblock, blocked) = std::sync::mpsc::channel::<()>();
+    store.send(move |_| {
+        let _ = blocked.recv();
+    });
+    release.add_permits(1);
+    let early = tokio::time::timeout(Duration::from_millis(300), starts.recv()).await;
+    assert!(
+        early.is_err(),
+        "the second delivery started before the first was on record"
+    );
+    unblock.send(()).unwrap();
+    assert_eq!(starts.recv().await, Some(2));
+    // A crash now must repeat only the second: the first is on record.
+    let cursor = store.call(|b| b.delivery_cursor("gate")).await.unwrap();
+    assert_eq!(cursor, first, "the first delivery's cursor update");
+
+    release.add_permits(1);
+    dispatcher.finish(Duration::from_secs(5)).await;
+}
