@@ -11,6 +11,7 @@ use crate::sink::{Format, StdoutSink};
 use crate::watch::Watcher;
 
 pub fn run(ctx: &Context, args: &WatchArgs) -> anyhow::Result<()> {
+    crate::footprint::steady_heap();
     let profile = ctx.profile()?;
     let format = if args.json || !std::io::stdout().is_terminal() {
         Format::Json
