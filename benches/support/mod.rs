@@ -37,6 +37,10 @@ pub struct Mr {
     /// take as little from mailreactor as a pipe to another process does.
     lines: Receiver<(Instant, String)>,
     messages: usize,
+    /// When each message event was read, in order.
+    pub message_times: Vec<Instant>,
+    /// Stopped and waited for (by `wait4`, not `Child::wait`).
+    reaped: bool,
 }
 
 impl Mr {
@@ -107,6 +111,8 @@ impl Mr {
             dir: Some(dir),
             lines,
             messages: 0,
+            message_times: Vec::new(),
+            reaped: false,
         }
     }
 
@@ -175,6 +181,7 @@ impl Mr {
             });
             if is_message(&line) {
                 self.messages += 1;
+                self.message_times.push(at);
                 last = at;
             }
         }
@@ -196,14 +203,32 @@ impl Mr {
     }
 
     /// Stops it (SIGTERM, as systemd would) and hands over its state.
-    pub fn state_dir(mut self) -> tempfile::TempDir {
-        self.stop();
-        self.dir.take().unwrap()
+    pub fn state_dir(self) -> tempfile::TempDir {
+        self.state_dir_and_cpu().0
     }
 
-    fn stop(&mut self) {
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let _ = self.child.wait();
+    /// [`Mr::state_dir`], with the CPU seconds (user and system, every
+    /// thread, to the microsecond) the process used in its whole life.
+    pub fn state_dir_and_cpu(mut self) -> (tempfile::TempDir, f64) {
+        let cpu = self.stop();
+        (self.dir.take().unwrap(), cpu.unwrap_or(f64::NAN))
+    }
+
+    /// Stops it once; returns its CPU seconds.
+    fn stop(&mut self) -> Option<f64> {
+        if self.reaped {
+            return None;
+        }
+        self.reaped = true;
+        let pid = self.child.id() as i32;
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let mut status = 0;
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::wait4(pid, &mut status, 0, &mut usage) } != pid {
+            return None;
+        }
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        Some(secs(usage.ru_utime) + secs(usage.ru_stime))
     }
 }
 
@@ -481,6 +506,80 @@ pub fn fill_maildir(server: &Dovecot, n: usize) {
     }
 }
 
+/// Where a round's processes run.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Cpus {
+    /// Everything on every CPU, the scheduler's choice.
+    Shared,
+    /// The server (its master and every process under it, and those it
+    /// starts later) on the last CPU, and this thread with all it starts
+    /// from now on (the clients, mailreactor, the stdout reader) on the
+    /// others: as if the server had a machine of its own, which it has
+    /// wherever mailreactor is deployed.
+    Apart,
+}
+
+/// The machine's CPUs (not this thread's, which [`place`] may have
+/// narrowed).
+pub fn cpus() -> usize {
+    // SAFETY: sysconf only reads a system setting.
+    unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as usize
+}
+
+/// Places `server`'s processes and the calling thread as `cpus` says
+/// (Apart needs two CPUs at least).
+pub fn place(server: &Dovecot, cpus: Cpus) {
+    let n = self::cpus();
+    let (ours, theirs): (Vec<usize>, Vec<usize>) = match cpus {
+        Cpus::Shared => ((0..n).collect(), (0..n).collect()),
+        Cpus::Apart => {
+            assert!(n >= 2, "one CPU cannot be shared out");
+            ((0..n - 1).collect(), vec![n - 1])
+        }
+    };
+    let master = server.pid().expect("the server runs");
+    for pid in descendants(master) {
+        // A process that ended meanwhile is no matter.
+        let _ = set_affinity(pid as i32, &theirs);
+    }
+    set_affinity(0, &ours).expect("place this thread");
+}
+
+fn set_affinity(pid: i32, cpus: &[usize]) -> std::io::Result<()> {
+    // SAFETY: a zeroed cpu_set_t is the empty set, filled by CPU_SET.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &cpu in cpus {
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    if unsafe { libc::sched_setaffinity(pid, size, &set) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// `root` and every process below it, from /proc.
+fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| {
+            let pid: u32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+            // state ppid ...
+            let ppid = stat_fields(pid).get(1)?.parse().ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(parents.iter().filter(|p| p.1 == parent).map(|p| p.0));
+        i += 1;
+    }
+    found
+}
+
 fn status_kb(pid: u32, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
@@ -498,12 +597,18 @@ pub fn threads(pid: u32) -> u64 {
     status_kb(pid, "Threads:")
 }
 
+/// The fields of `/proc/PID/stat` after the command name (which may hold
+/// spaces and parentheses), from the state on; empty once it is gone.
+fn stat_fields(pid: u32) -> Vec<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    after.split_whitespace().map(str::to_string).collect()
+}
+
 /// User + system CPU seconds the process has used.
 pub fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<u64> = after
-        .split_whitespace()
+    let f: Vec<u64> = stat_fields(pid)
+        .iter()
         .map(|x| x.parse().unwrap_or(0))
         .collect();
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;

@@ -169,6 +169,13 @@ service anvil {{
         }
     }
 
+    /// The master process's id, while it runs (the benchmarks place the
+    /// server's processes on CPUs of their own).
+    #[allow(dead_code)]
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Stops the server (as an outage would), keeping its mail and ports.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
