@@ -17,7 +17,9 @@ pub fn needs_list(account: &Account) -> bool {
 
 /// The mailboxes to watch, in order: every name the profile writes out
 /// (whether LIST shows it or not: a missing one is reported as such), then
-/// what the patterns match, in LIST's order.
+/// what the patterns match, INBOX first and the rest by name. LIST's own
+/// order is the server's (Dovecot's follows the directory), so it is not
+/// kept: the same mailboxes listed in another order are the same plan.
 pub fn resolve(account: &Account, listed: &[Listed]) -> Vec<String> {
     let mut out: Vec<String> = account
         .mailboxes
@@ -25,6 +27,7 @@ pub fn resolve(account: &Account, listed: &[Listed]) -> Vec<String> {
         .filter(|m| !is_pattern(m))
         .cloned()
         .collect();
+    let named = out.len();
     let patterns: Vec<&String> = account.mailboxes.iter().filter(|m| is_pattern(m)).collect();
     for l in listed {
         if !l.selectable || out.contains(&l.name) {
@@ -40,6 +43,10 @@ pub fn resolve(account: &Account, listed: &[Listed]) -> Vec<String> {
             out.push(l.name.clone());
         }
     }
+    out[named..].sort_by(|a, b| {
+        let not_inbox = |n: &String| !n.eq_ignore_ascii_case("INBOX");
+        (not_inbox(a), a).cmp(&(not_inbox(b), b))
+    });
     out
 }
 
@@ -117,13 +124,33 @@ mod tests {
         ];
         assert_eq!(
             resolve(&account(&["*"], &[]), &all),
-            ["INBOX", "Lists/rust", "Archive"]
+            ["INBOX", "Archive", "Lists/rust"]
         );
         assert_eq!(
             resolve(&account(&["Trash", "*"], &["Archive"]), &all),
             ["Trash", "INBOX", "Lists/rust"]
         );
         assert_eq!(resolve(&account(&["Lists/*"], &[]), &all), ["Lists/rust"]);
+    }
+
+    #[test]
+    fn matches_come_inbox_first_then_by_name_whatever_lists_order() {
+        let all = [
+            listed("Lists/rust", &[]),
+            listed("Archive", &[]),
+            listed("INBOX", &[]),
+            listed("Drafts", &[]),
+        ];
+        let mut reversed = all.clone();
+        reversed.reverse();
+        let want = ["INBOX", "Archive", "Drafts", "Lists/rust"];
+        assert_eq!(resolve(&account(&["*"], &[]), &all), want);
+        assert_eq!(resolve(&account(&["*"], &[]), &reversed), want);
+        // Names written out keep the profile's order, ahead of the rest.
+        assert_eq!(
+            resolve(&account(&["Lists/rust", "*"], &[]), &all),
+            ["Lists/rust", "INBOX", "Archive", "Drafts"]
+        );
     }
 
     #[test]
