@@ -26,6 +26,8 @@ pub use broker::RedisConfig;
 pub use duration::parse_duration;
 pub use error::ProfileError;
 pub use http::HttpConfig;
+#[cfg(test)]
+pub(crate) use raw::ACCOUNT_KEYS;
 pub use sinks::{HookConfig, HookRun, NotifyConfig, RetryPolicy, Template, Urgency};
 pub use store::StoreConfig;
 pub(crate) use store::url_problem;
