@@ -1,7 +1,9 @@
-//! A demo on a fresh machine: starts a throwaway Dovecot on loopback, runs
-//! `mailreactor watch` against it, delivers a few sample messages, and
-//! shows the events as a user sees them in a terminal (JSON lines when
-//! stdout is a pipe). Needs Dovecot (`dovecot-imapd`): `cargo xtask demo`
+//! A demo on a fresh machine: starts a throwaway Dovecot on loopback with
+//! two folders, shows what `mailreactor check` says of them, runs
+//! `mailreactor watch` on every folder (`mailboxes = ["*"]`: one NOTIFY
+//! connection), delivers a few sample messages to both, and shows the
+//! events as a user sees them in a terminal (JSON lines when stdout is a
+//! pipe). Needs Dovecot (`dovecot-imapd`): `cargo xtask demo`
 //! installs it when missing, then runs this.
 //!
 //!     cargo xtask demo               # runs ~10 s, then stops
@@ -19,13 +21,18 @@ fn main() {
     let keep = std::env::args().any(|a| a == "--keep");
     eprintln!("demo: starting a throwaway Dovecot on 127.0.0.1 ...");
     let server = dovecot::Dovecot::start_with("");
+    let folder = "Lists.rust";
+    server
+        .client()
+        .create(folder)
+        .expect("create the demo's second folder");
     let dir = tempfile::tempdir().expect("temp dir");
     let profile = dir.path().join("demo.toml");
     std::fs::write(
         &profile,
         format!(
             "[[account]]\nname = \"demo\"\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
-             username = \"{}\"\npassword-env = \"DEMO_IMAP_PASSWORD\"\nmailboxes = [\"INBOX\"]\n",
+             username = \"{}\"\npassword-env = \"DEMO_IMAP_PASSWORD\"\nmailboxes = [\"*\"]\n",
             server.port,
             dovecot::USER
         ),
@@ -53,6 +60,21 @@ fn main() {
         .and_then(|examples| examples.parent())
         .expect("the demo runs from target/*/examples")
         .join("mailreactor");
+
+    // What check prints goes to the demo's stderr: its stdout is the
+    // watch's events alone, as in a pipe.
+    eprintln!("demo: mailreactor check --config {}", profile.display());
+    let checked = Command::new(&exe)
+        .arg("check")
+        .arg("--config")
+        .arg(&profile)
+        .env("DEMO_IMAP_PASSWORD", dovecot::PASSWORD)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run mailreactor check");
+    eprint!("{}", String::from_utf8_lossy(&checked.stdout));
+    assert!(checked.status.success(), "demo: mailreactor check failed");
 
     // Each event also goes to a hook (as JSON on its stdin), so the demo
     // knows when to deliver the next message; stdout stays the user's.
@@ -92,17 +114,17 @@ fn main() {
             std::thread::sleep(Duration::from_millis(50));
         }
     };
-    wait_for("\"account.connected\"", 1);
+    wait_for("\"account.connected\"", 2);
 
-    let samples: [(&str, &[u8]); 3] = [
-        ("a plain message", b"From: Ann <ann@example.com>\r\nTo: alice@example.com\r\nSubject: Lunch?\r\n\r\nShall we meet at noon?\r\n"),
-        ("an encoded subject and sender", b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.de>\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=\r\n\r\nBis bald!\r\n"),
-        ("an attachment", b"From: ci@example.com\r\nSubject: Build report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nAll green.\r\n--b\r\nContent-Type: application/pdf; name=report.pdf\r\nContent-Disposition: attachment; filename=report.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"),
+    let samples: [(&str, &str, &[u8]); 3] = [
+        ("a plain message", "INBOX", b"From: Ann <ann@example.com>\r\nTo: alice@example.com\r\nSubject: Lunch?\r\n\r\nShall we meet at noon?\r\n"),
+        ("an encoded subject and sender", "INBOX", b"From: =?utf-8?q?J=C3=BCrgen?= <j@example.de>\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=\r\n\r\nBis bald!\r\n"),
+        ("an attachment", folder, b"From: ci@example.com\r\nSubject: Build report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nAll green.\r\n--b\r\nContent-Type: application/pdf; name=report.pdf\r\nContent-Disposition: attachment; filename=report.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"),
     ];
-    for (n, (what, raw)) in samples.into_iter().enumerate() {
+    for (n, (what, mailbox, raw)) in samples.into_iter().enumerate() {
         std::thread::sleep(Duration::from_millis(700));
-        eprintln!("\ndemo: delivering {what} ...");
-        server.append("INBOX", raw);
+        eprintln!("\ndemo: delivering {what} to {mailbox} ...");
+        server.append(mailbox, raw);
         wait_for("\"message.received\"", n + 1);
     }
     if keep {

@@ -155,12 +155,18 @@ fn the_demo_shows_progress_events_and_a_working_tip() {
     assert!(stderr.contains("Finished"), "{stderr}");
     // In a pipe: one JSON line per event, three of them new mail.
     let events = crate::common::events(&out.stdout);
-    let subjects: Vec<&str> = events
+    let received: Vec<&serde_json::Value> = events
         .iter()
         .filter(|e| e["type"] == "message.received")
-        .map(|e| e["subject"].as_str().unwrap())
         .collect();
+    let field =
+        |key: &str| -> Vec<&str> { received.iter().map(|e| e[key].as_str().unwrap()).collect() };
+    let subjects = field("subject");
     assert_eq!(subjects, ["Lunch?", "Grüße aus Köln", "Build report"]);
+    // Every folder on one NOTIFY connection, as check said beforehand.
+    let watched = stderr.matches("watched by NOTIFY (one connection for the account)");
+    assert_eq!(watched.count(), 2, "{stderr}");
+    assert_eq!(field("mailbox"), ["INBOX", "INBOX", "Lists.rust"]);
     // The tip selects message events, so it prints no `null`.
     assert!(
         stderr.contains("jq -r 'select(.type == \"message.received\") | .subject'"),
