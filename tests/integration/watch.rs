@@ -342,6 +342,13 @@ fn long_multipart_and_html_only_mail_have_a_preview() {
     );
 }
 
+/// How often `pid`'s threads woke over the next `span`.
+fn wake_ups_within(pid: u32, span: Duration) -> u64 {
+    let before = wake_ups(pid);
+    std::thread::sleep(span);
+    wake_ups(pid).saturating_sub(before)
+}
+
 /// Voluntary context switches of every thread of `pid`: how often its
 /// threads went to sleep, so how often they woke.
 fn wake_ups(pid: u32) -> u64 {
@@ -370,11 +377,17 @@ fn an_idle_watch_does_not_wake_up_and_still_stops_at_once() {
     }
     let mut watch = env.watch();
     watch.wait_connected(3);
-    std::thread::sleep(Duration::from_secs(1));
+    // Settled once the looks after connecting are done: a quiet second
+    // (on a loaded machine they can take longer than one).
     let pid = watch.child.id();
-    let before = wake_ups(pid);
-    std::thread::sleep(Duration::from_secs(3));
-    let woke = wake_ups(pid) - before;
+    let deadline = std::time::Instant::now() + crate::common::PATIENCE;
+    while wake_ups_within(pid, Duration::from_secs(1)) > 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watch never had a quiet second"
+        );
+    }
+    let woke = wake_ups_within(pid, Duration::from_secs(3));
     // Three IDLE threads that woke four times a second would be 36.
     assert!(woke <= 4, "an idle watch woke {woke} times in 3 s");
     let (code, took, stderr) = watch.terminate();
