@@ -6,10 +6,11 @@ use clap::{Args, Parser, Subcommand};
 
 /// Watch IMAP mailboxes and turn new mail into events.
 ///
-/// mailreactor keeps a connection per watched mailbox (IDLE where the
-/// server has it, polling otherwise) and prints one event per new message:
-/// a JSON line when stdout is a pipe or with --json, a readable line on a
-/// terminal. Logs go to stderr.
+/// mailreactor watches every mailbox of an account on one connection where
+/// the server has NOTIFY, and otherwise a connection per mailbox (IDLE,
+/// polling the rest), and prints one event per new message: a JSON line
+/// when stdout is a pipe or with --json, a readable line on a terminal.
+/// Logs go to stderr.
 #[derive(Debug, Parser)]
 #[command(name = "mailreactor", version, propagate_version = true)]
 pub struct Cli {
