@@ -235,30 +235,48 @@ impl Postgres {
         } else {
             "SELECT pg_try_advisory_lock($1, $2)"
         };
-        let taken: bool = client
-            .query_one(take, &[&WRITER_LOCK, &key])
-            .map_err(|e| self.error(e))?
-            .get(0);
-        if taken {
-            return Ok(Writer { _client: client });
-        }
-        let holder = client
-            .query(
-                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-                 WHERE l.locktype = 'advisory' AND l.classid = $1::oid AND l.objid = $2::oid
-                   AND l.objsubid = 2 AND l.granted
-                 ORDER BY a.backend_start",
-                &[&(WRITER_LOCK as u32), &(key as u32)],
-            )
-            .ok()
-            .and_then(|rows| rows.first().map(|r| r.get::<_, String>(0)))
-            .unwrap_or_else(|| "holder unknown".to_string());
+        // A holder that has just let go (its connection closed) keeps the
+        // lock until its server process has exited, a moment later: while
+        // no holder shows, it is asked again for a while.
+        let deadline = Instant::now() + RELEASE_WAIT;
+        let holder = loop {
+            let taken: bool = client
+                .query_one(take, &[&WRITER_LOCK, &key])
+                .map_err(|e| self.error(e))?
+                .get(0);
+            if taken {
+                return Ok(Writer { _client: client });
+            }
+            match lock_holder(&mut client, key) {
+                Some(holder) => break holder,
+                None if Instant::now() >= deadline => break "holder unknown".to_string(),
+                None => std::thread::sleep(Duration::from_millis(50)),
+            }
+        };
         Err(super::OpenError::Busy {
             at: self.label.clone(),
             profile: profile.to_string(),
             holder,
         })
     }
+}
+
+/// How long a writer lock with no holder to be seen is asked for again.
+const RELEASE_WAIT: Duration = Duration::from_secs(2);
+
+/// Who holds the writer lock of profile `key` (the oldest holder's
+/// application name), if anyone can be seen to.
+fn lock_holder(client: &mut Client, key: i32) -> Option<String> {
+    client
+        .query(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+             WHERE l.locktype = 'advisory' AND l.classid = $1::oid AND l.objid = $2::oid
+               AND l.objsubid = 2 AND l.granted
+             ORDER BY a.backend_start",
+            &[&(WRITER_LOCK as u32), &(key as u32)],
+        )
+        .ok()
+        .and_then(|rows| rows.first().map(|r| r.get::<_, String>(0)))
 }
 
 /// A stable 32-bit key for a profile's name (FNV-1a).
