@@ -27,6 +27,8 @@ pub struct Dovecot {
     pub cert: PathBuf,
     config: PathBuf,
     child: Option<Child>,
+    /// What the running server says on stderr, once it has stopped.
+    said: Option<std::thread::JoinHandle<String>>,
     /// Whatever the caller wants kept until the server has stopped.
     held: Option<Box<dyn std::any::Any + Send>>,
 }
@@ -73,14 +75,16 @@ impl Dovecot {
         let passwd = root.join("passwd");
         fs::write(&passwd, format!("{USER}:{{PLAIN}}{PASSWORD}\n")).unwrap();
 
-        let (port, tls_port) = (free_port(), free_port());
         let name = root.file_name().unwrap().to_string_lossy().into_owned();
         let config = root.join("dovecot.conf");
         let root_s = root.display();
-        fs::write(
-            &config,
-            format!(
-                r#"protocols = imap
+        let (cert_s, key_s) = (cert.display().to_string(), key.display().to_string());
+        let (mail_s, passwd_s) = (mail.display().to_string(), passwd.display().to_string());
+        let write_config = |port: u16, tls_port: u16| {
+            fs::write(
+                &config,
+                format!(
+                    r#"protocols = imap
 listen = 127.0.0.1
 base_dir = {root_s}/run
 state_dir = {root_s}/state
@@ -123,28 +127,56 @@ service anvil {{
 }}
 {extra}
 "#,
-                cert = cert.display(),
-                key = key.display(),
-                mail = mail.display(),
-                passwd = passwd.display(),
-            ),
-        )
-        .unwrap();
+                    cert = cert_s,
+                    key = key_s,
+                    mail = mail_s,
+                    passwd = passwd_s,
+                ),
+            )
+            .unwrap();
+        };
         let mut d = Dovecot {
             held: None,
             dir,
-            port,
-            tls_port,
+            port: 0,
+            tls_port: 0,
             cert,
-            config,
+            config: config.clone(),
             child: None,
+            said: None,
         };
-        d.launch();
-        d
+        // Ports are found free before Dovecot binds them, and another
+        // server starting meanwhile may take one first: then other ports.
+        // CI once saw Dovecot exit at start with nothing in its log; what
+        // it said is kept, and it is tried again the same way.
+        let mut attempt = 1;
+        loop {
+            d.port = free_port();
+            d.tls_port = std::iter::repeat_with(free_port)
+                .find(|&p| p != d.port)
+                .unwrap();
+            write_config(d.port, d.tls_port);
+            match d.try_launch() {
+                Ok(()) => return d,
+                Err(e) if attempt < 3 => {
+                    eprintln!("attempt {attempt} of 3: {e}");
+                    attempt += 1;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
     }
 
     fn launch(&mut self) {
-        let child = Command::new("dovecot")
+        if let Err(e) = self.try_launch() {
+            panic!("{e}");
+        }
+    }
+
+    /// Starts the server and waits until both listeners accept; what it
+    /// said if it stopped instead.
+    fn try_launch(&mut self) -> Result<(), String> {
+        let mut child = Command::new("dovecot")
             .arg("-F")
             .arg("-c")
             .arg(&self.config)
@@ -153,13 +185,19 @@ service anvil {{
             .stderr(Stdio::piped())
             .spawn()
             .expect("start dovecot");
+        // What it says on stderr (errors before its log is open), read as
+        // it comes: a process it started may keep the pipe open.
+        let stderr = child.stderr.take().expect("piped");
+        self.said = Some(std::thread::spawn(move || {
+            let mut said = String::new();
+            let _ = std::io::Read::read_to_string(&mut { stderr }, &mut said);
+            said
+        }));
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(20);
         for port in [self.port, self.tls_port] {
             while TcpStream::connect(("127.0.0.1", port)).is_err() {
-                if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                    panic!("dovecot exited ({status}) at start: {}", self.log());
-                }
+                self.running()?;
                 assert!(
                     Instant::now() < deadline,
                     "dovecot did not listen on {port}"
@@ -167,6 +205,38 @@ service anvil {{
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
+        // A port that another server holds makes Dovecot exit, perhaps
+        // only now.
+        self.running()
+    }
+
+    /// Whether the server still runs; what it said if not.
+    fn running(&mut self) -> Result<(), String> {
+        let child = self.child.as_mut().unwrap();
+        let Some(status) = child.try_wait().unwrap() else {
+            return Ok(());
+        };
+        self.child = None;
+        let mut said = String::new();
+        if let Some(reader) = self.said.take() {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while !reader.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if reader.is_finished() {
+                said = reader.join().unwrap_or_default();
+            }
+        }
+        // Errors before its log is open are on stderr alone.
+        let said = if said.trim().is_empty() {
+            self.log()
+        } else {
+            said
+        };
+        Err(format!(
+            "dovecot exited ({status}) at start: {}",
+            said.trim()
+        ))
     }
 
     /// The master process's id, while it runs (the benchmarks place the
