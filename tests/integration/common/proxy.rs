@@ -84,8 +84,10 @@ impl Proxy {
     pub fn wait_idling(&self, settle: Duration) {
         let deadline = Instant::now() + super::PATIENCE;
         loop {
-            let now = self.idling_since();
-            if now.is_some_and(|since| since.elapsed() >= settle) {
+            if self
+                .idling_since()
+                .is_some_and(|since| since.elapsed() >= settle)
+            {
                 return;
             }
             assert!(
