@@ -412,11 +412,13 @@ fn catch_up_floor(table: &mut Table) {
     for (cpus, done) in rounds {
         let of = |f: fn(&Round) -> f64| -> Vec<f64> { done.iter().map(f).collect() };
         let mut vs_floor = of(|r| r.ours / r.floor);
+        let mut vs_asked = of(|r| r.ours / r.asked);
+        let mut from_start = of(|r| r.from_start / r.floor);
         let ratio = median(&mut vs_floor);
         let placed = match cpus {
-            Cpus::Shared => "all processes sharing the two CPUs",
+            Cpus::Shared => format!("all processes sharing the {} CPUs", support::cpus()),
             Cpus::Apart => {
-                "the server on a CPU of its own, mailreactor and the clients on the other"
+                "the server on a CPU of its own, mailreactor and the clients on the others".into()
             }
         };
         table.row(
@@ -435,10 +437,10 @@ fn catch_up_floor(table: &mut Table) {
                  stop: {:.1} ms",
                 median(&mut of(|r| r.floor)),
                 range(&vs_floor),
-                median(&mut of(|r| r.ours / r.asked)),
-                range(&of(|r| r.ours / r.asked)),
-                median(&mut of(|r| r.from_start / r.floor)),
-                range(&of(|r| r.from_start / r.floor)),
+                median(&mut vs_asked),
+                range(&vs_asked),
+                median(&mut from_start),
+                range(&from_start),
                 median(&mut of(|r| r.cpu_ms)),
             ),
             "cargo bench --bench suite -- floor",
