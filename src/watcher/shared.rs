@@ -63,7 +63,12 @@ pub(super) fn watch(
                 Err(Interrupt::Other(e @ ImapError::MailboxMissing(..))) => {
                     w.report(Interrupt::Other(e), false);
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    // Its baseline may be new: the next session goes on
+                    // from it, or mail that comes meanwhile is never seen.
+                    a.keep_cursor(name, w.cursor.take());
+                    return Err(e);
+                }
             }
         }
         if a.once() {
@@ -108,7 +113,8 @@ pub(super) fn watch(
 }
 
 /// Opens `w`'s mailbox, takes its baseline, and catches up. The session
-/// counts as watching from the first mailbox that is watched.
+/// counts as watching from the first mailbox that is watched. Cut short,
+/// it leaves in `w.cursor` how far it got.
 fn attach(
     w: &mut MailboxWatcher,
     conn: &mut Connection,
@@ -117,10 +123,20 @@ fn attach(
     watching_since: &mut Option<Instant>,
 ) -> Result<(Cursor, Tracker, crate::imap::Status), Interrupt> {
     let (mut cursor, status) = w.attach(conn, how)?;
-    let mut changes = w.begin(conn, support, &status, &mut cursor)?;
-    watching_since.get_or_insert_with(Instant::now);
-    w.sync(conn, &mut changes, &mut cursor, None, true)?;
-    Ok((cursor, changes, status))
+    let caught_up = w
+        .begin(conn, support, &status, &mut cursor)
+        .and_then(|mut changes| {
+            watching_since.get_or_insert_with(Instant::now);
+            w.sync(conn, &mut changes, &mut cursor, None, true)?;
+            Ok(changes)
+        });
+    match caught_up {
+        Ok(changes) => Ok((cursor, changes, status)),
+        Err(e) => {
+            w.cursor = Some(cursor);
+            Err(e)
+        }
+    }
 }
 
 fn run(

@@ -280,6 +280,37 @@ fn a_silently_dead_connection_is_found_and_replaced() {
     });
 }
 
+/// A connection lost between a mailbox's first baseline and the end of its
+/// first catch-up: the next connection goes on from that baseline, so mail
+/// that came meanwhile is announced (once) and not taken as already there.
+/// Both ways of watching: NOTIFY (a connection for the account) and IDLE
+/// (one for the mailbox).
+#[test]
+fn a_connection_lost_during_the_first_look_loses_nothing() {
+    for mode in ["notify", "idle"] {
+        let env = Env::new(&["INBOX"], &format!("mode = {mode:?}"));
+        let proxy = env.through_proxy();
+        // What follows EXAMINE (the first catch-up) never reaches the server.
+        proxy.stall_next_after(b"EXAMINE");
+        let mut watch = env.watch();
+        let connected = watch.wait_type("account.connected");
+        assert_eq!(connected["watch_mode"], mode, "{connected}");
+        proxy.wait_stalled();
+        env.dovecot
+            .append("INBOX", &simple_message("after the baseline", "x"));
+        proxy.cut_existing();
+        watch.wait_type("account.disconnected");
+        let e = watch.wait_type("message.received");
+        assert_eq!(e["subject"], "after the baseline", "{mode}: {e}");
+        let stderr = watch.stderr();
+        assert_eq!(
+            stderr.matches("first look").count(),
+            1,
+            "{mode}: one baseline only: {stderr}"
+        );
+    }
+}
+
 /// A watcher thread that panics is reported (account.disconnected with the
 /// reason, an error log) and watches again after a pause; nothing is lost.
 #[test]

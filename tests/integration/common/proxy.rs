@@ -1,7 +1,8 @@
 //! A TCP proxy between mailreactor and Dovecot that misbehaves on demand:
 //! it can stall the connections it carries (no FIN, no RST: bytes simply
 //! stop, as behind a dead NAT), cut them, or drop what the server says and
-//! then say something of its own. New connections flow normally.
+//! then say something of its own, or stall the next connection at a
+//! chosen point of its conversation. New connections flow normally.
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,6 +13,9 @@ pub struct Proxy {
     pub port: u16,
     conns: Arc<Mutex<Vec<Conn>>>,
     generation: Arc<AtomicU64>,
+    /// The next connection stalls at the client's first words after
+    /// words holding this.
+    stall_after: Arc<Mutex<Option<&'static [u8]>>>,
 }
 
 struct Conn {
@@ -30,6 +34,8 @@ impl Proxy {
         let port = listener.local_addr().unwrap().port();
         let conns: Arc<Mutex<Vec<Conn>>> = Arc::default();
         let list = conns.clone();
+        let stall_after: Arc<Mutex<Option<&'static [u8]>>> = Arc::default();
+        let armed = stall_after.clone();
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { break };
@@ -44,7 +50,7 @@ impl Proxy {
                     server.try_clone().unwrap(),
                     stalled.clone(),
                     Arc::default(),
-                    Side::Client(idle.clone()),
+                    Side::Client(idle.clone(), armed.lock().unwrap().take().map(Stall::After)),
                 );
                 pump(
                     server.try_clone().unwrap(),
@@ -65,6 +71,30 @@ impl Proxy {
             port,
             conns,
             generation: Arc::default(),
+            stall_after,
+        }
+    }
+
+    /// The next connection made stalls (as [`Proxy::stall_existing`]) at
+    /// what the client says next after words holding `word`: that command
+    /// never reaches the server. It stays listed, for
+    /// [`Proxy::cut_existing`].
+    pub fn stall_next_after(&self, word: &'static [u8]) {
+        *self.stall_after.lock().unwrap() = Some(word);
+    }
+
+    /// Waits until a connection open now has stalled.
+    pub fn wait_stalled(&self) {
+        let deadline = Instant::now() + super::PATIENCE;
+        while !self
+            .conns
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|c| c.stalled.load(Ordering::SeqCst))
+        {
+            assert!(Instant::now() < deadline, "no connection stalled");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -147,16 +177,42 @@ struct Idle {
     since: Option<Instant>,
 }
 
-/// Which way a pump carries bytes, for following IDLE.
+/// Which way a pump carries bytes, for following IDLE; the client's side
+/// may stall at a chosen point (see [`Proxy::stall_next_after`]).
 enum Side {
-    Client(Arc<Mutex<Idle>>),
+    Client(Arc<Mutex<Idle>>, Option<Stall>),
     Server(Arc<Mutex<Idle>>),
 }
 
+/// Where a client's connection is to stall.
+enum Stall {
+    /// After the words holding this.
+    After(&'static [u8]),
+    /// At the next words.
+    Next,
+}
+
 impl Side {
+    /// Whether the connection stalls at `bytes` (from the client), which
+    /// are then not carried.
+    fn stalls_at(&mut self, bytes: &[u8]) -> bool {
+        let Side::Client(_, Some(stall)) = self else {
+            return false;
+        };
+        match stall {
+            Stall::Next => true,
+            Stall::After(word) => {
+                if bytes.windows(word.len()).any(|w| w == *word) {
+                    *stall = Stall::Next;
+                }
+                false
+            }
+        }
+    }
+
     fn saw(&self, bytes: &[u8]) {
         match self {
-            Side::Client(idle) => {
+            Side::Client(idle, _) => {
                 let asked = bytes.ends_with(b" IDLE\r\n") || bytes.ends_with(b" idle\r\n");
                 *idle.lock().unwrap() = Idle { asked, since: None };
             }
@@ -176,7 +232,7 @@ fn pump(
     mut to: TcpStream,
     stalled: Arc<AtomicBool>,
     muted: Arc<Mutex<bool>>,
-    side: Side,
+    mut side: Side,
 ) {
     std::thread::spawn(move || {
         let mut buf = [0u8; 16 * 1024];
@@ -185,6 +241,9 @@ fn pump(
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
+            if side.stalls_at(&buf[..n]) {
+                stalled.store(true, Ordering::SeqCst);
+            }
             if stalled.load(Ordering::SeqCst) {
                 // Swallow everything from now on; never answer, never close.
                 while from.read(&mut buf).is_ok_and(|n| n > 0) {}
