@@ -188,7 +188,25 @@ pub(crate) async fn run(
         d.leave(SINK_GRACE).await;
         return Ok(d.outcome);
     }
-    // Once: let every sink deliver what it has (a signal cuts this short).
+    // Once: let every sink deliver what it has, and what they report
+    // meanwhile (a dead letter's notice) too; a signal cuts this short.
+    while !stop.is_set() {
+        let settled = d.settled();
+        tokio::select! {
+            _ = settled => match emit_rx.try_recv() {
+                Ok(e) => d.record(vec![e], None).await?,
+                Err(_) => break,
+            },
+            Some(e) = emit_rx.recv() => d.record(vec![e], None).await?,
+            signal = signals.next() => match signal {
+                Signal::Hangup => tracing::info!("SIGHUP: nothing to reload in --once"),
+                Signal::Stop(name) => {
+                    tracing::info!("{name}: stopping");
+                    stop.trigger();
+                }
+            },
+        }
+    }
     let mut dispatchers: Vec<Dispatcher> = d.dispatcher.take().into_iter().collect();
     if let Some(c) = d.cluster.as_mut() {
         dispatchers.extend(c.dispatchers.drain().map(|(_, d)| d));
@@ -301,6 +319,22 @@ impl Daemon {
                 names.iter().map(move |m| (a.name.clone(), m.clone()))
             })
             .collect()
+    }
+
+    /// Completes once every dispatcher has settled what it was given so
+    /// far (see [`Dispatcher::settled`]).
+    fn settled(&self) -> impl Future<Output = ()> + Send + 'static {
+        let all: Vec<_> = self
+            .dispatcher
+            .iter()
+            .chain(self.cluster.iter().flat_map(|c| c.dispatchers.values()))
+            .map(Dispatcher::settled)
+            .collect();
+        async move {
+            for d in all {
+                d.await;
+            }
+        }
     }
 
     /// Drops delivered journal entries past the retention.

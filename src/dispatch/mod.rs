@@ -12,10 +12,10 @@ mod runner;
 mod tests;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::event::Event;
@@ -35,6 +35,10 @@ pub struct Dispatcher {
     names: Vec<String>,
     lanes: Vec<Lane>,
     tasks: JoinSet<()>,
+    /// How far each runner has settled (see [`Dispatcher::settled`]).
+    settled: Vec<watch::Receiver<i64>>,
+    /// The highest sequence number dispatched.
+    head: AtomicI64,
 }
 
 /// The daemon's end of one runner.
@@ -77,6 +81,9 @@ impl Dispatcher {
         let mut lanes = Vec::new();
         let mut tasks = JoinSet::new();
         let mut names = Vec::new();
+        let mut settled = Vec::new();
+        // What the journal holds already is for the runners to settle too.
+        let head = store.call(|b| b.last_seq()).await?;
         for (sink, mut spec) in sinks {
             let name = sink.name().to_string();
             let key = match account {
@@ -107,12 +114,14 @@ impl Dispatcher {
                 .await?;
             let (tx, rx) = mpsc::channel(QUEUE);
             let missed = Arc::new(Missed::default());
+            let (settles, settled_rx) = watch::channel(cursor);
+            settled.push(settled_rx);
             let runner = runner::Runner::new(
                 (sink, key.clone()),
                 spec,
                 (store.clone(), cursor),
                 rx,
-                missed.clone(),
+                (missed.clone(), settles),
                 (emit.clone(), stop.clone(), metrics.clone()),
             );
             tasks.spawn(runner.run());
@@ -123,6 +132,8 @@ impl Dispatcher {
             names,
             lanes,
             tasks,
+            settled,
+            head: AtomicI64::new(head),
         })
     }
 
@@ -133,10 +144,27 @@ impl Dispatcher {
 
     /// Hands a recorded event to every sink; never waits.
     pub fn dispatch(&self, seq: i64, event: Arc<Event>) {
+        self.head.fetch_max(seq, Ordering::SeqCst);
         for lane in &self.lanes {
             if lane.tx.try_send((seq, event.clone())).is_err() {
                 lane.missed.flag.store(true, Ordering::SeqCst);
                 lane.missed.wake.notify_one();
+            }
+        }
+    }
+
+    /// Completes once every runner has finished (delivered, dead-lettered
+    /// or passed over) each event dispatched so far, and any the journal
+    /// held before; a runner that ended counts as settled. What runners
+    /// report meanwhile (a `sink.dead-lettered`) is on the emit channel
+    /// before this completes.
+    pub fn settled(&self) -> impl Future<Output = ()> + Send + 'static {
+        let head = self.head.load(Ordering::SeqCst);
+        let mut runners = self.settled.clone();
+        async move {
+            for r in &mut runners {
+                // Err: the runner ended.
+                let _ = r.wait_for(|&at| at >= head).await;
             }
         }
     }

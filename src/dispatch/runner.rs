@@ -2,21 +2,22 @@
 //! the journal when the queue overflowed or has a gap), keeps those its
 //! subscription wants, batches them (debounce, min-interval), delivers with
 //! retries, dead-letters what keeps failing, pauses after repeated dead
-//! letters, and records how far it got.
+//! letters, and records how far it got. It tells how far it has settled
+//! (everything it took finished one way or another), for `--once`.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::{Emit, Missed};
 use crate::backoff::Backoff;
 use crate::config::RetryPolicy;
-use crate::event::{Event, EventData, EventKind};
+use crate::event::{Event, EventKind};
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::sink::{Sink, SinkError, SinkSpec};
@@ -48,6 +49,8 @@ pub(super) struct Runner {
     read: i64,
     /// The delivery cursor as last written.
     acked: i64,
+    /// Set to `read` whenever nothing taken is still being delivered.
+    settled: watch::Sender<i64>,
     /// Taken, wanted, and not yet finished.
     outstanding: BTreeSet<i64>,
     backlog: VecDeque<Item>,
@@ -78,7 +81,7 @@ impl Runner {
         spec: SinkSpec,
         (store, cursor): (Store, i64),
         rx: mpsc::Receiver<Item>,
-        missed: Arc<Missed>,
+        (missed, settled): (Arc<Missed>, watch::Sender<i64>),
         (emit, stop, metrics): (Emit, Shutdown, Arc<Metrics>),
     ) -> Runner {
         // Start by reading whatever the journal holds past the cursor.
@@ -95,6 +98,7 @@ impl Runner {
             stop,
             read: cursor,
             acked: cursor,
+            settled,
             outstanding: BTreeSet::new(),
             backlog: VecDeque::new(),
             pending: None,
@@ -111,6 +115,9 @@ impl Runner {
         let mut last_start: Option<Instant> = None;
         loop {
             self.flush_ack().await;
+            if inflight.is_empty() {
+                self.settled.send_replace(self.read);
+            }
             let next = tokio::select! {
                 biased;
                 Some(done) = inflight.join_next(), if !inflight.is_empty() => {
@@ -321,9 +328,10 @@ impl Runner {
                         continue;
                     }
                     self.outstanding.remove(&seq);
-                    let own_echo = event.kind == EventKind::SinkDeadLettered
-                        && matches!(&event.data, EventData::DeadLettered { sink, .. } if *sink == name);
-                    if !own_echo {
+                    // Given up on a dead letter's notice (its own or another
+                    // sink's): recorded, but no notice of a notice, or two
+                    // failing sinks would tell each other for ever.
+                    if event.kind != EventKind::SinkDeadLettered {
                         let _ = self.emit.send(Event::dead_lettered(
                             &name,
                             &event,

@@ -98,3 +98,86 @@ async fn a_finished_delivery_is_recorded_before_the_next_starts() {
     release.add_permits(1);
     dispatcher.finish(Duration::from_secs(5)).await;
 }
+
+/// Fails every delivery.
+struct Broken(&'static str);
+
+impl Sink for Broken {
+    fn name(&self) -> &str {
+        self.0
+    }
+
+    fn deliver<'a>(&'a self, _: &'a [Arc<Event>]) -> Delivery<'a> {
+        Box::pin(async { Err(crate::sink::SinkError::Failed("down".into())) })
+    }
+}
+
+/// Two sinks that fail everything and take every event: each gives up on
+/// a message and says so once; each gives up on the other's notice too,
+/// and says nothing more, so they never tell each other for ever.
+#[tokio::test]
+async fn a_given_up_notice_makes_no_notice_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite");
+    let store = Store::spawn(crate::store::open(&path).unwrap(), &path).unwrap();
+    let spec = SinkSpec {
+        subscription: Subscription::all(&["*"]),
+        debounce: None,
+        min_interval: None,
+        concurrency: 1,
+        retry: RetryPolicy {
+            max_attempts: 1,
+            breaker_threshold: 100,
+            ..RetryPolicy::default()
+        },
+        max_batch: 1,
+    };
+    let (emit, mut emitted) = mpsc::unbounded_channel();
+    let sinks: Vec<(Arc<dyn Sink>, SinkSpec)> = vec![
+        (Arc::new(Broken("a")), spec.clone()),
+        (Arc::new(Broken("b")), spec),
+    ];
+    let metrics = Arc::new(Metrics::default());
+    let dispatcher = Dispatcher::start(sinks, &store, emit, Shutdown::new(), metrics)
+        .await
+        .unwrap();
+    let settle = Duration::from_secs(10);
+
+    record_and_dispatch(&store, &dispatcher, 1).await;
+    tokio::time::timeout(settle, dispatcher.settled())
+        .await
+        .expect("both sinks settle the message");
+    let mut notices = Vec::new();
+    while let Ok(e) = emitted.try_recv() {
+        notices.push(e);
+    }
+    let mut ids: Vec<&str> = notices.iter().map(|e| e.id.as_str()).collect();
+    ids.sort();
+    let message = msg(1).id;
+    assert_eq!(
+        ids,
+        [
+            format!("{message}/dead-lettered/a"),
+            format!("{message}/dead-lettered/b")
+        ]
+    );
+
+    // The daemon records and dispatches the notices, as any event.
+    for e in notices {
+        let fresh = store
+            .call({
+                let e = e.clone();
+                move |b| b.record(&[e], None)
+            })
+            .await
+            .unwrap();
+        dispatcher.dispatch(fresh[0].0, Arc::new(e));
+    }
+    tokio::time::timeout(settle, dispatcher.settled())
+        .await
+        .expect("both sinks settle the notices");
+    assert!(emitted.try_recv().is_err(), "a notice of a notice");
+    let letters = store.call(|b| b.dead_letters()).await.unwrap();
+    assert_eq!(letters.len(), 6, "each sink's three given-up events");
+    dispatcher.finish(Duration::from_secs(5)).await;
+}
