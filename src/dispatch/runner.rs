@@ -49,7 +49,8 @@ pub(super) struct Runner {
     read: i64,
     /// The delivery cursor as last written.
     acked: i64,
-    /// Set to `read` whenever nothing taken is still being delivered.
+    /// Set to `read` whenever nothing taken is still being delivered (to
+    /// the most there is when the journal cannot be read).
     settled: watch::Sender<i64>,
     /// Taken, wanted, and not yet finished.
     outstanding: BTreeSet<i64>,
@@ -269,6 +270,8 @@ impl Runner {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::error!("{}: cannot read the journal: {e}", self.sink.name());
+                // Stuck until the next event: `--once` must not wait.
+                self.settled.send_replace(i64::MAX);
                 return 0;
             }
         };
