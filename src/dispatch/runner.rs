@@ -31,6 +31,8 @@ const MAX_BATCH: usize = 1000;
 const MAX_DEBOUNCE_PERIODS: u32 = 10;
 /// Retry delays grow to at most this.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// A journal read that failed is tried again this often.
+const JOURNAL_RETRY: Duration = Duration::from_secs(1);
 
 type Item = (i64, Arc<Event>);
 
@@ -50,7 +52,7 @@ pub(super) struct Runner {
     /// The delivery cursor as last written.
     acked: i64,
     /// Set to `read` whenever nothing taken is still being delivered (to
-    /// the most there is when the journal cannot be read).
+    /// the most there is while the journal cannot be read).
     settled: watch::Sender<i64>,
     /// Taken, wanted, and not yet finished.
     outstanding: BTreeSet<i64>,
@@ -61,6 +63,8 @@ pub(super) struct Runner {
     failing: Arc<AtomicBool>,
     /// The peer said 410 Gone: nothing more is tried until the next start.
     gone: Arc<AtomicBool>,
+    /// The last journal read failed (one error per outage).
+    journal_failing: bool,
     metrics: Arc<Metrics>,
 }
 
@@ -105,6 +109,7 @@ impl Runner {
             pending: None,
             failing: Arc::default(),
             gone: Arc::default(),
+            journal_failing: false,
             metrics,
         }
     }
@@ -227,8 +232,14 @@ impl Runner {
                     continue;
                 }
                 // Anything between what was read and this one (an overflow)?
-                if seq - 1 > self.read && self.load(seq - 1).await > 0 {
-                    continue;
+                if seq - 1 > self.read {
+                    match self.load(seq - 1).await {
+                        Some(0) => {}
+                        Some(_) => continue,
+                        // What the gap holds is not known: this one waits.
+                        None if self.journal_down().await => return None,
+                        None => continue,
+                    }
                 }
                 let item = self.pending.take().expect("looked at above");
                 self.read = item.0;
@@ -238,10 +249,19 @@ impl Runner {
                 // Cancelled while reading: the flag is raised again.
                 let missed = self.missed.clone();
                 let again = Raise(&missed.flag);
-                let full = self.load(i64::MAX).await == CHUNK;
-                std::mem::forget(again);
-                if full {
-                    self.missed.flag.store(true, Ordering::SeqCst);
+                match self.load(i64::MAX).await {
+                    Some(n) => {
+                        std::mem::forget(again);
+                        if n == CHUNK {
+                            self.missed.flag.store(true, Ordering::SeqCst);
+                        }
+                    }
+                    None => {
+                        drop(again);
+                        if self.journal_down().await {
+                            return None;
+                        }
+                    }
                 }
                 continue;
             }
@@ -258,9 +278,17 @@ impl Runner {
         }
     }
 
+    /// After a journal read failed: waits before it is tried again, or
+    /// says the runner is to end (its queue is closed, or the watch
+    /// stops). What it could not read stays in the journal, past its
+    /// delivery cursor, for the next start.
+    async fn journal_down(&mut self) -> bool {
+        self.rx.is_closed() || self.stop.wait_timeout(JOURNAL_RETRY).await
+    }
+
     /// Reads journal entries after `read` up to `upto` into the backlog;
-    /// returns how many rows it read.
-    async fn load(&mut self, upto: i64) -> usize {
+    /// returns how many rows it read, or `None` when the read failed.
+    async fn load(&mut self, upto: i64) -> Option<usize> {
         let after = self.read;
         let rows = match self
             .store
@@ -269,12 +297,21 @@ impl Runner {
         {
             Ok(rows) => rows,
             Err(e) => {
-                tracing::error!("{}: cannot read the journal: {e}", self.sink.name());
-                // Stuck until the next event: `--once` must not wait.
+                if !self.journal_failing {
+                    tracing::error!(
+                        "{}: cannot read the journal: {e}; trying again every second",
+                        self.sink.name()
+                    );
+                    self.journal_failing = true;
+                }
+                // `--once` must not wait for it.
                 self.settled.send_replace(i64::MAX);
-                return 0;
+                return None;
             }
         };
+        if std::mem::take(&mut self.journal_failing) {
+            tracing::info!("{}: the journal is readable again", self.sink.name());
+        }
         let n = rows.len();
         for (seq, json) in rows {
             match serde_json::from_str::<Event>(&json) {
@@ -288,7 +325,7 @@ impl Runner {
                 }
             }
         }
-        n
+        Some(n)
     }
 
     async fn finished(

@@ -181,3 +181,97 @@ async fn a_given_up_notice_makes_no_notice_of_its_own() {
     assert_eq!(letters.len(), 6, "each sink's three given-up events");
     dispatcher.finish(Duration::from_secs(5)).await;
 }
+
+/// Tells each UID it is given.
+struct Recorder(mpsc::UnboundedSender<u32>);
+
+impl Sink for Recorder {
+    fn name(&self) -> &str {
+        "recorder"
+    }
+
+    fn deliver<'a>(&'a self, events: &'a [Arc<Event>]) -> Delivery<'a> {
+        Box::pin(async move {
+            for e in events {
+                let _ = self.0.send(e.message().map_or(0, |m| m.uid));
+            }
+            Ok(())
+        })
+    }
+}
+
+/// An event comes after a gap the runner has not read (its queue had
+/// overflowed) while the journal cannot be read: it waits until the gap
+/// is read, and nothing in the gap is skipped. The fault is real SQLite:
+/// another connection renames the journal's table away, then back.
+#[tokio::test]
+async fn an_unreadable_journal_skips_nothing_in_a_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite");
+    let store = Store::spawn(crate::store::open(&path).unwrap(), &path).unwrap();
+    let (tx, mut delivered) = mpsc::unbounded_channel();
+    let spec = SinkSpec {
+        subscription: Subscription::default(),
+        debounce: None,
+        min_interval: None,
+        concurrency: 1,
+        retry: RetryPolicy::default(),
+        max_batch: 1,
+    };
+    let (emit, _emitted) = mpsc::unbounded_channel();
+    let sinks: Vec<(Arc<dyn Sink>, SinkSpec)> = vec![(Arc::new(Recorder(tx)), spec)];
+    let metrics = Arc::new(Metrics::default());
+    let dispatcher = Dispatcher::start(sinks, &store, emit, Shutdown::new(), metrics)
+        .await
+        .unwrap();
+    let patience = Duration::from_secs(10);
+    // The runner is up and waiting on its queue.
+    record_and_dispatch(&store, &dispatcher, 1).await;
+    let first = tokio::time::timeout(patience, delivered.recv()).await;
+    assert_eq!(first.unwrap(), Some(1));
+
+    // 2, 3 and 4 are recorded; only 4 reaches the queue, once the journal
+    // is unreadable.
+    let events = vec![msg(2), msg(3), msg(4)];
+    let fresh = store.call(move |b| b.record(&events, None)).await.unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other
+        .execute_batch("ALTER TABLE event RENAME TO event_away")
+        .unwrap();
+    dispatcher.dispatch(fresh[2].0, Arc::new(msg(4)));
+    let early = tokio::time::timeout(Duration::from_millis(1500), delivered.recv()).await;
+    assert!(early.is_err(), "delivered {early:?} past an unread gap");
+
+    other
+        .execute_batch("ALTER TABLE event_away RENAME TO event")
+        .unwrap();
+    let mut uids = Vec::new();
+    while uids.len() < 3 {
+        let next = tokio::time::timeout(patience, delivered.recv()).await;
+        uids.push(next.expect("the gap delivered").unwrap());
+    }
+    assert_eq!(uids, [2, 3, 4]);
+
+    // Unreadable again, with a gap, as the sinks close (`--once`): the
+    // runner ends, and leaves the gap to the next start.
+    let events = vec![msg(5), msg(6)];
+    let fresh = store.call(move |b| b.record(&events, None)).await.unwrap();
+    other
+        .execute_batch("ALTER TABLE event RENAME TO event_away")
+        .unwrap();
+    dispatcher.dispatch(fresh[1].0, Arc::new(msg(6)));
+    let mut dispatcher = dispatcher;
+    tokio::time::timeout(patience, dispatcher.settled())
+        .await
+        .expect("settled while the journal is unreadable");
+    dispatcher.close();
+    tokio::time::timeout(patience, dispatcher.ended())
+        .await
+        .expect("the runner ends once its queue is closed");
+    assert!(delivered.try_recv().is_err(), "delivered past the gap");
+    other
+        .execute_batch("ALTER TABLE event_away RENAME TO event")
+        .unwrap();
+    let cursor = store.call(|b| b.delivery_cursor("recorder")).await.unwrap();
+    assert_eq!(cursor, fresh[0].0 - 1, "the gap is left for the next start");
+}
