@@ -37,6 +37,40 @@ impl Sink for Gate {
     }
 }
 
+/// One event a delivery, of those `subscription` takes, retried as
+/// `retry` says.
+fn spec(subscription: Subscription, retry: RetryPolicy) -> SinkSpec {
+    SinkSpec {
+        subscription,
+        debounce: None,
+        min_interval: None,
+        concurrency: 1,
+        retry,
+        max_batch: 1,
+    }
+}
+
+/// A store in `dir` (at the returned path) and a dispatcher for `sinks`
+/// on it; the receiver gets what the runners hand back to the daemon.
+async fn start(
+    dir: &tempfile::TempDir,
+    sinks: Vec<(Arc<dyn Sink>, SinkSpec)>,
+) -> (
+    Store,
+    std::path::PathBuf,
+    Dispatcher,
+    mpsc::UnboundedReceiver<Event>,
+) {
+    let path = dir.path().join("state.sqlite");
+    let store = Store::spawn(crate::store::open(&path).unwrap(), &path).unwrap();
+    let (emit, emitted) = mpsc::unbounded_channel();
+    let metrics = Arc::new(Metrics::default());
+    let dispatcher = Dispatcher::start(sinks, &store, emit, Shutdown::new(), metrics)
+        .await
+        .unwrap();
+    (store, path, dispatcher, emitted)
+}
+
 /// Records the event for `uid` and hands it to the dispatcher.
 async fn record_and_dispatch(store: &Store, dispatcher: &Dispatcher, uid: u32) -> i64 {
     let event = msg(uid);
@@ -49,29 +83,14 @@ async fn record_and_dispatch(store: &Store, dispatcher: &Dispatcher, uid: u32) -
 #[tokio::test]
 async fn a_finished_delivery_is_recorded_before_the_next_starts() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.sqlite");
-    let store = Store::spawn(crate::store::open(&path).unwrap(), &path).unwrap();
     let (started, mut starts) = mpsc::unbounded_channel();
     let release = Arc::new(Semaphore::new(0));
     let gate = Gate {
         started,
         release: release.clone(),
     };
-    let spec = SinkSpec {
-        subscription: Subscription::default(),
-        debounce: None,
-        min_interval: None,
-        concurrency: 1,
-        retry: RetryPolicy::default(),
-        max_batch: 1,
-    };
-    let (emit, _emitted) = mpsc::unbounded_channel();
-    let stop = Shutdown::new();
-    let sinks: Vec<(Arc<dyn Sink>, SinkSpec)> = vec![(Arc::new(gate), spec)];
-    let metrics = Arc::new(Metrics::default());
-    let dispatcher = Dispatcher::start(sinks, &store, emit, stop, metrics)
-        .await
-        .unwrap();
+    let spec = spec(Subscription::default(), RetryPolicy::default());
+    let (store, _, dispatcher, _emitted) = start(&dir, vec![(Arc::new(gate), spec)]).await;
 
     let first = record_and_dispatch(&store, &dispatcher, 1).await;
     assert_eq!(starts.recv().await, Some(1));
@@ -118,29 +137,17 @@ impl Sink for Broken {
 #[tokio::test]
 async fn a_given_up_notice_makes_no_notice_of_its_own() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.sqlite");
-    let store = Store::spawn(crate::store::open(&path).unwrap(), &path).unwrap();
-    let spec = SinkSpec {
-        subscription: Subscription::all(&["*"]),
-        debounce: None,
-        min_interval: None,
-        concurrency: 1,
-        retry: RetryPolicy {
-            max_attempts: 1,
-            breaker_threshold: 100,
-            ..RetryPolicy::default()
-        },
-        max_batch: 1,
+    let retry = RetryPolicy {
+        max_attempts: 1,
+        breaker_threshold: 100,
+        ..RetryPolicy::default()
     };
-    let (emit, mut emitted) = mpsc::unbounded_channel();
+    let spec = spec(Subscription::all(&["*"]), retry);
     let sinks: Vec<(Arc<dyn Sink>, SinkSpec)> = vec![
         (Arc::new(Broken("a")), spec.clone()),
         (Arc::new(Broken("b")), spec),
     ];
-    let metrics = Arc::new(Metrics::default());
-    let dispatcher = Dispatcher::start(sinks, &store, emit, Shutdown::new(), metrics)
-        .await
-        .unwrap();
+    let (store, _, dispatcher, mut emitted) = start(&dir, sinks).await;
     let settle = Duration::from_secs(10);
 
     record_and_dispatch(&store, &dispatcher, 1).await;
@@ -207,23 +214,10 @@ impl Sink for Recorder {
 #[tokio::test]
 async fn an_unreadable_journal_skips_nothing_in_a_gap() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.sqlite");
-    let store = Store::spawn(crate::store::open(&path).unwrap(), &path).unwrap();
     let (tx, mut delivered) = mpsc::unbounded_channel();
-    let spec = SinkSpec {
-        subscription: Subscription::default(),
-        debounce: None,
-        min_interval: None,
-        concurrency: 1,
-        retry: RetryPolicy::default(),
-        max_batch: 1,
-    };
-    let (emit, _emitted) = mpsc::unbounded_channel();
-    let sinks: Vec<(Arc<dyn Sink>, SinkSpec)> = vec![(Arc::new(Recorder(tx)), spec)];
-    let metrics = Arc::new(Metrics::default());
-    let dispatcher = Dispatcher::start(sinks, &store, emit, Shutdown::new(), metrics)
-        .await
-        .unwrap();
+    let spec = spec(Subscription::default(), RetryPolicy::default());
+    let (store, path, dispatcher, _emitted) =
+        start(&dir, vec![(Arc::new(Recorder(tx)), spec)]).await;
     let patience = Duration::from_secs(10);
     // The runner is up and waiting on its queue.
     record_and_dispatch(&store, &dispatcher, 1).await;
