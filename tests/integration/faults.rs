@@ -241,6 +241,7 @@ fn connections_cut_again_and_again_miss_nothing_and_repeat_nothing() {
     // Cut again and again, the reconnect backoff may have grown to its cap
     // (60 s, jittered) by the time the cuts stop: allow for it.
     wait_journal(&env, 300, &watch, Duration::from_secs(100));
+    let deadline = std::time::Instant::now() + crate::common::PATIENCE;
     let received: Vec<String> = loop {
         let _ = watch.drain(Duration::from_millis(300));
         let r: Vec<String> = watch
@@ -249,20 +250,21 @@ fn connections_cut_again_and_again_miss_nothing_and_repeat_nothing() {
             .filter(|e| e["type"] == "message.received")
             .map(|e| e["subject"].as_str().unwrap().to_string())
             .collect();
-        if r.len() >= 300 {
+        if r.len() >= 300 || std::time::Instant::now() > deadline {
             break r;
         }
     };
     let unique: HashSet<&String> = received.iter().collect();
     assert_eq!(unique.len(), 300, "missed some");
     assert_eq!(received.len(), 300, "repeated some on stdout");
+    // At least one watching session was cut (on a loaded machine the
+    // reconnects may all be cut before they watch, and tell nothing).
     assert!(
         watch
             .seen
             .iter()
-            .filter(|e| e["type"] == "account.disconnected")
-            .count()
-            >= 2
+            .any(|e| e["type"] == "account.disconnected"),
+        "no watching session was cut"
     );
 }
 
