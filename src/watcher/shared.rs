@@ -341,8 +341,17 @@ fn look(
 
 fn reopen(conn: &mut Connection, b: &mut Watched, support: ChangeSupport) -> Result<(), Interrupt> {
     b.w.cursor = Some(b.cursor.clone());
-    let (cursor, changes, status) =
-        attach(&mut b.w, conn, support, "notify", &mut Some(Instant::now()))?;
-    (b.cursor, b.changes, b.opened) = (cursor, changes, Some(status));
-    Ok(())
+    match attach(&mut b.w, conn, support, "notify", &mut Some(Instant::now())) {
+        Ok((cursor, changes, status)) => {
+            (b.cursor, b.changes, b.opened) = (cursor, changes, Some(status));
+            Ok(())
+        }
+        Err(e) => {
+            // The next session goes on from the new baseline, if taken.
+            if let Some(c) = b.w.cursor.take() {
+                b.cursor = c;
+            }
+            Err(e)
+        }
+    }
 }
