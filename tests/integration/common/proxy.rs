@@ -85,17 +85,13 @@ impl Proxy {
 
     /// Waits until a connection open now has stalled.
     pub fn wait_stalled(&self) {
-        let deadline = Instant::now() + super::PATIENCE;
-        while !self
-            .conns
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|c| c.stalled.load(Ordering::SeqCst))
-        {
-            assert!(Instant::now() < deadline, "no connection stalled");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        super::eventually("a stalled connection", || {
+            self.conns
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|c| c.stalled.load(Ordering::SeqCst))
+        });
     }
 
     /// Every connection open now stops carrying bytes, silently.
@@ -112,20 +108,10 @@ impl Proxy {
     /// client's last words `IDLE`, the server's answer `+`) for `settle`
     /// without a break, so nothing is on its way in either direction.
     pub fn wait_idling(&self, settle: Duration) {
-        let deadline = Instant::now() + super::PATIENCE;
-        loop {
-            if self
-                .idling_since()
+        super::eventually("the connections to settle in IDLE", || {
+            self.idling_since()
                 .is_some_and(|since| since.elapsed() >= settle)
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the connections never settled in IDLE"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        });
     }
 
     /// Since when every connection open now has been idling.
