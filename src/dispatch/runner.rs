@@ -281,8 +281,10 @@ impl Runner {
     /// After a journal read failed: waits before it is tried again, or
     /// says the runner is to end (its queue is closed, or the watch
     /// stops). What it could not read stays in the journal, past its
-    /// delivery cursor, for the next start.
+    /// delivery cursor, for the next start. Meanwhile it counts as
+    /// settled: `--once` must not wait for it.
     async fn journal_down(&mut self) -> bool {
+        self.settled.send_replace(i64::MAX);
         self.rx.is_closed() || self.stop.wait_timeout(JOURNAL_RETRY).await
     }
 
@@ -304,8 +306,6 @@ impl Runner {
                     );
                     self.journal_failing = true;
                 }
-                // `--once` must not wait for it.
-                self.settled.send_replace(i64::MAX);
                 return None;
             }
         };
