@@ -71,9 +71,8 @@ async fn start(
     (store, path, dispatcher, emitted)
 }
 
-/// Records the event for `uid` and hands it to the dispatcher.
-async fn record_and_dispatch(store: &Store, dispatcher: &Dispatcher, uid: u32) -> i64 {
-    let event = msg(uid);
+/// Records `event` and hands it to the dispatcher.
+async fn record_and_dispatch(store: &Store, dispatcher: &Dispatcher, event: Event) -> i64 {
     let e = event.clone();
     let fresh = store.call(move |b| b.record(&[e], None)).await.unwrap();
     dispatcher.dispatch(fresh[0].0, Arc::new(event));
@@ -92,10 +91,10 @@ async fn a_finished_delivery_is_recorded_before_the_next_starts() {
     let spec = spec(Subscription::default(), RetryPolicy::default());
     let (store, _, dispatcher, _emitted) = start(&dir, vec![(Arc::new(gate), spec)]).await;
 
-    let first = record_and_dispatch(&store, &dispatcher, 1).await;
+    let first = record_and_dispatch(&store, &dispatcher, msg(1)).await;
     assert_eq!(starts.recv().await, Some(1));
     // The second waits behind the first, which is still being delivered.
-    record_and_dispatch(&store, &dispatcher, 2).await;
+    record_and_dispatch(&store, &dispatcher, msg(2)).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     // The store is busy (as with a burst's records) when the first ends.
     let (unblock, blocked) = std::sync::mpsc::channel::<()>();
@@ -150,7 +149,7 @@ async fn a_given_up_notice_makes_no_notice_of_its_own() {
     let (store, _, dispatcher, mut emitted) = start(&dir, sinks).await;
     let settle = Duration::from_secs(10);
 
-    record_and_dispatch(&store, &dispatcher, 1).await;
+    record_and_dispatch(&store, &dispatcher, msg(1)).await;
     tokio::time::timeout(settle, dispatcher.settled())
         .await
         .expect("both sinks settle the message");
@@ -171,14 +170,7 @@ async fn a_given_up_notice_makes_no_notice_of_its_own() {
 
     // The daemon records and dispatches the notices, as any event.
     for e in notices {
-        let fresh = store
-            .call({
-                let e = e.clone();
-                move |b| b.record(&[e], None)
-            })
-            .await
-            .unwrap();
-        dispatcher.dispatch(fresh[0].0, Arc::new(e));
+        record_and_dispatch(&store, &dispatcher, e).await;
     }
     tokio::time::timeout(settle, dispatcher.settled())
         .await
@@ -216,11 +208,11 @@ async fn an_unreadable_journal_skips_nothing_in_a_gap() {
     let dir = tempfile::tempdir().unwrap();
     let (tx, mut delivered) = mpsc::unbounded_channel();
     let spec = spec(Subscription::default(), RetryPolicy::default());
-    let (store, path, dispatcher, _emitted) =
+    let (store, path, mut dispatcher, _emitted) =
         start(&dir, vec![(Arc::new(Recorder(tx)), spec)]).await;
     let patience = Duration::from_secs(10);
     // The runner is up and waiting on its queue.
-    record_and_dispatch(&store, &dispatcher, 1).await;
+    record_and_dispatch(&store, &dispatcher, msg(1)).await;
     let first = tokio::time::timeout(patience, delivered.recv()).await;
     assert_eq!(first.unwrap(), Some(1));
 
@@ -254,7 +246,6 @@ async fn an_unreadable_journal_skips_nothing_in_a_gap() {
         .execute_batch("ALTER TABLE event RENAME TO event_away")
         .unwrap();
     dispatcher.dispatch(fresh[1].0, Arc::new(msg(6)));
-    let mut dispatcher = dispatcher;
     tokio::time::timeout(patience, dispatcher.settled())
         .await
         .expect("settled while the journal is unreadable");
