@@ -158,11 +158,7 @@ pub(crate) async fn run(
             Some(e) = emit_rx.recv() => d.record(vec![e], None).await?,
             signal = signals.next() => match signal {
                 Signal::Hangup if !once => d.reload().await?,
-                Signal::Hangup => tracing::info!("SIGHUP: nothing to reload in --once"),
-                Signal::Stop(name) => {
-                    tracing::info!("{name}: stopping");
-                    stop.trigger();
-                }
+                other => stop_or_note(other, &stop),
             },
             _ = stop.wait() => {}
             _ = tick(&mut watchdog) => systemd::watchdog_ping(),
@@ -198,13 +194,7 @@ pub(crate) async fn run(
                 Err(_) => break,
             },
             Some(e) = emit_rx.recv() => d.record(vec![e], None).await?,
-            signal = signals.next() => match signal {
-                Signal::Hangup => tracing::info!("SIGHUP: nothing to reload in --once"),
-                Signal::Stop(name) => {
-                    tracing::info!("{name}: stopping");
-                    stop.trigger();
-                }
-            },
+            signal = signals.next() => stop_or_note(signal, &stop),
         }
     }
     let mut dispatchers: Vec<Dispatcher> = d.dispatcher.take().into_iter().collect();
@@ -231,6 +221,18 @@ pub(crate) async fn run(
     }
     d.leave(SINK_GRACE).await;
     Ok(d.outcome)
+}
+
+/// What a signal does unless it reloads the profile (SIGHUP, except in
+/// `--once`): SIGINT and SIGTERM stop, a SIGHUP in `--once` is noted.
+fn stop_or_note(signal: Signal, stop: &Shutdown) {
+    match signal {
+        Signal::Hangup => tracing::info!("SIGHUP: nothing to reload in --once"),
+        Signal::Stop(name) => {
+            tracing::info!("{name}: stopping");
+            stop.trigger();
+        }
+    }
 }
 
 async fn all_ended(dispatchers: &mut [Dispatcher]) {
